@@ -1,0 +1,32 @@
+package kvstore.api;
+
+import io.vertx.core.Future;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.StatusException;
+import kvstore.node.EventLog;
+import kvstore.replication.ReplicationException;
+
+/**
+ * Maps failures to gRPC statuses: a failed Future that is not a StatusException would reach the
+ * client as UNKNOWN with nothing logged.
+ */
+final class GrpcErrors {
+  private GrpcErrors() {
+  }
+
+  static <T> Future<T> mapped(Future<T> f, String what, EventLog log) {
+    return f.recover(err -> Future.failedFuture(toStatus(err, what, log)));
+  }
+
+  static StatusException toStatus(Throwable err, String what, EventLog log) {
+    if (err instanceof StatusException s) {
+      return s;
+    }
+    if (err instanceof ReplicationException) {
+      log.trace(() -> "[UNAVAILABLE] " + what + ": " + err.getMessage());
+      return new StatusException(GrpcStatus.UNAVAILABLE, err.getMessage());
+    }
+    log.warn(what + " failed", err);
+    return new StatusException(GrpcStatus.INTERNAL, what + " failed: " + err);
+  }
+}

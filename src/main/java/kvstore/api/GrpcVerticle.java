@@ -1,0 +1,76 @@
+package kvstore.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import kv.KeyValueGrpcService;
+import kvstore.config.NodeConfig;
+import kvstore.membership.ClusterView;
+import kvstore.membership.GossipVerticle;
+import kvstore.node.EventLog;
+import kvstore.node.PeerClients;
+import kvstore.replica.proto.ReplicaGrpcService;
+import kvstore.replication.Coordinator;
+import kvstore.replication.LocalReplica;
+import kvstore.replication.ReplicaDirectory;
+import kvstore.storage.EventBusStorage;
+import kvstore.version.HybridLogicalClock;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves {@code kv.KeyValue} and {@code kvreplica.Replica} on the gRPC port. Several instances share
+ * the port (Vert.x hands each new connection to the next instance); each has its own coordinator and
+ * its own peer connections, so nothing on the request path is shared between event loops.
+ */
+public final class GrpcVerticle extends VerticleBase {
+  private final NodeConfig config;
+  private final HybridLogicalClock clock;
+  private final EventLog log;
+  private volatile ClusterView view;
+  private HttpServer server;
+  private GrpcClient peers;
+
+  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
+    this.config = config;
+    this.clock = clock;
+    this.log = log;
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<ClusterView>consumer(GossipVerticle.VIEW_ADDRESS, m -> view = m.body());
+    return vertx.eventBus().<ClusterView>request(GossipVerticle.VIEW_REQUEST, null).compose(m -> {
+      if (view == null) {
+        view = m.body();
+      }
+      EventBusStorage storage = new EventBusStorage(vertx.eventBus(), 30_000);
+      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
+      peers = PeerClients.create(vertx, config);
+      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, () -> view);
+      Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), log);
+      RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
+      GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
+      grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
+          config.writeConsistency(), config.readConsistency(), log)));
+      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, () -> view,
+          config.replicationFactor(), log)));
+      return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
+          .requestHandler(grpc)
+          .listen()
+          .recover(err -> Future.failedFuture(new IllegalStateException(
+              "cannot listen on grpcPort " + config.host() + ":" + config.grpcPort() + ": " + err.getMessage())));
+    }).map(s -> server = s);
+  }
+
+  @Override
+  public Future<?> stop() {
+    // stop accepting, let in-flight calls finish (bounded), then drop peer connections
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+    return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close());
+  }
+}

@@ -1,0 +1,153 @@
+package kvstore.api;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.streams.WriteStream;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerResponse;
+import kv.KeyValueService;
+import kv.Kv;
+import kvstore.node.EventLog;
+import kvstore.replication.Consistency;
+import kvstore.replication.Coordinator;
+import kvstore.repair.ChunkDigest;
+import kvstore.ring.Chunks;
+import kvstore.storage.Storage;
+import kvstore.version.HybridLogicalClock;
+import kvstore.version.Versioned;
+import kvstore.version.Versions;
+
+import java.util.List;
+
+/** The client API, {@code kv.KeyValue}, wire-compatible with the prototype. */
+public final class KeyValueApi extends KeyValueService {
+  private static final Kv.PutResponse OK = Kv.PutResponse.newBuilder().setOk(true).build();
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final Coordinator coordinator;
+  private final Storage storage;
+  private final HybridLogicalClock clock;
+  private final RequestLimits limits;
+  private final Consistency writeDefault;
+  private final Consistency readDefault;
+  private final EventLog log;
+
+  public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, Storage storage, HybridLogicalClock clock,
+                     RequestLimits limits, Consistency writeDefault, Consistency readDefault, EventLog log) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.coordinator = coordinator;
+    this.storage = storage;
+    this.clock = clock;
+    this.limits = limits;
+    this.writeDefault = writeDefault;
+    this.readDefault = readDefault;
+    this.log = log;
+  }
+
+  private static Consistency pick(Kv.Consistency c, Consistency dflt) {
+    return switch (c) {
+      case ONE -> Consistency.ONE;
+      case QUORUM -> Consistency.QUORUM;
+      case ALL -> Consistency.ALL;
+      default -> dflt;
+    };
+  }
+
+  @Override
+  public Future<Kv.PutResponse> put(Kv.PutRequest req) {
+    try {
+      limits.checkKey(req.getKeyBytes());
+      limits.checkValue(req.getValueBytes());
+      limits.checkModifiedAt(req.getModifiedAt());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    String key = req.getKey();
+    Consistency c = pick(req.getConsistency(), writeDefault);
+    log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
+    return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
+        Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK), "put", log);
+  }
+
+  @Override
+  public Future<Kv.PutResponse> delete(Kv.DeleteRequest req) {
+    try {
+      limits.checkKey(req.getKeyBytes());
+      limits.checkModifiedAt(req.getModifiedAt());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    String key = req.getKey();
+    Consistency c = pick(req.getConsistency(), writeDefault);
+    log.trace(() -> "[DELETE] " + key + " (" + c + ")");
+    return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK),
+        "delete", log);
+  }
+
+  @Override
+  public Future<Kv.GetResponse> get(Kv.GetRequest req) {
+    try {
+      limits.checkKey(req.getKeyBytes());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    String key = req.getKey();
+    Consistency c = pick(req.getConsistency(), readDefault);
+    return GrpcErrors.mapped(coordinator.read(key, c).map(v -> {
+      Kv.GetResponse.Builder b = Kv.GetResponse.newBuilder().setOwnId(nodeId);
+      if (v != null && !v.tombstone()) {
+        b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()));
+      }
+      return b.build();
+    }), "get", log);
+  }
+
+  /** The prototype's node-to-node call: applies the given version to this node's storage only. */
+  @Override
+  public Future<Kv.PutResponse> replicate(Kv.PutRequest req) {
+    try {
+      limits.checkKey(req.getKeyBytes());
+      limits.checkValue(req.getValueBytes());
+      limits.checkModifiedAt(req.getModifiedAt());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    long version = req.getModifiedAt() == 0 ? clock.now() : Versions.fromMillis(req.getModifiedAt());
+    Versioned row = new Versioned(req.getKey(), req.getValueBytes().toByteArray(), version, false);
+    return GrpcErrors.mapped(storage.write(List.of(row)).map(v -> OK), "replicate", log);
+  }
+
+  @Override
+  public Future<Kv.ChunkHashResponse> getChunkHash(Kv.ChunkRequest req) {
+    if (!Chunks.valid(req.getChunkId())) {
+      return Future.failedFuture(RequestLimits.invalid("chunk_id must be 0.." + (Chunks.COUNT - 1) + ", got " + req.getChunkId()));
+    }
+    // hashing a large chunk is CPU work: keep it off the event loop
+    return GrpcErrors.mapped(storage.chunk(req.getChunkId())
+        .compose(rows -> vertx.executeBlocking(() -> ChunkDigest.of(rows), false))
+        .map(h -> Kv.ChunkHashResponse.newBuilder().setHash(UnsafeByteOperations.unsafeWrap(h)).build()), "GetChunkHash", log);
+  }
+
+  @Override
+  protected void fetchRange(Kv.RangeRequest req, WriteStream<Kv.KeyValuePair> out) {
+    GrpcServerResponse<?, Kv.KeyValuePair> resp = (GrpcServerResponse<?, Kv.KeyValuePair>) out;
+    if (!Chunks.valid(req.getChunkId())) {
+      resp.status(GrpcStatus.INVALID_ARGUMENT).statusMessage("chunk_id must be 0.." + (Chunks.COUNT - 1) + ", got " + req.getChunkId()).end();
+      return;
+    }
+    storage.chunk(req.getChunkId()).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("FetchRange failed", ar.cause());
+        resp.status(GrpcStatus.INTERNAL).statusMessage("FetchRange failed: " + ar.cause()).end();
+        return;
+      }
+      // live values only, as the prototype streamed them
+      RowStreams.writeAll(ar.result().stream().filter(v -> !v.tombstone()).iterator(),
+          v -> Kv.KeyValuePair.newBuilder().setKey(v.key()).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value()))
+              .setModifiedAt(Versions.toMillis(v.version())).build(), out);
+    });
+  }
+}

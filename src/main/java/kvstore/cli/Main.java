@@ -1,0 +1,100 @@
+package kvstore.cli;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import kvstore.config.ConfigException;
+import kvstore.config.NodeConfig;
+import kvstore.node.Node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar node.jar -conf node2.json} starts a node ({@code -conf} takes a file or inline
+ * JSON, like the Vert.x launcher's); {@code java -jar node.jar cluster} starts a local 3-node cluster.
+ */
+public final class Main {
+  static final int EXIT_CONFIG = 2;
+  static final int EXIT_START = 1;
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    LogFormat.install();
+    if (args.length > 0 && args[0].equals("cluster")) {
+      System.exit(LocalCluster.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
+    String conf = null;
+    for (int i = 0; i < args.length; i++) {
+      if ((args[i].equals("-conf") || args[i].equals("--conf")) && i + 1 < args.length) {
+        conf = args[++i];
+      } else if (args[i].equals("-h") || args[i].equals("--help")) {
+        System.out.println("usage: java -jar node.jar -conf CONFIG.json   (start a node; KV_* environment variables override the file)\n"
+            + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)");
+        return;
+      } else {
+        fail(EXIT_CONFIG, "unknown argument '" + args[i] + "' (usage: java -jar node.jar -conf CONFIG.json)");
+      }
+    }
+    NodeConfig config;
+    try {
+      config = NodeConfig.parse(readConf(conf), System.getenv());
+    } catch (ConfigException e) {
+      fail(EXIT_CONFIG, "config error: " + e.getMessage());
+      return;
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    Node node;
+    try {
+      node = Node.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      vertx.close();
+      fail(EXIT_START, "cannot start node " + config.nodeId() + ": " + cause.getMessage());
+      return;
+    }
+    // SIGTERM: finish in-flight requests, commit queued writes, then exit (bounded at 15 s)
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      CompletableFuture<Void> stopped = node.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture();
+      try {
+        stopped.get(14, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("shutdown did not finish cleanly: " + e);
+      }
+    }, "kv-shutdown"));
+  }
+
+  private static JsonObject readConf(String conf) {
+    if (conf == null) {
+      return new JsonObject();
+    }
+    String text = conf;
+    if (!conf.trim().startsWith("{")) {
+      try {
+        text = Files.readString(Path.of(conf));
+      } catch (NoSuchFileException e) {
+        throw new ConfigException("config file '" + conf + "' does not exist");
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file '" + conf + "': " + e);
+      }
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException e) {
+      throw new ConfigException("config '" + conf + "' is not a JSON object: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  private static void fail(int code, String line) {
+    System.err.println(line);
+    System.exit(code);
+  }
+}

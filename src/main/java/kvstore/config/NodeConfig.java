@@ -1,0 +1,236 @@
+package kvstore.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import kvstore.replication.Consistency;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every node setting in one place: name, type, default and validation (the README's config table
+ * is checked against {@link #KEYS} by a test). Values come from the JSON given with {@code -conf},
+ * overridden by {@code KV_*} environment variables for Docker.
+ */
+public record NodeConfig(
+    String nodeId, String host, int grpcPort, int gossipPort, List<String> seeds, String dataDir,
+    int replicationFactor, Consistency writeConsistency, Consistency readConsistency, int vnodes,
+    int gossipIntervalMs, int antiEntropyIntervalMs, int maxKeyBytes, int maxValueBytes, boolean debug,
+    int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
+    long clockOffsetMs) {
+
+  public static final List<ConfigKey> KEYS = List.of(
+      new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
+      new ConfigKey("host", ConfigKey.Type.STRING, "127.0.0.1", "Address to bind and to advertise to peers."),
+      new ConfigKey("grpcPort", ConfigKey.Type.INT, null, "Port of the gRPC API, client and node-to-node (required)."),
+      new ConfigKey("gossipPort", ConfigKey.Type.INT, null, "Port of the HTTP gossip endpoint, /membership and /healthz (required)."),
+      new ConfigKey("seeds", ConfigKey.Type.STRING_LIST, List.of(), "Gossip addresses (\"host:gossipPort\") to join through."),
+      new ConfigKey("dataDir", ConfigKey.Type.STRING, "data", "Directory of the SQLite database."),
+      new ConfigKey("replicationFactor", ConfigKey.Type.INT, 3, "Number of replicas of each key (RF)."),
+      new ConfigKey("writeConsistency", ConfigKey.Type.CONSISTENCY, "QUORUM", "Default W: ONE, QUORUM (RF/2+1) or ALL."),
+      new ConfigKey("readConsistency", ConfigKey.Type.CONSISTENCY, "QUORUM", "Default R: ONE, QUORUM (RF/2+1) or ALL."),
+      new ConfigKey("vnodes", ConfigKey.Type.INT, 128, "Virtual nodes (ring tokens) per node."),
+      new ConfigKey("gossipIntervalMs", ConfigKey.Type.INT, 1000, "Gossip round period."),
+      new ConfigKey("antiEntropyIntervalMs", ConfigKey.Type.INT, 30000, "Anti-entropy round period; 0 disables it."),
+      new ConfigKey("maxKeyBytes", ConfigKey.Type.INT, 1024, "Largest key, in UTF-8 bytes."),
+      new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1048576, "Largest value, in UTF-8 bytes."),
+      new ConfigKey("debug", ConfigKey.Type.BOOLEAN, false, "Print one trace line per event ([WRITE], [READ], [GOSSIP], ...). Also DEBUG_LOG=true."),
+      new ConfigKey("requestTimeoutMs", ConfigKey.Type.INT, 2000, "Deadline for a replica to answer, and for W or R answers to arrive."),
+      new ConfigKey("maxGossipBodyBytes", ConfigKey.Type.INT, 1048576, "Largest accepted gossip body; larger ones get HTTP 413."),
+      new ConfigKey("writeBatchMax", ConfigKey.Type.INT, 512, "Most writes committed in one SQLite transaction (group commit)."),
+      new ConfigKey("storageSync", ConfigKey.Type.STRING, "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash)."),
+      new ConfigKey("grpcInstances", ConfigKey.Type.INT, 0, "gRPC verticle instances (one event loop each); 0 means one per core."),
+      new ConfigKey("clockOffsetMs", ConfigKey.Type.INT, 0, "Added to this node's wall clock; for clock-skew tests only."));
+
+  private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
+
+  static {
+    for (ConfigKey k : KEYS) {
+      BY_NAME.put(k.name(), k);
+    }
+  }
+
+  /** Validates {@code json} overridden by {@code env}; throws {@link ConfigException} naming the bad key. */
+  public static NodeConfig parse(JsonObject json, Map<String, String> env) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (String name : json.fieldNames()) {
+      ConfigKey key = BY_NAME.get(name);
+      if (key == null) {
+        throw new ConfigException("unknown config key '" + name + "' (known keys: " + String.join(", ", BY_NAME.keySet()) + ")");
+      }
+      values.put(name, typed(key, json.getValue(name), "config key"));
+    }
+    for (ConfigKey key : KEYS) {
+      String raw = env.get(key.envName());
+      if (raw != null) {
+        values.put(key.name(), fromEnv(key, raw));
+      }
+    }
+    if ("true".equalsIgnoreCase(env.get("DEBUG_LOG"))) {
+      values.put("debug", true);
+    }
+    for (ConfigKey key : KEYS) {
+      if (!values.containsKey(key.name())) {
+        if (key.required()) {
+          throw new ConfigException("missing required config key '" + key.name() + "' (or env " + key.envName() + ")");
+        }
+        Object def = key.defaultValue();
+        values.put(key.name(), key.type() == ConfigKey.Type.CONSISTENCY ? Consistency.valueOf((String) def) : def);
+      }
+    }
+    @SuppressWarnings("unchecked")
+    NodeConfig c = new NodeConfig(
+        (String) values.get("nodeId"), (String) values.get("host"), (int) values.get("grpcPort"),
+        (int) values.get("gossipPort"), (List<String>) values.get("seeds"), (String) values.get("dataDir"),
+        (int) values.get("replicationFactor"), (Consistency) values.get("writeConsistency"),
+        (Consistency) values.get("readConsistency"), (int) values.get("vnodes"),
+        (int) values.get("gossipIntervalMs"), (int) values.get("antiEntropyIntervalMs"),
+        (int) values.get("maxKeyBytes"), (int) values.get("maxValueBytes"), (boolean) values.get("debug"),
+        (int) values.get("requestTimeoutMs"), (int) values.get("maxGossipBodyBytes"),
+        (int) values.get("writeBatchMax"), (String) values.get("storageSync"),
+        (int) values.get("grpcInstances"), ((Integer) values.get("clockOffsetMs")).longValue());
+    c.validate();
+    return c;
+  }
+
+  private void validate() {
+    require(!nodeId.isBlank() && nodeId.matches("[A-Za-z0-9._-]+"), "nodeId", "must be non-empty letters, digits, '.', '_' or '-'");
+    require(!host.isBlank(), "host", "must not be empty");
+    requirePort(grpcPort, "grpcPort");
+    requirePort(gossipPort, "gossipPort");
+    require(grpcPort != gossipPort, "gossipPort", "must differ from grpcPort");
+    for (String seed : seeds) {
+      int colon = seed.lastIndexOf(':');
+      boolean ok = colon > 0;
+      if (ok) {
+        try {
+          int p = Integer.parseInt(seed.substring(colon + 1));
+          ok = p >= 1 && p <= 65535;
+        } catch (NumberFormatException e) {
+          ok = false;
+        }
+      }
+      require(ok, "seeds", "entry '" + seed + "' is not host:gossipPort");
+    }
+    require(!dataDir.isBlank(), "dataDir", "must not be empty");
+    require(replicationFactor >= 1, "replicationFactor", "must be >= 1, got " + replicationFactor);
+    require(vnodes >= 1 && vnodes <= 4096, "vnodes", "must be 1..4096, got " + vnodes);
+    require(gossipIntervalMs >= 10, "gossipIntervalMs", "must be >= 10, got " + gossipIntervalMs);
+    require(antiEntropyIntervalMs == 0 || antiEntropyIntervalMs >= 100, "antiEntropyIntervalMs", "must be 0 (off) or >= 100, got " + antiEntropyIntervalMs);
+    require(maxKeyBytes >= 1, "maxKeyBytes", "must be >= 1, got " + maxKeyBytes);
+    require(maxValueBytes >= 0 && maxValueBytes <= 64 * 1024 * 1024, "maxValueBytes", "must be 0..67108864, got " + maxValueBytes);
+    require(requestTimeoutMs >= 10, "requestTimeoutMs", "must be >= 10, got " + requestTimeoutMs);
+    require(maxGossipBodyBytes >= 1024, "maxGossipBodyBytes", "must be >= 1024, got " + maxGossipBodyBytes);
+    require(writeBatchMax >= 1 && writeBatchMax <= 10000, "writeBatchMax", "must be 1..10000, got " + writeBatchMax);
+    require(storageSync.equals("FULL") || storageSync.equals("NORMAL"), "storageSync", "must be FULL or NORMAL, got " + storageSync);
+    require(grpcInstances >= 0 && grpcInstances <= 64, "grpcInstances", "must be 0..64, got " + grpcInstances);
+  }
+
+  private static void requirePort(int port, String key) {
+    require(port >= 1 && port <= 65535, key, "must be a port 1..65535, got " + port);
+  }
+
+  private static void require(boolean ok, String key, String problem) {
+    if (!ok) {
+      throw new ConfigException("invalid config key '" + key + "': " + problem);
+    }
+  }
+
+  private static Object typed(ConfigKey key, Object v, String where) {
+    String bad = where + " '" + key.name() + "' must be ";
+    switch (key.type()) {
+      case STRING:
+        if (v instanceof String s) {
+          return s;
+        }
+        throw new ConfigException(bad + "a string, got " + describe(v));
+      case INT:
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+            && n.doubleValue() >= Integer.MIN_VALUE && n.doubleValue() <= Integer.MAX_VALUE) {
+          return n.intValue();
+        }
+        throw new ConfigException(bad + "an integer, got " + describe(v));
+      case BOOLEAN:
+        if (v instanceof Boolean b) {
+          return b;
+        }
+        throw new ConfigException(bad + "true or false, got " + describe(v));
+      case STRING_LIST:
+        if (v instanceof JsonArray arr) {
+          List<String> out = new ArrayList<>();
+          for (Object o : arr) {
+            if (!(o instanceof String s)) {
+              throw new ConfigException(bad + "an array of strings, got element " + describe(o));
+            }
+            out.add(s);
+          }
+          return List.copyOf(out);
+        }
+        throw new ConfigException(bad + "an array of \"host:port\" strings, got " + describe(v));
+      case CONSISTENCY:
+        if (v instanceof String s) {
+          try {
+            return Consistency.valueOf(s);
+          } catch (IllegalArgumentException e) {
+            // fall through to the error below
+          }
+        }
+        throw new ConfigException(bad + "ONE, QUORUM or ALL, got " + describe(v));
+      default:
+        throw new IllegalStateException(key.type().toString());
+    }
+  }
+
+  private static Object fromEnv(ConfigKey key, String raw) {
+    String where = "env " + key.envName() + " for";
+    switch (key.type()) {
+      case INT:
+        try {
+          return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(where + " '" + key.name() + "' must be an integer, got \"" + raw + "\"");
+        }
+      case BOOLEAN:
+        if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
+          return Boolean.parseBoolean(raw);
+        }
+        throw new ConfigException(where + " '" + key.name() + "' must be true or false, got \"" + raw + "\"");
+      case STRING_LIST:
+        List<String> out = new ArrayList<>();
+        for (String s : raw.split(",")) {
+          if (!s.isBlank()) {
+            out.add(s.trim());
+          }
+        }
+        return List.copyOf(out);
+      default:
+        return typed(key, raw.trim(), where);
+    }
+  }
+
+  private static String describe(Object v) {
+    if (v == null) {
+      return "null";
+    }
+    return v instanceof String ? "\"" + v + "\"" : v.toString();
+  }
+
+  public String grpcAddress() {
+    return host + ":" + grpcPort;
+  }
+
+  public String gossipAddress() {
+    return host + ":" + gossipPort;
+  }
+
+  public int effectiveGrpcInstances() {
+    return grpcInstances > 0 ? grpcInstances : Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Largest gRPC message accepted: 4x the value limit, so oversized values meet our INVALID_ARGUMENT, not the transport's limit. */
+  public long maxMessageBytes() {
+    return 4L * maxValueBytes + 4L * maxKeyBytes + 64 * 1024;
+  }
+}

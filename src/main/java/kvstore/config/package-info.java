@@ -1,0 +1,2 @@
+/** Node configuration: every key, its default and its validation in one place. */
+package kvstore.config;

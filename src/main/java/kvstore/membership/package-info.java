@@ -1,0 +1,2 @@
+/** Gossip membership: the digest, its merge rule and the gossip verticle. */
+package kvstore.membership;

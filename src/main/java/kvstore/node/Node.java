@@ -1,0 +1,86 @@
+package kvstore.node;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import kvstore.api.GrpcVerticle;
+import kvstore.config.NodeConfig;
+import kvstore.membership.ClusterView;
+import kvstore.membership.GossipVerticle;
+import kvstore.repair.AntiEntropyVerticle;
+import kvstore.storage.StorageMessages;
+import kvstore.storage.StorageVerticle;
+import kvstore.version.HybridLogicalClock;
+import kvstore.version.Versioned;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One node: its verticles deployed in dependency order (storage, gossip, gRPC, anti-entropy) and
+ * undeployed in reverse, so in-flight requests finish before gossip and storage go away. The same
+ * class runs the real process ({@code kvstore.cli.Main}) and the in-process test clusters.
+ */
+public final class Node {
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final List<String> deployments = new ArrayList<>();
+
+  private Node(Vertx vertx, NodeConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Starts a node on {@code vertx}, which must not host another node (event-bus addresses are per Vertx). */
+  public static Future<Node> start(Vertx vertx, NodeConfig config) {
+    registerCodecs(vertx.eventBus());
+    Node node = new Node(vertx, config);
+    EventLog log = new EventLog(config.nodeId(), config.debug());
+    HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
+    return node.deploy(() -> new StorageVerticle(Path.of(config.dataDir()), config.storageSync(), config.writeBatchMax()), 1)
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, log), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, log), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, log), 1))
+        .map(v -> {
+          log.info("node " + config.nodeId() + " serving gRPC on " + config.grpcAddress() + ", gossip on "
+              + config.gossipAddress() + ", data in " + Path.of(config.dataDir()).toAbsolutePath());
+          return node;
+        })
+        .recover(err -> node.stop().transform(ar -> Future.failedFuture(err)));
+  }
+
+  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances)).map(id -> {
+      deployments.add(id);
+      return null;
+    });
+  }
+
+  private static void registerCodecs(EventBus bus) {
+    bus.registerDefaultCodec(StorageMessages.WriteRows.class, new LocalCodec<>(StorageMessages.WriteRows.class));
+    bus.registerDefaultCodec(StorageMessages.StoredVersions.class, new LocalCodec<>(StorageMessages.StoredVersions.class));
+    bus.registerDefaultCodec(StorageMessages.ChunkRows.class, new LocalCodec<>(StorageMessages.ChunkRows.class));
+    bus.registerDefaultCodec(Versioned.class, new LocalCodec<>(Versioned.class));
+    bus.registerDefaultCodec(ClusterView.class, new LocalCodec<>(ClusterView.class));
+  }
+
+  /** Undeploys in reverse order; storage last, after its queued writes committed. */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+    }
+    return chain.onComplete(ar -> deployments.clear());
+  }
+}

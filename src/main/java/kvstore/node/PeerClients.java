@@ -1,0 +1,33 @@
+package kvstore.node;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import kvstore.config.NodeConfig;
+
+import java.util.concurrent.TimeUnit;
+
+/** The gRPC client a node uses to reach its peers: bounded waits everywhere, messages as large as the server takes. */
+public final class PeerClients {
+  private PeerClients() {
+  }
+
+  public static GrpcClient create(Vertx vertx, NodeConfig config) {
+    GrpcClientOptions grpc = new GrpcClientOptions()
+        .setMaxMessageSize(config.maxMessageBytes())
+        .setTimeout(config.requestTimeoutMs())
+        .setTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setScheduleDeadlineAutomatically(true);
+    // Vert.x opens a new connection on the next request after a failure, so a restarted peer is
+    // reached again at once: there is no exponential reconnect backoff to cap.
+    HttpClientOptions http = new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setConnectTimeout(Math.min(config.requestTimeoutMs(), 1000))
+        .setHttp2MultiplexingLimit(1000)
+        .setIdleTimeout(60);
+    return GrpcClient.client(vertx, grpc, http);
+  }
+}

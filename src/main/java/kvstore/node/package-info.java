@@ -1,0 +1,2 @@
+/** Wiring: the verticle that validates config and deploys a node's verticles. */
+package kvstore.node;

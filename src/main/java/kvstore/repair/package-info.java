@@ -1,0 +1,2 @@
+/** Anti-entropy: chunk digests compared with peers and differing chunks exchanged. */
+package kvstore.repair;

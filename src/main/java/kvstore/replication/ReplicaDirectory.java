@@ -1,0 +1,56 @@
+package kvstore.replication;
+
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import kvstore.membership.ClusterView;
+import kvstore.membership.Member;
+import kvstore.replica.proto.ReplicaGrpcClient;
+import kvstore.version.HybridLogicalClock;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Finds the {@link Replica} for a node id: this node's storage, or one reused gRPC stub per peer
+ * (replaced when the peer's address changes). Used from one event loop only.
+ */
+public final class ReplicaDirectory implements Function<String, Replica> {
+  private final Replica local;
+  private final GrpcClient client;
+  private final HybridLogicalClock clock;
+  private final Supplier<ClusterView> view;
+  private final Map<String, RemoteReplica> remotes = new HashMap<>();
+  private final Map<String, String> addresses = new HashMap<>();
+
+  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view) {
+    this.local = local;
+    this.client = client;
+    this.clock = clock;
+    this.view = view;
+  }
+
+  @Override
+  public Replica apply(String nodeId) {
+    return nodeId.equals(local.nodeId()) ? local : remote(nodeId);
+  }
+
+  /** The peer's stub, or null when no address is known for it. */
+  public RemoteReplica remote(String nodeId) {
+    Member m = view.get().member(nodeId);
+    if (m == null) {
+      return null;
+    }
+    RemoteReplica r = remotes.get(nodeId);
+    if (r == null || !m.grpcAddress().equals(addresses.get(nodeId))) {
+      int colon = m.grpcAddress().lastIndexOf(':');
+      SocketAddress addr = SocketAddress.inetSocketAddress(Integer.parseInt(m.grpcAddress().substring(colon + 1)),
+          m.grpcAddress().substring(0, colon));
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, addr), clock);
+      remotes.put(nodeId, r);
+      addresses.put(nodeId, m.grpcAddress());
+    }
+    return r;
+  }
+}

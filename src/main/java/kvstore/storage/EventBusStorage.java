@@ -1,0 +1,40 @@
+package kvstore.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import kvstore.version.Versioned;
+
+import java.util.List;
+
+/** {@link Storage} as seen from any verticle: requests to the storage verticle over the event bus. */
+public final class EventBusStorage implements Storage {
+  private final EventBus bus;
+  private final DeliveryOptions options;
+
+  public EventBusStorage(EventBus bus, long timeoutMs) {
+    this.bus = bus;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  @Override
+  public Future<long[]> write(List<Versioned> rows) {
+    return bus.<StorageMessages.StoredVersions>request(StorageMessages.WRITE, new StorageMessages.WriteRows(rows), options)
+        .map(m -> m.body().versions());
+  }
+
+  @Override
+  public Future<Versioned> read(String key) {
+    return bus.<Versioned>request(StorageMessages.READ, key, options).map(Message::body);
+  }
+
+  @Override
+  public Future<List<Versioned>> chunk(int chunkId) {
+    return bus.<StorageMessages.ChunkRows>request(StorageMessages.CHUNK, chunkId, options).map(m -> m.body().rows());
+  }
+
+  public Future<Long> count() {
+    return bus.<Long>request(StorageMessages.COUNT, null, options).map(Message::body);
+  }
+}

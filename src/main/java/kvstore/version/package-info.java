@@ -1,0 +1,2 @@
+/** Versions and the hybrid logical clock that stamps them; last-write-wins ordering. */
+package kvstore.version;
