@@ -65,6 +65,17 @@ public final class GossipVerticle extends VerticleBase {
     router.post("/gossip").handler(BodyHandler.create(false).setBodyLimit(config.maxGossipBodyBytes()));
     router.post("/gossip").handler(this::onGossip);
     router.get("/membership").handler(ctx -> ctx.json(membershipJson()));
+    router.route().failureHandler(ctx -> {
+      Throwable err = ctx.failure();
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      if (status >= 500) {
+        log.warn("gossip endpoint " + ctx.request().path() + " failed", err);
+      }
+      if (!ctx.response().ended() && !ctx.response().closed()) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "text/plain")
+            .end(status == 413 ? "gossip body larger than maxGossipBodyBytes\n" : "HTTP " + status + "\n");
+      }
+    });
     router.get("/healthz").handler(ctx -> ctx.response().putHeader("content-type", "text/plain").end("ok\n"));
     return vertx.createHttpServer().requestHandler(router).listen(config.gossipPort(), config.host())
         .map(s -> {

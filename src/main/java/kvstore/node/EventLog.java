@@ -38,6 +38,6 @@ public final class EventLog {
   }
 
   public void warn(String msg, Throwable err) {
-    LOG.log(Level.WARNING, prefix + msg + ": " + err, err instanceof RuntimeException ? err : null);
+    LOG.log(Level.WARNING, prefix + msg + ": " + err, err);
   }
 }

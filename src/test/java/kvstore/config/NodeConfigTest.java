@@ -1,0 +1,83 @@
+package kvstore.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import kvstore.replication.Consistency;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeConfigTest {
+  private static JsonObject minimal() {
+    return new JsonObject().put("nodeId", "n1").put("grpcPort", 50051).put("gossipPort", 8001);
+  }
+
+  private static String error(JsonObject json, Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> NodeConfig.parse(json, env)).getMessage();
+  }
+
+  @Test
+  void defaultsApplyToEveryOptionalKey() {
+    NodeConfig c = NodeConfig.parse(minimal(), Map.of());
+    assertEquals("127.0.0.1", c.host());
+    assertEquals(3, c.replicationFactor());
+    assertEquals(Consistency.QUORUM, c.writeConsistency());
+    assertEquals(1024, c.maxKeyBytes());
+    assertEquals(1048576, c.maxValueBytes());
+    assertEquals(128, c.vnodes());
+    assertEquals(1000, c.gossipIntervalMs());
+    assertEquals(30000, c.antiEntropyIntervalMs());
+  }
+
+  @Test
+  void badConfigsAreRejectedNamingTheKey() {
+    assertTrue(error(minimal().copy().put("grpcPort", null), Map.of()).contains("grpcPort"));
+    JsonObject missing = minimal();
+    missing.remove("nodeId");
+    assertTrue(error(missing, Map.of()).contains("missing required config key 'nodeId'"));
+    assertTrue(error(minimal().put("replicationFactr", 3), Map.of()).contains("unknown config key 'replicationFactr'"));
+    assertTrue(error(minimal().put("grpcPort", "50051"), Map.of()).contains("'grpcPort' must be an integer"));
+    assertTrue(error(minimal().put("replicationFactor", 0), Map.of()).contains("'replicationFactor': must be >= 1"));
+    assertTrue(error(minimal().put("readConsistency", "MOST"), Map.of()).contains("readConsistency"));
+    assertTrue(error(minimal().put("seeds", new JsonArray().add("nohost")), Map.of()).contains("seeds"));
+    assertTrue(error(minimal().put("debug", "yes"), Map.of()).contains("debug"));
+  }
+
+  @Test
+  void environmentOverridesTheFile() {
+    NodeConfig c = NodeConfig.parse(minimal(), Map.of("KV_GRPC_PORT", "6000", "KV_SEEDS", "a:8001,b:8001",
+        "KV_REPLICATION_FACTOR", "2", "KV_WRITE_CONSISTENCY", "ALL", "DEBUG_LOG", "true", "KV_NODE_ID", "fromenv"));
+    assertEquals(6000, c.grpcPort());
+    assertEquals(java.util.List.of("a:8001", "b:8001"), c.seeds());
+    assertEquals(2, c.replicationFactor());
+    assertEquals(Consistency.ALL, c.writeConsistency());
+    assertTrue(c.debug());
+    assertEquals("fromenv", c.nodeId());
+    assertTrue(error(minimal(), Map.of("KV_GOSSIP_PORT", "x")).contains("KV_GOSSIP_PORT"));
+  }
+
+  @Test
+  void envNamesFollowTheKeys() {
+    assertEquals("KV_GRPC_PORT", new ConfigKey("grpcPort", ConfigKey.Type.INT, 1, "").envName());
+    assertEquals("KV_MAX_VALUE_BYTES", new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1, "").envName());
+  }
+
+  /** The README's config table is the user's reference: every key and its default must be in it. */
+  @Test
+  void readmeDocumentsEveryKeyWithItsDefault() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (ConfigKey k : NodeConfig.KEYS) {
+      String row = readme.lines().filter(l -> l.startsWith("| `" + k.name() + "`")).findFirst()
+          .orElseThrow(() -> new AssertionError("README config table lacks " + k.name()));
+      String def = k.required() ? "required" : String.valueOf(k.defaultValue() instanceof java.util.List<?> l && l.isEmpty() ? "[]" : k.defaultValue());
+      assertTrue(row.contains(def), "README row for " + k.name() + " should show default " + def + ": " + row);
+      assertTrue(row.contains(k.envName()), "README row for " + k.name() + " should name " + k.envName());
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package kvstore.e2e;
+
+import io.vertx.grpc.client.InvalidStatusException;
+import kv.Kv;
+import kvstore.testing.Await;
+import kvstore.testing.KvClient;
+import kvstore.testing.ProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real node processes, killed for real. */
+class ProcessClusterIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  void quorumWritesSurviveKillDashNineAndTheNodeServesAgainAtOnceAfterRestart() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      KvClient writer = c.client(0);
+      AtomicInteger acked = new AtomicInteger();
+      List<String> failures = new ArrayList<>();
+      AtomicBoolean killed = new AtomicBoolean();
+      for (int i = 0; i < 400; i++) {
+        if (i == 100) {
+          c.kill(2);
+          killed.set(true);
+        }
+        try {
+          assertTrue(writer.put("w" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+          acked.incrementAndGet();
+        } catch (InvalidStatusException e) {
+          failures.add("w" + i + ": " + e.actualStatus());
+        }
+      }
+      assertTrue(killed.get());
+      assertEquals(List.of(), failures, "no QUORUM write may fail with one of three nodes killed");
+      assertEquals(400, acked.get());
+
+      long restarted = System.nanoTime();
+      c.start(2);
+      // its own data is there at once, and peers reach it again within a couple of seconds
+      assertEquals("v50", c.client(2).get("w50", Kv.Consistency.ONE).getValue());
+      Await.until("a write at ALL through node1 to reach the restarted node3", Duration.ofSeconds(5),
+          () -> writer.put("after-restart", "x", Kv.Consistency.ALL).getOk());
+      double seconds = (System.nanoTime() - restarted) / 1e9;
+      assertTrue(seconds < 8, "peers reconnected after " + seconds + " s");
+      for (int i = 0; i < 400; i += 37) {
+        assertEquals("v" + i, c.client(1).get("w" + i, Kv.Consistency.QUORUM).getValue());
+      }
+    }
+  }
+
+  @Test
+  void everyWriteAcknowledgedAtAllSurvivesKillDashNineOfAllNodes() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      int n = 300;
+      for (int i = 0; i < n; i++) {
+        assertTrue(c.client(i % 3).put("durable" + i, "value" + i, Kv.Consistency.ALL).getOk());
+      }
+      c.kill(0);
+      c.kill(1);
+      c.kill(2);
+      c.start();
+      for (int i = 0; i < n; i++) {
+        assertEquals("value" + i, c.client((i + 1) % 3).get("durable" + i, Kv.Consistency.ALL).getValue(), "durable" + i);
+      }
+    }
+  }
+
+  @Test
+  void sigtermStopsANodeWithinFifteenSecondsAndKeepsItsData() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      for (int i = 0; i < 50; i++) {
+        c.client(0).put("k" + i, "v" + i, Kv.Consistency.ALL);
+      }
+      Duration took = c.terminate(0);
+      assertTrue(took.toSeconds() < 15, "SIGTERM took " + took);
+      assertEquals(143, c.process(0).exitValue(), "exit status of a JVM stopped by SIGTERM");
+      c.start(0);
+      assertEquals("v49", c.client(0).get("k49", Kv.Consistency.ONE).getValue());
+    }
+  }
+}

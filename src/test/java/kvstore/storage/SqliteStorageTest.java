@@ -1,0 +1,88 @@
+package kvstore.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import kvstore.version.Versioned;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class SqliteStorageTest {
+  @TempDir
+  Path dir;
+
+  private static Versioned v(String key, String value, long version) {
+    return new Versioned(key, value.getBytes(StandardCharsets.UTF_8), version, false);
+  }
+
+  private static <T> T await(Future<T> f) {
+    return f.await();
+  }
+
+  @Test
+  void olderVersionsNeverOverwriteNewerOnes(Vertx vertx) {
+    SqliteStorage s = await(vertx.executeBlocking(() -> null).compose(x -> SqliteStorage.open(vertx, dir, "FULL", 512)));
+    assertArrayEquals(new long[] {10}, await(s.write(List.of(v("k", "new", 10)))));
+    assertArrayEquals(new long[] {10}, await(s.write(List.of(v("k", "old", 5)))), "stale write answers the stored version");
+    assertEquals("new", new String(await(s.read("k")).value(), StandardCharsets.UTF_8));
+    await(s.write(List.of(v("k", "aaa", 10))));
+    assertEquals("new", new String(await(s.read("k")).value(), StandardCharsets.UTF_8), "tie: larger value bytes win");
+    await(s.write(List.of(v("k", "zzz", 10))));
+    assertEquals("zzz", new String(await(s.read("k")).value(), StandardCharsets.UTF_8));
+    await(s.write(List.of(Versioned.tombstone("k", 10))));
+    assertTrue(await(s.read("k")).tombstone(), "tie: a tombstone beats a value");
+    await(s.write(List.of(v("k", "zzzz", 10))));
+    assertTrue(await(s.read("k")).tombstone());
+    assertNull(await(s.read("never")));
+    await(s.close());
+  }
+
+  @Test
+  void concurrentWritesAreGroupCommittedAndSurviveReopen(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    List<Future<long[]>> writes = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      writes.add(s.write(List.of(v("key" + i, "value" + i, 1 + i))));
+    }
+    await(Future.all(writes));
+    assertTrue(s.stats().commits() < 200, "2000 concurrent writes took " + s.stats().commits() + " commits");
+    assertEquals(2000, s.stats().rows());
+    await(s.close());
+    SqliteStorage again = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertEquals(2000L, await(again.count()));
+    assertEquals("value1999", new String(await(again.read("key1999")).value(), StandardCharsets.UTF_8));
+    List<Versioned> rows = new ArrayList<>();
+    for (int c = 0; c < 16; c++) {
+      List<Versioned> chunk = await(again.chunk(c));
+      for (int i = 1; i < chunk.size(); i++) {
+        assertTrue(chunk.get(i - 1).key().compareTo(chunk.get(i).key()) < 0, "chunk rows sorted by key");
+      }
+      rows.addAll(chunk);
+    }
+    assertEquals(2000, rows.size());
+    await(again.close());
+  }
+
+  @Test
+  void sameKeyTwiceInOneBatchKeepsTheWinner(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "NORMAL", 512));
+    Future<long[]> a = s.write(List.of(v("k", "first", 1)));
+    Future<long[]> b = s.write(List.of(v("k", "third", 3), v("k", "second", 2)));
+    await(Future.all(a, b));
+    assertEquals(3, await(s.read("k")).version());
+    assertArrayEquals(new long[] {3, 3}, await(b));
+    await(s.close());
+  }
+}

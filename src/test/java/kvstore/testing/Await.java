@@ -1,0 +1,31 @@
+package kvstore.testing;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Waits on a condition with a deadline: no fixed sleeps in tests. */
+public final class Await {
+  private Await() {
+  }
+
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Throwable last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+    throw new AssertionError("timed out after " + timeout + " waiting for " + what + (last == null ? "" : ": last error " + last), last);
+  }
+}

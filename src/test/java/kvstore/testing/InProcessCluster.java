@@ -1,0 +1,118 @@
+package kvstore.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.VertxOptions;
+import kvstore.config.NodeConfig;
+import kvstore.node.Node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * N nodes in one JVM on real loopback ports, each with its own Vertx (so its own event bus) and
+ * data directory. Stopping a node closes its Vertx: sockets close and peers see it gone, as after a
+ * crash, though without kill -9's lost page cache (the *IT tests use real processes for that).
+ */
+public final class InProcessCluster implements AutoCloseable {
+  private final Path dataRoot;
+  private final List<JsonObject> configs = new ArrayList<>();
+  private final List<Node> nodes = new ArrayList<>();
+  private final Vertx clientVertx = Vertx.vertx();
+
+  public InProcessCluster(Path dataRoot, int n, BiConsumer<Integer, JsonObject> tweak) {
+    this.dataRoot = dataRoot;
+    List<Integer> gossipPorts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      gossipPorts.add(Ports.free());
+    }
+    for (int i = 0; i < n; i++) {
+      JsonArray seeds = new JsonArray();
+      for (int p : gossipPorts) {
+        seeds.add("127.0.0.1:" + p);
+      }
+      JsonObject c = new JsonObject().put("nodeId", "node" + (i + 1)).put("host", "127.0.0.1")
+          .put("grpcPort", Ports.free()).put("gossipPort", gossipPorts.get(i)).put("seeds", seeds)
+          .put("dataDir", dataRoot.resolve("node" + (i + 1)).toString()).put("replicationFactor", 3)
+          .put("gossipIntervalMs", 200).put("antiEntropyIntervalMs", 0).put("grpcInstances", 1)
+          .put("requestTimeoutMs", 1000);
+      tweak.accept(i, c);
+      configs.add(c);
+      nodes.add(null);
+    }
+  }
+
+  public InProcessCluster start() {
+    for (int i = 0; i < configs.size(); i++) {
+      start(i);
+    }
+    awaitMembership(configs.size());
+    return this;
+  }
+
+  public Node start(int i) {
+    NodeConfig config = NodeConfig.parse(configs.get(i), Map.of());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Node node = Node.start(vertx, config).await();
+    nodes.set(i, node);
+    return node;
+  }
+
+  /** Stops node i abruptly from the peers' point of view (its sockets close). */
+  public void stop(int i) {
+    Node node = nodes.get(i);
+    if (node != null) {
+      node.vertx().close().await();
+      nodes.set(i, null);
+    }
+  }
+
+  public Node node(int i) {
+    return nodes.get(i);
+  }
+
+  public JsonObject config(int i) {
+    return configs.get(i);
+  }
+
+  public int size() {
+    return configs.size();
+  }
+
+  public KvClient client(int i) {
+    return new KvClient(clientVertx, "127.0.0.1", configs.get(i).getInteger("grpcPort"));
+  }
+
+  public Vertx clientVertx() {
+    return clientVertx;
+  }
+
+  public JsonObject membership(int i) {
+    return Http.getJson(clientVertx, configs.get(i).getInteger("gossipPort"), "/membership");
+  }
+
+  /** Waits until every running node lists {@code count} members UP. */
+  public void awaitMembership(int count) {
+    for (int i = 0; i < configs.size(); i++) {
+      if (nodes.get(i) == null) {
+        continue;
+      }
+      int idx = i;
+      Await.until("node" + (i + 1) + " to see " + count + " members UP", Duration.ofSeconds(15), () ->
+          membership(idx).getJsonArray("nodes").stream().filter(o -> "UP".equals(((JsonObject) o).getString("status"))).count() == count);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < nodes.size(); i++) {
+      stop(i);
+    }
+    clientVertx.close().await();
+  }
+}

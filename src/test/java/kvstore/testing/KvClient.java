@@ -1,0 +1,89 @@
+package kvstore.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.common.GrpcStatus;
+import kv.KeyValueGrpcClient;
+import kv.Kv;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A blocking test client of one node's public API (the calls run on the client's own Vertx). */
+public final class KvClient {
+  private final KeyValueGrpcClient stub;
+  private final GrpcClient client;
+  private final SocketAddress socket;
+  private final String address;
+
+  public KvClient(Vertx vertx, String host, int port) {
+    GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L * 1024 * 1024)
+        .setTimeout(10).setTimeoutUnit(TimeUnit.SECONDS).setScheduleDeadlineAutomatically(true));
+    this.client = client;
+    this.socket = SocketAddress.inetSocketAddress(port, host);
+    this.stub = KeyValueGrpcClient.create(client, socket);
+    this.address = host + ":" + port;
+  }
+
+  public Kv.PutResponse put(String key, String value) {
+    return put(key, value, Kv.Consistency.DEFAULT);
+  }
+
+  public Kv.PutResponse put(String key, String value, Kv.Consistency c) {
+    return stub.put(Kv.PutRequest.newBuilder().setKey(key).setValue(value).setConsistency(c).build()).await();
+  }
+
+  public Kv.PutResponse put(Kv.PutRequest req) {
+    return stub.put(req).await();
+  }
+
+  public Kv.GetResponse get(String key) {
+    return get(key, Kv.Consistency.DEFAULT);
+  }
+
+  public Kv.GetResponse get(String key, Kv.Consistency c) {
+    return stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
+  }
+
+  public Kv.PutResponse delete(String key, Kv.Consistency c) {
+    return stub.delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
+  }
+
+  public byte[] chunkHash(int chunk) {
+    return stub.getChunkHash(Kv.ChunkRequest.newBuilder().setChunkId(chunk).build()).await().getHash().toByteArray();
+  }
+
+  public List<Kv.KeyValuePair> fetchRange(int chunk) {
+    return stub.fetchRange(Kv.RangeRequest.newBuilder().setChunkId(chunk).build())
+        .compose(s -> s.collect(java.util.stream.Collectors.toList())).await();
+  }
+
+  /** The grpc-message of a Put's answer (the generated stub drops it on failure). */
+  public String putStatusMessage(Kv.PutRequest req) {
+    return client.request(socket, KeyValueGrpcClient.Put)
+        .compose(r -> r.send(req))
+        .compose(resp -> resp.end().transform(ar -> io.vertx.core.Future.succeededFuture(resp.statusMessage())))
+        .await();
+  }
+
+  public KeyValueGrpcClient stub() {
+    return stub;
+  }
+
+  public String address() {
+    return address;
+  }
+
+  /** The gRPC status a failed call ended with, or OK when it succeeded. */
+  public static GrpcStatus statusOf(Runnable call) {
+    try {
+      call.run();
+      return GrpcStatus.OK;
+    } catch (InvalidStatusException e) {
+      return e.actualStatus();
+    }
+  }
+}

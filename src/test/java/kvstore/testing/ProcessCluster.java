@@ -1,0 +1,156 @@
+package kvstore.testing;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real {@code java -jar target/node.jar} processes on loopback, one config file and log file each.
+ * {@link #kill(int)} is SIGKILL, {@link #terminate(int)} is SIGTERM.
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private final Path dir;
+  private final List<JsonObject> configs = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+  private final io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx();
+
+  public ProcessCluster(Path dir, int n, java.util.function.BiConsumer<Integer, JsonObject> tweak) {
+    this.dir = dir;
+    List<Integer> gossip = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      gossip.add(Ports.free());
+    }
+    for (int i = 0; i < n; i++) {
+      JsonArray seeds = new JsonArray();
+      gossip.forEach(p -> seeds.add("127.0.0.1:" + p));
+      JsonObject c = new JsonObject().put("nodeId", "node" + (i + 1)).put("host", "127.0.0.1")
+          .put("grpcPort", Ports.free()).put("gossipPort", gossip.get(i)).put("seeds", seeds)
+          .put("dataDir", dir.resolve("data" + (i + 1)).toString()).put("replicationFactor", 3)
+          .put("gossipIntervalMs", 250).put("antiEntropyIntervalMs", 0).put("requestTimeoutMs", 1500);
+      tweak.accept(i, c);
+      configs.add(c);
+      processes.add(null);
+    }
+  }
+
+  public static String jar() {
+    String jar = System.getProperty("kv.jar", "target/node.jar");
+    if (!Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException(jar + " is missing: run `mvn package` first (failsafe runs after it)");
+    }
+    return jar;
+  }
+
+  public static Process launch(Path logFile, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-jar", jar()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+  }
+
+  public ProcessCluster start() {
+    for (int i = 0; i < configs.size(); i++) {
+      start(i);
+    }
+    awaitUp(configs.size());
+    return this;
+  }
+
+  public void start(int i) {
+    try {
+      Path conf = dir.resolve("node" + (i + 1) + ".json");
+      Files.writeString(conf, configs.get(i).encodePrettily());
+      processes.set(i, launch(dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString()));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    int port = configs.get(i).getInteger("gossipPort");
+    Await.until("node" + (i + 1) + " to answer /healthz", Duration.ofSeconds(30), () -> {
+      if (!processes.get(i).isAlive()) {
+        throw new AssertionError("node" + (i + 1) + " exited: " + log(i));
+      }
+      return Http.call(clientVertx, io.vertx.core.http.HttpMethod.GET, port, "/healthz", null).status() == 200;
+    });
+  }
+
+  public void awaitUp(int count) {
+    for (int i = 0; i < configs.size(); i++) {
+      if (processes.get(i) == null || !processes.get(i).isAlive()) {
+        continue;
+      }
+      int port = configs.get(i).getInteger("gossipPort");
+      Await.until("node" + (i + 1) + " to see " + count + " UP", Duration.ofSeconds(30), () ->
+          Http.getJson(clientVertx, port, "/membership").getJsonArray("nodes").stream()
+              .filter(o -> "UP".equals(((JsonObject) o).getString("status"))).count() == count);
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no flush. */
+  public void kill(int i) throws InterruptedException {
+    Process p = processes.get(i);
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM; answers how long the process took to exit. */
+  public Duration terminate(int i) throws InterruptedException {
+    Process p = processes.get(i);
+    long t0 = System.nanoTime();
+    p.destroy();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  public Process process(int i) {
+    return processes.get(i);
+  }
+
+  public JsonObject config(int i) {
+    return configs.get(i);
+  }
+
+  public String grpcAddress(int i) {
+    return "127.0.0.1:" + configs.get(i).getInteger("grpcPort");
+  }
+
+  public KvClient client(int i) {
+    return new KvClient(clientVertx, "127.0.0.1", configs.get(i).getInteger("grpcPort"));
+  }
+
+  public String log(int i) {
+    try {
+      return Files.readString(dir.resolve("node" + (i + 1) + ".log"));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes) {
+      if (p != null) {
+        p.destroyForcibly();
+      }
+    }
+    for (Process p : processes) {
+      try {
+        if (p != null) {
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    clientVertx.close().await();
+  }
+}

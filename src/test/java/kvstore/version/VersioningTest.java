@@ -1,0 +1,57 @@
+package kvstore.version;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VersioningTest {
+  @Test
+  void clockIsStrictlyIncreasingEvenWhenPhysicalTimeStandsStillOrGoesBack() {
+    AtomicLong wall = new AtomicLong(1_000);
+    HybridLogicalClock hlc = new HybridLogicalClock(wall::get);
+    long a = hlc.now();
+    long b = hlc.now();
+    wall.set(900);
+    long c = hlc.now();
+    assertTrue(a < b && b < c);
+    assertEquals(1_000, Versions.toMillis(c), "logical ticks stay inside the millisecond");
+  }
+
+  @Test
+  void aClockBehindByFiveSecondsStampsAfterWhatItObserved() {
+    AtomicLong wall = new AtomicLong(10_000);
+    HybridLogicalClock fast = new HybridLogicalClock(() -> wall.get() + 5_000);
+    HybridLogicalClock slow = new HybridLogicalClock(wall::get);
+    long first = fast.now();
+    slow.observe(first);
+    long second = slow.now();
+    assertTrue(second > first, "write after an observed one must win despite skew");
+    assertTrue(Versions.toMillis(second) == 15_000);
+  }
+
+  private static Versioned v(String value, long version) {
+    return new Versioned("k", value.getBytes(StandardCharsets.UTF_8), version, false);
+  }
+
+  @Test
+  void lastWriteWinsWithDeterministicTies() {
+    assertTrue(v("a", 2).newerThan(v("z", 1)));
+    assertTrue(Versioned.tombstone("k", 5).newerThan(v("zzz", 5)), "tombstone beats a value of equal version");
+    assertTrue(v("b", 5).newerThan(v("a", 5)));
+    assertTrue(!v("a", 5).newerThan(v("b", 5)));
+    assertEquals(0, Versioned.compare(v("a", 5), v("a", 5)));
+    // unsigned byte order, as SQLite compares BLOBs: 0xC3 (é) > 'z'
+    assertTrue(v("é", 5).newerThan(v("z", 5)));
+    assertTrue(v("x", 1).newerThan(null));
+  }
+
+  @Test
+  void millisecondsRoundTrip() {
+    assertEquals(1_700_000_000_123L, Versions.toMillis(Versions.fromMillis(1_700_000_000_123L)));
+    assertEquals(1_700_000_000_123L, Versions.toMillis(Versions.fromMillis(1_700_000_000_123L) + 999));
+  }
+}
