@@ -32,13 +32,17 @@ public final class Main {
     if (args.length > 0 && args[0].equals("cluster")) {
       System.exit(LocalCluster.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length > 0 && args[0].equals("health")) {
+      System.exit(HealthCheck.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     String conf = null;
     for (int i = 0; i < args.length; i++) {
       if ((args[i].equals("-conf") || args[i].equals("--conf")) && i + 1 < args.length) {
         conf = args[++i];
       } else if (args[i].equals("-h") || args[i].equals("--help")) {
         System.out.println("usage: java -jar node.jar -conf CONFIG.json   (start a node; KV_* environment variables override the file)\n"
-            + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)");
+            + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)\n"
+            + "       java -jar node.jar health [host:gossipPort] (exit 0 when the node answers /healthz)");
         return;
       } else {
         fail(EXIT_CONFIG, "unknown argument '" + args[i] + "' (usage: java -jar node.jar -conf CONFIG.json)");

@@ -16,7 +16,8 @@ public final class Await {
         if (condition.getAsBoolean()) {
           return;
         }
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Future.await() rethrows checked causes (e.g. ConnectException) as they are
         last = e;
       }
       try {
