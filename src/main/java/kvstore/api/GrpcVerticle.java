@@ -15,6 +15,8 @@ import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcService;
 import kvstore.replication.Coordinator;
+import kvstore.replication.HintSink;
+import kvstore.replication.StorageHintSink;
 import kvstore.replication.LocalReplica;
 import kvstore.replication.ReplicaDirectory;
 import kvstore.storage.EventBusStorage;
@@ -52,7 +54,9 @@ public final class GrpcVerticle extends VerticleBase {
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, () -> view);
-      Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), log);
+      HintSink hints = config.hintedHandoff() ? new StorageHintSink(storage, log) : HintSink.NONE;
+      Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), hints,
+          config.hintWindowMs(), log);
       RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
       GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,

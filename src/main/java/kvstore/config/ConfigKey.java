@@ -2,7 +2,7 @@ package kvstore.config;
 
 /** One configuration key: its name, type, default (null when required) and what it means. */
 public record ConfigKey(String name, Type type, Object defaultValue, String doc) {
-  public enum Type { STRING, INT, BOOLEAN, STRING_LIST, CONSISTENCY }
+  public enum Type { STRING, INT, LONG, BOOLEAN, STRING_LIST, CONSISTENCY }
 
   public boolean required() {
     return defaultValue == null;

@@ -19,7 +19,9 @@ public record NodeConfig(
     int replicationFactor, Consistency writeConsistency, Consistency readConsistency, int vnodes,
     int gossipIntervalMs, int antiEntropyIntervalMs, int maxKeyBytes, int maxValueBytes, boolean debug,
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
-    long clockOffsetMs) {
+    long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
+    int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
+    long tombstoneGraceMs, int tombstoneGcIntervalMs) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -42,7 +44,17 @@ public record NodeConfig(
       new ConfigKey("writeBatchMax", ConfigKey.Type.INT, 512, "Most writes committed in one SQLite transaction (group commit)."),
       new ConfigKey("storageSync", ConfigKey.Type.STRING, "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash)."),
       new ConfigKey("grpcInstances", ConfigKey.Type.INT, 0, "gRPC verticle instances (one event loop each); 0 means one per core."),
-      new ConfigKey("clockOffsetMs", ConfigKey.Type.INT, 0, "Added to this node's wall clock; for clock-skew tests only."));
+      new ConfigKey("clockOffsetMs", ConfigKey.Type.INT, 0, "Added to this node's wall clock; for clock-skew tests only."),
+      new ConfigKey("failureDetectorPhiSuspect", ConfigKey.Type.INT, 5, "Phi at which a silent peer becomes SUSPECT."),
+      new ConfigKey("failureDetectorPhiDown", ConfigKey.Type.INT, 10, "Phi at which a silent peer becomes DOWN (coordinators stop waiting on it and hint instead)."),
+      new ConfigKey("failureDetectorPauseMs", ConfigKey.Type.INT, 2000, "Heartbeat pause tolerated before phi rises (GC, load); added to the mean interval."),
+      new ConfigKey("failureDetectorMinStdDevMs", ConfigKey.Type.INT, 250, "Floor on the interval deviation, so very regular heartbeats do not make phi jumpy."),
+      new ConfigKey("hintedHandoff", ConfigKey.Type.BOOLEAN, true, "Store hints for replicas that are down or do not answer, and replay them when they are back."),
+      new ConfigKey("hintWindowMs", ConfigKey.Type.LONG, 10800000L, "A replica silent for longer gets no new hints (anti-entropy repairs it instead); 3 h."),
+      new ConfigKey("maxHintsPerNode", ConfigKey.Type.INT, 1000000, "Cap on stored hints per target node; writes beyond it are left to anti-entropy."),
+      new ConfigKey("hintReplayRowsPerSec", ConfigKey.Type.INT, 5000, "Throttle of hint replay to a returning node."),
+      new ConfigKey("tombstoneGraceMs", ConfigKey.Type.LONG, 864000000L, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds)."),
+      new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."));
 
   private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 
@@ -90,7 +102,11 @@ public record NodeConfig(
         (int) values.get("maxKeyBytes"), (int) values.get("maxValueBytes"), (boolean) values.get("debug"),
         (int) values.get("requestTimeoutMs"), (int) values.get("maxGossipBodyBytes"),
         (int) values.get("writeBatchMax"), (String) values.get("storageSync"),
-        (int) values.get("grpcInstances"), ((Integer) values.get("clockOffsetMs")).longValue());
+        (int) values.get("grpcInstances"), ((Integer) values.get("clockOffsetMs")).longValue(),
+        (int) values.get("failureDetectorPhiSuspect"), (int) values.get("failureDetectorPhiDown"),
+        (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
+        (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
+        (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"));
     c.validate();
     return c;
   }
@@ -126,6 +142,15 @@ public record NodeConfig(
     require(writeBatchMax >= 1 && writeBatchMax <= 10000, "writeBatchMax", "must be 1..10000, got " + writeBatchMax);
     require(storageSync.equals("FULL") || storageSync.equals("NORMAL"), "storageSync", "must be FULL or NORMAL, got " + storageSync);
     require(grpcInstances >= 0 && grpcInstances <= 64, "grpcInstances", "must be 0..64, got " + grpcInstances);
+    require(failureDetectorPhiSuspect >= 1, "failureDetectorPhiSuspect", "must be >= 1, got " + failureDetectorPhiSuspect);
+    require(failureDetectorPhiDown >= failureDetectorPhiSuspect, "failureDetectorPhiDown", "must be >= failureDetectorPhiSuspect, got " + failureDetectorPhiDown);
+    require(failureDetectorPauseMs >= 0, "failureDetectorPauseMs", "must be >= 0, got " + failureDetectorPauseMs);
+    require(failureDetectorMinStdDevMs >= 1, "failureDetectorMinStdDevMs", "must be >= 1, got " + failureDetectorMinStdDevMs);
+    require(hintWindowMs >= 0, "hintWindowMs", "must be >= 0, got " + hintWindowMs);
+    require(maxHintsPerNode >= 0, "maxHintsPerNode", "must be >= 0, got " + maxHintsPerNode);
+    require(hintReplayRowsPerSec >= 1, "hintReplayRowsPerSec", "must be >= 1, got " + hintReplayRowsPerSec);
+    require(tombstoneGraceMs >= 0, "tombstoneGraceMs", "must be >= 0, got " + tombstoneGraceMs);
+    require(tombstoneGcIntervalMs >= 100, "tombstoneGcIntervalMs", "must be >= 100, got " + tombstoneGcIntervalMs);
   }
 
   private static void requirePort(int port, String key) {
@@ -150,6 +175,11 @@ public record NodeConfig(
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
             && n.doubleValue() >= Integer.MIN_VALUE && n.doubleValue() <= Integer.MAX_VALUE) {
           return n.intValue();
+        }
+        throw new ConfigException(bad + "an integer, got " + describe(v));
+      case LONG:
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 9e18) {
+          return n.longValue();
         }
         throw new ConfigException(bad + "an integer, got " + describe(v));
       case BOOLEAN:
@@ -187,8 +217,13 @@ public record NodeConfig(
     String where = "env " + key.envName() + " for";
     switch (key.type()) {
       case INT:
+      case LONG:
         try {
-          return Integer.parseInt(raw.trim());
+          long n = Long.parseLong(raw.trim());
+          if (key.type() == ConfigKey.Type.INT && (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE)) {
+            throw new NumberFormatException();
+          }
+          return key.type() == ConfigKey.Type.INT ? (Object) (int) n : (Object) n;
         } catch (NumberFormatException e) {
           throw new ConfigException(where + " '" + key.name() + "' must be an integer, got \"" + raw + "\"");
         }

@@ -11,10 +11,22 @@ import java.util.stream.Collectors;
  * An immutable snapshot of what one node knows of the cluster: members with their status and the
  * ring built from them. The gossip verticle publishes a new one on every change.
  */
-public record ClusterView(String selfId, Map<String, Member> members, Ring ring) {
+public record ClusterView(String selfId, Map<String, Member> members, Ring ring, Map<String, Long> lastHeardMs) {
 
-  public static ClusterView of(String selfId, List<Member> members, Ring ring) {
-    return new ClusterView(selfId, members.stream().collect(Collectors.toUnmodifiableMap(Member::nodeId, Function.identity())), ring);
+  public static ClusterView of(String selfId, List<Member> members, Ring ring, Map<String, Long> lastHeardMs) {
+    return new ClusterView(selfId, members.stream().collect(Collectors.toUnmodifiableMap(Member::nodeId, Function.identity())),
+        ring, Map.copyOf(lastHeardMs));
+  }
+
+  public boolean isDown(String nodeId) {
+    Member m = members.get(nodeId);
+    return m != null && (m.status() == Status.DOWN || m.status() == Status.LEFT);
+  }
+
+  /** How long ago (local clock) the node's heartbeat last advanced; 0 when unknown. */
+  public long silentForMs(String nodeId, long nowMs) {
+    Long t = lastHeardMs.get(nodeId);
+    return t == null || t < 0 ? 0 : nowMs - t;
   }
 
   public Member member(String nodeId) {

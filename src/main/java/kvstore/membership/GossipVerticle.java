@@ -53,8 +53,9 @@ public final class GossipVerticle extends VerticleBase {
   public Future<?> start() {
     long generation = System.currentTimeMillis();
     Member self = new Member(config.nodeId(), config.grpcAddress(), config.gossipAddress(), 0, generation, Status.UP);
-    // until the failure detector of issue 3 lands: silence of 5 rounds is SUSPECT, of 10 rounds DOWN
-    table = new MembershipTable(self, System::currentTimeMillis, 5L * config.gossipIntervalMs(), 10L * config.gossipIntervalMs());
+    table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(
+        config.failureDetectorPhiSuspect(), config.failureDetectorPhiDown(), 100, config.failureDetectorMinStdDevMs(),
+        config.failureDetectorPauseMs(), config.gossipIntervalMs()));
     client = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout(Math.max(200, config.gossipIntervalMs()))
         .setIdleTimeout(30).setKeepAlive(true));
@@ -64,7 +65,7 @@ public final class GossipVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.post("/gossip").handler(BodyHandler.create(false).setBodyLimit(config.maxGossipBodyBytes()));
     router.post("/gossip").handler(this::onGossip);
-    router.get("/membership").handler(ctx -> ctx.json(membershipJson()));
+    router.get("/membership").handler(ctx -> ctx.json(membershipWithPhi()));
     router.route().failureHandler(ctx -> {
       Throwable err = ctx.failure();
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
@@ -91,6 +92,18 @@ public final class GossipVerticle extends VerticleBase {
       nodes.add(m.toJson());
     }
     return new JsonObject().put("nodes", nodes);
+  }
+
+  /** /membership for operators: the digest plus each peer's current phi. */
+  private JsonObject membershipWithPhi() {
+    JsonObject j = membershipJson();
+    for (Object o : j.getJsonArray("nodes")) {
+      JsonObject n = (JsonObject) o;
+      if (!n.getString("nodeId").equals(config.nodeId())) {
+        n.put("phi", Math.round(table.phi(n.getString("nodeId")) * 100) / 100.0);
+      }
+    }
+    return j;
   }
 
   private JsonObject digest() {
@@ -207,7 +220,7 @@ public final class GossipVerticle extends VerticleBase {
       }
     }
     Ring ring = view != null && nodes.equals(ringNodes) ? view.ring() : Ring.of(nodes, config.vnodes());
-    ClusterView next = ClusterView.of(config.nodeId(), members, ring);
+    ClusterView next = ClusterView.of(config.nodeId(), members, ring, table.lastHeard());
     if (view == null || !sameMembership(view, next)) {
       view = next;
       ringNodes = nodes;

@@ -11,22 +11,26 @@ import java.util.function.LongSupplier;
  * The gossip state of one node: the newest entry known for every member and when its heartbeat last
  * advanced here. Plain Java with injected time, so merges and status changes are tested directly.
  *
- * <p>A member is never dropped: one that stops heartbeating turns SUSPECT, then DOWN, and stays
- * listed; its entries come back to UP when it gossips again (a restart brings a new generation).
+ * <p>A member is never dropped: one that stops heartbeating turns SUSPECT, then DOWN (phi-accrual,
+ * one detector per peer), and stays listed; it is UP again as soon as its heartbeat advances, and a
+ * restart (new generation) starts a fresh detector.
  */
 public final class MembershipTable {
   private final String selfId;
   private final LongSupplier clock;
-  private final long suspectAfterMs;
-  private final long downAfterMs;
+  private final DetectorSettings settings;
   private final Map<String, Member> members = new HashMap<>();
-  private final Map<String, Long> lastAdvanced = new HashMap<>();
+  private final Map<String, PhiAccrualDetector> detectors = new HashMap<>();
 
-  public MembershipTable(Member self, LongSupplier clock, long suspectAfterMs, long downAfterMs) {
+  /** Thresholds and model of the phi-accrual detector (see {@link PhiAccrualDetector}). */
+  public record DetectorSettings(double phiSuspect, double phiDown, int window, long minStdDevMs,
+                                 long acceptablePauseMs, long expectedIntervalMs) {
+  }
+
+  public MembershipTable(Member self, LongSupplier clock, DetectorSettings settings) {
     this.selfId = self.nodeId();
     this.clock = clock;
-    this.suspectAfterMs = suspectAfterMs;
-    this.downAfterMs = downAfterMs;
+    this.settings = settings;
     members.put(selfId, self.withStatus(Status.UP));
   }
 
@@ -53,9 +57,14 @@ public final class MembershipTable {
         if (known == null) {
           discovered.add(m);
         }
+        // a new generation is a restarted process: its old heartbeat history says nothing about it
+        if (known == null || m.generation() != known.generation()) {
+          detectors.put(m.nodeId(), new PhiAccrualDetector(settings.window(), settings.minStdDevMs(),
+              settings.acceptablePauseMs(), settings.expectedIntervalMs()));
+        }
+        detectors.get(m.nodeId()).heartbeat(now);
         // the status field travels but is each node's own judgement, except LEFT which the node announces itself
         members.put(m.nodeId(), m.withStatus(m.status() == Status.LEFT ? Status.LEFT : Status.UP));
-        lastAdvanced.put(m.nodeId(), now);
       }
     }
     return discovered;
@@ -79,11 +88,24 @@ public final class MembershipTable {
     if (m.status() == Status.LEFT) {
       return Status.LEFT;
     }
-    long silent = now - lastAdvanced.getOrDefault(m.nodeId(), now);
-    if (silent >= downAfterMs) {
+    PhiAccrualDetector d = detectors.get(m.nodeId());
+    double phi = d == null ? 0 : d.phi(now);
+    if (phi >= settings.phiDown()) {
       return Status.DOWN;
     }
-    return silent >= suspectAfterMs ? Status.SUSPECT : Status.UP;
+    return phi >= settings.phiSuspect() ? Status.SUSPECT : Status.UP;
+  }
+
+  /** When each peer's heartbeat last advanced here (local clock), for the hint window. */
+  public synchronized Map<String, Long> lastHeard() {
+    Map<String, Long> out = new HashMap<>();
+    detectors.forEach((id, d) -> out.put(id, d.lastHeartbeatMs()));
+    return out;
+  }
+
+  public synchronized double phi(String nodeId) {
+    PhiAccrualDetector d = detectors.get(nodeId);
+    return d == null ? 0 : d.phi(clock.getAsLong());
   }
 
   public synchronized Member self() {

@@ -9,6 +9,7 @@ import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
+import kvstore.replication.HintReplayVerticle;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageVerticle;
 import kvstore.version.HybridLogicalClock;
@@ -19,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One node: its verticles deployed in dependency order (storage, gossip, gRPC, anti-entropy) and
+ * One node: its verticles deployed in dependency order (storage, gossip, gRPC, anti-entropy, hint replay) and
  * undeployed in reverse, so in-flight requests finish before gossip and storage go away. The same
  * class runs the real process ({@code kvstore.cli.Main}) and the in-process test clusters.
  */
@@ -47,10 +48,11 @@ public final class Node {
     Node node = new Node(vertx, config);
     EventLog log = new EventLog(config.nodeId(), config.debug());
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
-    return node.deploy(() -> new StorageVerticle(Path.of(config.dataDir()), config.storageSync(), config.writeBatchMax()), 1)
+    return node.deploy(() -> new StorageVerticle(config, log), 1)
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, log), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, log), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, log), 1))
+        .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, log), 1))
         .map(v -> {
           log.info("node " + config.nodeId() + " serving gRPC on " + config.grpcAddress() + ", gossip on "
               + config.gossipAddress() + ", data in " + Path.of(config.dataDir()).toAbsolutePath());
@@ -72,6 +74,11 @@ public final class Node {
     bus.registerDefaultCodec(StorageMessages.ChunkRows.class, new LocalCodec<>(StorageMessages.ChunkRows.class));
     bus.registerDefaultCodec(Versioned.class, new LocalCodec<>(Versioned.class));
     bus.registerDefaultCodec(ClusterView.class, new LocalCodec<>(ClusterView.class));
+    bus.registerDefaultCodec(StorageMessages.AddHints.class, new LocalCodec<>(StorageMessages.AddHints.class));
+    bus.registerDefaultCodec(StorageMessages.HintQuery.class, new LocalCodec<>(StorageMessages.HintQuery.class));
+    bus.registerDefaultCodec(StorageMessages.HintBatch.class, new LocalCodec<>(StorageMessages.HintBatch.class));
+    bus.registerDefaultCodec(StorageMessages.DropHints.class, new LocalCodec<>(StorageMessages.DropHints.class));
+    bus.registerDefaultCodec(StorageMessages.HintCounts.class, new LocalCodec<>(StorageMessages.HintCounts.class));
   }
 
   /** Undeploys in reverse order; storage last, after its queued writes committed. */

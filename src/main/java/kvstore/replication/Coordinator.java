@@ -25,15 +25,30 @@ public final class Coordinator {
   private final Function<String, Replica> replicas;
   private final HybridLogicalClock clock;
   private final int replicationFactor;
+  private final HintSink hints;
+  private final long hintWindowMs;
   private final EventLog log;
 
+  /**
+   * Hints do not count toward W: a write is acknowledged only by real replicas (no sloppy quorum),
+   * so ALL never succeeds with a replica down and QUORUM keeps its overlap guarantee.
+   */
   public Coordinator(Supplier<ClusterView> view, Function<String, Replica> replicas, HybridLogicalClock clock,
-                     int replicationFactor, EventLog log) {
+                     int replicationFactor, HintSink hints, long hintWindowMs, EventLog log) {
     this.view = view;
     this.replicas = replicas;
     this.clock = clock;
     this.replicationFactor = replicationFactor;
+    this.hints = hints;
+    this.hintWindowMs = hintWindowMs;
     this.log = log;
+  }
+
+  /** A replica that missed a write gets a hint, unless it has been silent longer than the hint window. */
+  private void hintFor(ClusterView v, String node, Versioned row) {
+    if (!node.equals(v.selfId()) && v.silentForMs(node, System.currentTimeMillis()) <= hintWindowMs) {
+      hints.hint(node, row);
+    }
   }
 
   public List<String> preferenceList(String key) {
@@ -67,12 +82,19 @@ public final class Coordinator {
       long newestStale;
       final List<String> failures = new ArrayList<>();
     };
+    ClusterView v = view.get();
     for (String node : prefs) {
       Replica replica = replicas.apply(node);
-      log.trace(() -> "[REPLICATE→] " + node + " " + row);
-      Future<Long> sent = replica == null
-          ? Future.failedFuture("no address known for " + node)
-          : replica.write(row, stamped);
+      Future<Long> sent;
+      if (replica == null) {
+        sent = Future.failedFuture("no address known for " + node);
+      } else if (!node.equals(v.selfId()) && v.isDown(node)) {
+        // the failure detector says DOWN: do not wait a timeout on it, leave it a hint at once
+        sent = Future.failedFuture("DOWN");
+      } else {
+        log.trace(() -> "[REPLICATE→] " + node + " " + row);
+        sent = replica.write(row, stamped);
+      }
       sent.onComplete(ar -> {
         tally.answered++;
         if (ar.succeeded() && (ar.result() <= version || lastAttempt)) {
@@ -85,6 +107,7 @@ public final class Coordinator {
         } else {
           tally.failures.add(node + ": " + ar.cause().getMessage());
           log.trace(() -> "[REPLICATE✗] " + node + " " + key + ": " + ar.cause().getMessage());
+          hintFor(v, node, row);
         }
         if (tally.acks == needed) {
           result.tryComplete(version);

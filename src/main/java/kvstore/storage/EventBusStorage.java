@@ -34,6 +34,23 @@ public final class EventBusStorage implements Storage {
     return bus.<StorageMessages.ChunkRows>request(StorageMessages.CHUNK, chunkId, options).map(m -> m.body().rows());
   }
 
+  public Future<Integer> addHints(List<Hint> hints) {
+    return bus.<Integer>request(StorageMessages.HINTS_ADD, new StorageMessages.AddHints(hints), options).map(Message::body);
+  }
+
+  public Future<List<Hint>> hintsFor(String target, int limit) {
+    return bus.<StorageMessages.HintBatch>request(StorageMessages.HINTS_READ, new StorageMessages.HintQuery(target, limit), options)
+        .map(m -> m.body().hints());
+  }
+
+  public Future<Void> dropHints(String target, List<Long> ids) {
+    return bus.request(StorageMessages.HINTS_DROP, new StorageMessages.DropHints(target, ids), options).mapEmpty();
+  }
+
+  public Future<java.util.Map<String, Long>> hintCounts() {
+    return bus.<StorageMessages.HintCounts>request(StorageMessages.HINT_COUNTS, null, options).map(m -> m.body().counts());
+  }
+
   public Future<Long> count() {
     return bus.<Long>request(StorageMessages.COUNT, null, options).map(Message::body);
   }

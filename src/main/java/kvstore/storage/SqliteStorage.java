@@ -40,15 +40,48 @@ public final class SqliteStorage implements Storage {
           + "OR (excluded.version = kv.version AND (excluded.tombstone > kv.tombstone "
           + "OR (excluded.tombstone = kv.tombstone AND excluded.value > kv.value)))";
 
+  private static final String INSERT_HINT =
+      "INSERT INTO hints(target, key, value, version, tombstone, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+
   private final Vertx vertx;
   private final Pool writer;
   private final Pool readers;
   private final int batchMax;
-  private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final Map<String, Long> hintCounts = new HashMap<>();
   private boolean committing;
   private final StorageStats stats = new StorageStats();
 
-  private record PendingWrite(List<Versioned> rows, Promise<long[]> done) {
+  /** One queued change; all queued changes of a round commit in one transaction. */
+  private sealed interface Op permits PutRows, AddHints, DropHints, PurgeTombstones {
+    int size();
+  }
+
+  private record PutRows(List<Versioned> rows) implements Op {
+    public int size() {
+      return rows.size();
+    }
+  }
+
+  private record AddHints(List<Hint> hints, long capPerTarget) implements Op {
+    public int size() {
+      return hints.size();
+    }
+  }
+
+  private record DropHints(List<Long> ids, String target) implements Op {
+    public int size() {
+      return ids.size();
+    }
+  }
+
+  private record PurgeTombstones(long olderThanVersion) implements Op {
+    public int size() {
+      return 1;
+    }
+  }
+
+  private record Pending(Op op, Promise<Object> done) {
   }
 
   private SqliteStorage(Vertx vertx, Pool writer, Pool readers, int batchMax) {
@@ -68,7 +101,16 @@ public final class SqliteStorage implements Storage {
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
             + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)").execute()
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
-        .map(r -> s)
+        .compose(r -> writer.query("CREATE TABLE IF NOT EXISTS hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
+            + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)").execute())
+        .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS hints_target ON hints(target, id)").execute())
+        .compose(r -> writer.query("SELECT target, count(*) FROM hints GROUP BY target").execute())
+        .map(rows -> {
+          for (Row row : rows) {
+            s.hintCounts.put(row.getString(0), row.getLong(1));
+          }
+          return s;
+        })
         .recover(err -> s.close().transform(ar -> Future.failedFuture(err)));
   }
 
@@ -76,12 +118,56 @@ public final class SqliteStorage implements Storage {
     return stats;
   }
 
+  @SuppressWarnings("unchecked")
+  private <T> Future<T> enqueue(Op op) {
+    Promise<Object> p = Promise.promise();
+    queue.add(new Pending(op, p));
+    commitNext();
+    return (Future<T>) p.future();
+  }
+
   @Override
   public Future<long[]> write(List<Versioned> rows) {
-    Promise<long[]> p = Promise.promise();
-    queue.add(new PendingWrite(rows, p));
-    commitNext();
-    return p.future();
+    return enqueue(new PutRows(rows));
+  }
+
+  /** Stores hints durably, at most {@code capPerTarget} per target in all; answers how many were kept. */
+  public Future<Integer> addHints(List<Hint> hints, long capPerTarget) {
+    return enqueue(new AddHints(hints, capPerTarget));
+  }
+
+  /** Deletes hints the target acknowledged. */
+  public Future<Void> dropHints(String target, List<Long> ids) {
+    return enqueue(new DropHints(ids, target));
+  }
+
+  /** Deletes tombstones with a version below {@code olderThanVersion}; answers how many. */
+  public Future<Integer> purgeTombstones(long olderThanVersion) {
+    return enqueue(new PurgeTombstones(olderThanVersion));
+  }
+
+  /** Oldest hints first, for one target. */
+  public Future<List<Hint>> hintsFor(String target, int limit) {
+    return readers.preparedQuery("SELECT id, key, value, version, tombstone FROM hints WHERE target = ? ORDER BY id LIMIT ?")
+        .execute(Tuple.of(target, limit))
+        .map(rows -> {
+          List<Hint> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new Hint(r.getLong(0), target, new Versioned(r.getString(1), bytes(r.getValue(2)), r.getLong(3), r.getInteger(4) != 0)));
+          }
+          return out;
+        });
+  }
+
+  /** Pending hints per target (kept in memory, exact after every commit). */
+  public Map<String, Long> hintCounts() {
+    Map<String, Long> out = new HashMap<>();
+    hintCounts.forEach((t, n) -> {
+      if (n > 0) {
+        out.put(t, n);
+      }
+    });
+    return out;
   }
 
   private void commitNext() {
@@ -89,49 +175,107 @@ public final class SqliteStorage implements Storage {
       return;
     }
     committing = true;
-    List<PendingWrite> batch = new ArrayList<>();
-    int rowCount = 0;
-    while (!queue.isEmpty() && (batch.isEmpty() || rowCount + queue.peek().rows().size() <= batchMax)) {
-      PendingWrite w = queue.poll();
-      batch.add(w);
-      rowCount += w.rows().size();
+    List<Pending> batch = new ArrayList<>();
+    int size = 0;
+    while (!queue.isEmpty() && (batch.isEmpty() || size + queue.peek().op().size() <= batchMax)) {
+      Pending p = queue.poll();
+      batch.add(p);
+      size += p.op().size();
     }
-    List<Tuple> tuples = new ArrayList<>(rowCount);
-    List<String> keys = new ArrayList<>(rowCount);
-    for (PendingWrite w : batch) {
-      for (Versioned v : w.rows()) {
-        // byte[], not Buffer: sqlite-jdbc rejects Vert.x Buffers as parameters
-        tuples.add(Tuple.of(v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, Chunks.of(v.key())));
-        keys.add(v.key());
+    List<Tuple> upserts = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    List<Tuple> hintInserts = new ArrayList<>();
+    List<Tuple> hintDeletes = new ArrayList<>();
+    Map<String, Long> hintDelta = new HashMap<>();
+    Map<Pending, Integer> hintsKept = new HashMap<>();
+    List<Pending> purges = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (Pending p : batch) {
+      if (p.op() instanceof PutRows put) {
+        for (Versioned v : put.rows()) {
+          // byte[], not Buffer: sqlite-jdbc rejects Vert.x Buffers as parameters
+          upserts.add(Tuple.of(v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, Chunks.of(v.key())));
+          keys.add(v.key());
+        }
+      } else if (p.op() instanceof AddHints add) {
+        int kept = 0;
+        for (Hint h : add.hints()) {
+          long count = hintCounts.getOrDefault(h.target(), 0L) + hintDelta.getOrDefault(h.target(), 0L);
+          if (count >= add.capPerTarget()) {
+            continue;
+          }
+          Versioned v = h.row();
+          hintInserts.add(Tuple.of(h.target(), v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, now));
+          hintDelta.merge(h.target(), 1L, Long::sum);
+          kept++;
+        }
+        hintsKept.put(p, kept);
+      } else if (p.op() instanceof DropHints drop) {
+        for (long id : drop.ids()) {
+          hintDeletes.add(Tuple.of(id));
+        }
+      } else {
+        purges.add(p);
       }
     }
     long started = System.nanoTime();
-    int committed = rowCount;
-    writer.withTransaction(conn -> conn.preparedQuery(UPSERT).executeBatch(tuples)
-            .compose(r -> conn.preparedQuery(selectVersions(keys.size())).execute(Tuple.wrap(new ArrayList<>(keys)))))
-        .onComplete(ar -> {
-          committing = false;
-          if (ar.succeeded()) {
-            stats.recordCommit(committed, System.nanoTime() - started);
-            Map<String, Long> stored = new HashMap<>();
-            for (Row row : ar.result()) {
-              stored.put(row.getString(0), row.getLong(1));
-            }
-            for (PendingWrite w : batch) {
-              long[] out = new long[w.rows().size()];
-              for (int i = 0; i < out.length; i++) {
-                out[i] = stored.getOrDefault(w.rows().get(i).key(), Long.MIN_VALUE);
-              }
-              w.done().complete(out);
-            }
-          } else {
-            stats.recordFailure();
-            for (PendingWrite w : batch) {
-              w.done().fail(ar.cause());
-            }
+    int rowCount = upserts.size();
+    Map<Pending, Integer> purged = new HashMap<>();
+    writer.withTransaction(conn -> {
+      Future<?> f = Future.succeededFuture();
+      if (!upserts.isEmpty()) {
+        f = f.compose(v -> conn.preparedQuery(UPSERT).executeBatch(upserts));
+      }
+      if (!hintInserts.isEmpty()) {
+        f = f.compose(v -> conn.preparedQuery(INSERT_HINT).executeBatch(hintInserts));
+      }
+      if (!hintDeletes.isEmpty()) {
+        f = f.compose(v -> conn.preparedQuery("DELETE FROM hints WHERE id = ?").executeBatch(hintDeletes));
+      }
+      for (Pending p : purges) {
+        long below = ((PurgeTombstones) p.op()).olderThanVersion();
+        f = f.compose(v -> conn.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ?").execute(Tuple.of(below))
+            .map(r -> purged.put(p, r.rowCount())));
+      }
+      if (keys.isEmpty()) {
+        return f.map(v -> (io.vertx.sqlclient.RowSet<Row>) null);
+      }
+      return f.compose(v -> conn.preparedQuery(selectVersions(keys.size())).execute(Tuple.wrap(new ArrayList<>(keys))));
+    }).onComplete(ar -> {
+      committing = false;
+      if (ar.succeeded()) {
+        stats.recordCommit(rowCount, System.nanoTime() - started);
+        hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
+        Map<String, Long> stored = new HashMap<>();
+        if (ar.result() != null) {
+          for (Row row : ar.result()) {
+            stored.put(row.getString(0), row.getLong(1));
           }
-          commitNext();
-        });
+        }
+        for (Pending p : batch) {
+          if (p.op() instanceof PutRows put) {
+            long[] out = new long[put.rows().size()];
+            for (int i = 0; i < out.length; i++) {
+              out[i] = stored.getOrDefault(put.rows().get(i).key(), Long.MIN_VALUE);
+            }
+            p.done().complete(out);
+          } else if (p.op() instanceof AddHints) {
+            p.done().complete(hintsKept.get(p));
+          } else if (p.op() instanceof DropHints drop) {
+            hintCounts.merge(drop.target(), -(long) drop.ids().size(), Long::sum);
+            p.done().complete(null);
+          } else {
+            p.done().complete(purged.getOrDefault(p, 0));
+          }
+        }
+      } else {
+        stats.recordFailure();
+        for (Pending p : batch) {
+          p.done().fail(ar.cause());
+        }
+      }
+      commitNext();
+    });
   }
 
   private static String selectVersions(int n) {

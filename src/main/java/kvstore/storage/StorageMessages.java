@@ -10,6 +10,10 @@ public final class StorageMessages {
   public static final String READ = "kv.storage.read";
   public static final String CHUNK = "kv.storage.chunk";
   public static final String COUNT = "kv.storage.count";
+  public static final String HINTS_ADD = "kv.storage.hints.add";
+  public static final String HINTS_READ = "kv.storage.hints.read";
+  public static final String HINTS_DROP = "kv.storage.hints.drop";
+  public static final String HINT_COUNTS = "kv.storage.hints.counts";
 
   private StorageMessages() {
   }
@@ -21,5 +25,20 @@ public final class StorageMessages {
   }
 
   public record ChunkRows(List<Versioned> rows) {
+  }
+
+  public record AddHints(List<Hint> hints) {
+  }
+
+  public record HintQuery(String target, int limit) {
+  }
+
+  public record HintBatch(List<Hint> hints) {
+  }
+
+  public record DropHints(String target, List<Long> ids) {
+  }
+
+  public record HintCounts(java.util.Map<String, Long> counts) {
   }
 }

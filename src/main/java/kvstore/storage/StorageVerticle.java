@@ -5,6 +5,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import kvstore.config.ConfigException;
+import kvstore.config.NodeConfig;
+import kvstore.node.EventLog;
+import kvstore.version.Versions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,16 +17,17 @@ import java.util.List;
 
 /** Owns the node's {@link SqliteStorage} and serves it on the event bus. */
 public final class StorageVerticle extends VerticleBase {
+  private final NodeConfig config;
   private final Path dataDir;
-  private final String synchronous;
-  private final int batchMax;
+  private final EventLog log;
   private SqliteStorage storage;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private long purgeTimer = -1;
 
-  public StorageVerticle(Path dataDir, String synchronous, int batchMax) {
-    this.dataDir = dataDir;
-    this.synchronous = synchronous;
-    this.batchMax = batchMax;
+  public StorageVerticle(NodeConfig config, EventLog log) {
+    this.config = config;
+    this.dataDir = Path.of(config.dataDir());
+    this.log = log;
   }
 
   @Override
@@ -37,7 +41,7 @@ public final class StorageVerticle extends VerticleBase {
         throw new ConfigException("dataDir '" + dataDir + "' is not a writable directory: " + e);
       }
       return null;
-    }).compose(v -> SqliteStorage.open(vertx, dataDir, synchronous, batchMax)).map(s -> {
+    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax())).map(s -> {
       storage = s;
       consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
           m -> reply(m, storage.write(m.body().rows()).map(StorageMessages.StoredVersions::new))));
@@ -45,6 +49,15 @@ public final class StorageVerticle extends VerticleBase {
       consumers.add(vertx.eventBus().<Integer>consumer(StorageMessages.CHUNK,
           m -> reply(m, storage.chunk(m.body()).map(StorageMessages.ChunkRows::new))));
       consumers.add(vertx.eventBus().consumer(StorageMessages.COUNT, m -> reply(m, storage.count())));
+      consumers.add(vertx.eventBus().<StorageMessages.AddHints>consumer(StorageMessages.HINTS_ADD,
+          m -> reply(m, storage.addHints(m.body().hints(), config.maxHintsPerNode()))));
+      consumers.add(vertx.eventBus().<StorageMessages.HintQuery>consumer(StorageMessages.HINTS_READ,
+          m -> reply(m, storage.hintsFor(m.body().target(), m.body().limit()).map(StorageMessages.HintBatch::new))));
+      consumers.add(vertx.eventBus().<StorageMessages.DropHints>consumer(StorageMessages.HINTS_DROP,
+          m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
+      consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
+          m -> m.reply(new StorageMessages.HintCounts(storage.hintCounts()))));
+      purgeTimer = vertx.setPeriodic(config.tombstoneGcIntervalMs(), t -> purgeTombstones());
       return s;
     });
   }
@@ -59,12 +72,31 @@ public final class StorageVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Tombstones older than tombstoneGraceMs are deleted. Safe only because a replica that missed the
+   * delete hears of it (hints, read repair, anti-entropy) within the grace period; a node down for
+   * longer must be wiped and rejoined, or the value it still holds would come back.
+   */
+  private void purgeTombstones() {
+    long cutoff = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
+    storage.purgeTombstones(cutoff).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("tombstone purge failed", ar.cause());
+      } else if (ar.result() > 0) {
+        log.info("[TOMBSTONE-GC] purged " + ar.result() + " tombstones older than " + config.tombstoneGraceMs() + " ms");
+      }
+    });
+  }
+
   public SqliteStorage storage() {
     return storage;
   }
 
   @Override
   public Future<?> stop() {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+    }
     List<Future<Void>> unregs = new ArrayList<>();
     for (MessageConsumer<?> c : consumers) {
       unregs.add(c.unregister());

@@ -17,7 +17,7 @@ class MembershipTableTest {
   }
 
   private MembershipTable table(String self) {
-    return new MembershipTable(m(self, 0, 1), now::get, 5_000, 10_000);
+    return new MembershipTable(m(self, 0, 1), now::get, new MembershipTable.DetectorSettings(5, 10, 100, 250, 2000, 1000));
   }
 
   private static Member find(MembershipTable t, String id) {
@@ -53,13 +53,19 @@ class MembershipTableTest {
     MembershipTable t = table("a");
     t.merge(List.of(m("b", 1, 1)));
     assertEquals(Status.UP, find(t, "b").status());
-    now.set(6_000);
+    now.set(2_000);
+    assertEquals(Status.UP, find(t, "b").status(), "within the tolerated pause");
+    now.set(4_100);
     assertEquals(Status.SUSPECT, find(t, "b").status());
-    now.set(11_000);
+    now.set(10_000);
     assertEquals(Status.DOWN, find(t, "b").status());
     assertEquals(Status.UP, find(t, "a").status(), "a node always lists itself as UP");
     t.merge(List.of(m("b", 2, 1)));
     assertEquals(Status.UP, find(t, "b").status());
+    now.set(60_000);
+    assertEquals(Status.DOWN, find(t, "b").status());
+    t.merge(List.of(m("b", 0, 7)));
+    assertEquals(Status.UP, find(t, "b").status(), "a restarted node (new generation) is UP at its first gossip");
   }
 
   @Test

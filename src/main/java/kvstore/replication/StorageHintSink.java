@@ -1,0 +1,32 @@
+package kvstore.replication;
+
+import kvstore.node.EventLog;
+import kvstore.storage.EventBusStorage;
+import kvstore.storage.Hint;
+import kvstore.version.Versioned;
+
+import java.util.List;
+
+/** Hints committed to this node's SQLite through the storage verticle (they survive a restart). */
+public final class StorageHintSink implements HintSink {
+  private final EventBusStorage storage;
+  private final EventLog log;
+
+  public StorageHintSink(EventBusStorage storage, EventLog log) {
+    this.storage = storage;
+    this.log = log;
+  }
+
+  @Override
+  public void hint(String target, Versioned row) {
+    storage.addHints(List.of(new Hint(0, target, row))).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("[HINT] could not store hint for " + target + ": " + ar.cause().getMessage());
+      } else if (ar.result() == 0) {
+        log.trace(() -> "[HINT] cap reached for " + target + "; " + row.key() + " left to anti-entropy");
+      } else {
+        log.trace(() -> "[HINT] stored for " + target + ": " + row);
+      }
+    });
+  }
+}
