@@ -85,4 +85,37 @@ class SqliteStorageTest {
     assertArrayEquals(new long[] {3, 3}, await(b));
     await(s.close());
   }
+
+  @Test
+  void hintsAreCappedPerTargetAndSurviveReopen(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    List<Hint> hints = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      hints.add(new Hint(0, "node3", v("k" + i, "v" + i, i + 1)));
+    }
+    assertEquals(25, await(s.addHints(hints, 25)), "only 25 fit under the cap");
+    assertEquals(1, await(s.addHints(List.of(new Hint(0, "node2", v("x", "y", 1))), 25)));
+    assertEquals(java.util.Map.of("node3", 25L, "node2", 1L), s.hintCounts());
+    await(s.close());
+    SqliteStorage again = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertEquals(java.util.Map.of("node3", 25L, "node2", 1L), again.hintCounts());
+    List<Hint> first = await(again.hintsFor("node3", 10));
+    assertEquals(10, first.size());
+    assertEquals("k0", first.get(0).row().key(), "oldest first");
+    await(again.dropHints("node3", first.stream().map(Hint::id).toList()));
+    assertEquals(15L, again.hintCounts().get("node3"));
+    assertEquals("k10", await(again.hintsFor("node3", 1)).get(0).row().key());
+    await(again.close());
+  }
+
+  @Test
+  void purgeRemovesOnlyTombstonesOlderThanTheCutoff(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    await(s.write(List.of(Versioned.tombstone("old", 100), Versioned.tombstone("recent", 900), v("live-old", "v", 50))));
+    assertEquals(1, await(s.purgeTombstones(500)));
+    assertNull(await(s.read("old")));
+    assertTrue(await(s.read("recent")).tombstone());
+    assertEquals("v", new String(await(s.read("live-old")).value(), StandardCharsets.UTF_8), "values are never purged");
+    await(s.close());
+  }
 }

@@ -1,0 +1,72 @@
+package kvstore.cluster;
+
+import io.vertx.core.json.JsonObject;
+import kv.Kv;
+import kvstore.testing.Await;
+import kvstore.testing.InProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Failure detection and hinted handoff, three nodes in one JVM (anti-entropy off, so only hints can heal). */
+class FailureHandlingTest {
+  @TempDir
+  Path dir;
+
+  private static void fastDetector(int i, JsonObject cfg) {
+    cfg.put("failureDetectorPauseMs", 300).put("failureDetectorMinStdDevMs", 100);
+  }
+
+  private static boolean sameChunks(InProcessCluster c, int a, int b) {
+    for (int chunk = 0; chunk < 16; chunk++) {
+      if (!Arrays.equals(c.client(a).chunkHash(chunk), c.client(b).chunkHash(chunk))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String status(InProcessCluster c, int observer, String nodeId) {
+    return c.membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().orElseThrow().getString("status");
+  }
+
+  @Test
+  void stoppedReplicaIsMarkedDownAndCatchesUpThroughHints() {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, FailureHandlingTest::fastDetector).start()) {
+      c.stop(2);
+      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> status(c, 0, "node3").equals("DOWN"));
+      for (int i = 0; i < 200; i++) {
+        assertTrue(c.client(i % 2).put("hinted" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+      }
+      c.client(0).delete("hinted7", Kv.Consistency.QUORUM);
+      c.start(2);
+      Await.until("node3 UP again in node1's view", Duration.ofSeconds(10), () -> status(c, 0, "node3").equals("UP"));
+      Await.until("node3 to hold every hinted write", Duration.ofSeconds(20), () -> sameChunks(c, 0, 2) && sameChunks(c, 1, 2));
+      assertEquals("v199", c.client(2).get("hinted199", Kv.Consistency.ONE).getValue());
+      assertFalse(c.client(2).get("hinted7", Kv.Consistency.ONE).getFound());
+    }
+  }
+
+  @Test
+  void hintsDoNotCountTowardTheQuorumAndAllFailsWithAReplicaDown() {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, FailureHandlingTest::fastDetector).start()) {
+      c.stop(1);
+      c.stop(2);
+      Await.until("both peers DOWN", Duration.ofSeconds(10),
+          () -> status(c, 0, "node2").equals("DOWN") && status(c, 0, "node3").equals("DOWN"));
+      assertEquals(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE,
+          kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.QUORUM)));
+      c.start(1);
+      assertEquals(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE,
+          kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.ALL)));
+    }
+  }
+}
