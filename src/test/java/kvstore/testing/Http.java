@@ -16,7 +16,11 @@ public final class Http {
   }
 
   public static JsonObject getJson(Vertx vertx, int port, String path) {
-    Reply r = call(vertx, HttpMethod.GET, port, path, null);
+    return getJson(vertx, "127.0.0.1", port, path);
+  }
+
+  public static JsonObject getJson(Vertx vertx, String host, int port, String path) {
+    Reply r = call(vertx, HttpMethod.GET, host, port, path, null);
     if (r.status() != 200) {
       throw new IllegalStateException("GET " + path + " answered " + r.status());
     }
@@ -24,9 +28,13 @@ public final class Http {
   }
 
   public static Reply call(Vertx vertx, HttpMethod method, int port, String path, Buffer body) {
+    return call(vertx, method, "127.0.0.1", port, path, body);
+  }
+
+  public static Reply call(Vertx vertx, HttpMethod method, String host, int port, String path, Buffer body) {
     var client = vertx.createHttpClient();
     try {
-      return client.request(new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path).setTimeout(5000).setConnectTimeout(2000))
+      return client.request(new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path).setTimeout(5000).setConnectTimeout(2000))
           .compose(req -> body == null ? req.send() : req.putHeader("content-type", "application/json").send(body))
           .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.toString())))
           .await();

@@ -19,6 +19,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<JsonObject> configs = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
+  private final List<List<String>> prefixes = new ArrayList<>();
   private final io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx();
 
   public ProcessCluster(Path dir, int n, java.util.function.BiConsumer<Integer, JsonObject> tweak) {
@@ -37,6 +38,7 @@ public final class ProcessCluster implements AutoCloseable {
       tweak.accept(i, c);
       configs.add(c);
       processes.add(null);
+      prefixes.add(List.of());
     }
   }
 
@@ -48,9 +50,29 @@ public final class ProcessCluster implements AutoCloseable {
     return jar;
   }
 
+  /** Binds node i to hosts[i] and points every seed list at those addresses. */
+  public ProcessCluster withHosts(String... hosts) {
+    JsonArray seeds = new JsonArray();
+    for (int i = 0; i < configs.size(); i++) {
+      configs.get(i).put("host", hosts[i]);
+      seeds.add(hosts[i] + ":" + configs.get(i).getInteger("gossipPort"));
+    }
+    configs.forEach(c -> c.put("seeds", seeds.copy()));
+    return this;
+  }
+
+  /** Runs node i under a command prefix, e.g. {@code ip netns exec NS}. */
+  public void prefix(int i, List<String> prefix) {
+    prefixes.set(i, prefix);
+  }
+
   public static Process launch(Path logFile, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-jar", jar()));
+    return launch(List.of(), logFile, args);
+  }
+
+  public static Process launch(List<String> prefix, Path logFile, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
@@ -68,7 +90,7 @@ public final class ProcessCluster implements AutoCloseable {
     try {
       Path conf = dir.resolve("node" + (i + 1) + ".json");
       Files.writeString(conf, configs.get(i).encodePrettily());
-      processes.set(i, launch(dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString()));
+      processes.set(i, launch(prefixes.get(i), dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString()));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -77,7 +99,7 @@ public final class ProcessCluster implements AutoCloseable {
       if (!processes.get(i).isAlive()) {
         throw new AssertionError("node" + (i + 1) + " exited: " + log(i));
       }
-      return Http.call(clientVertx, io.vertx.core.http.HttpMethod.GET, port, "/healthz", null).status() == 200;
+      return Http.call(clientVertx, io.vertx.core.http.HttpMethod.GET, host(i), port, "/healthz", null).status() == 200;
     });
   }
 
@@ -87,10 +109,35 @@ public final class ProcessCluster implements AutoCloseable {
         continue;
       }
       int port = configs.get(i).getInteger("gossipPort");
+      int idx = i;
       Await.until("node" + (i + 1) + " to see " + count + " UP", Duration.ofSeconds(30), () ->
-          Http.getJson(clientVertx, port, "/membership").getJsonArray("nodes").stream()
+          membership(idx).getJsonArray("nodes").stream()
               .filter(o -> "UP".equals(((JsonObject) o).getString("status"))).count() == count);
     }
+  }
+
+  public String host(int i) {
+    return configs.get(i).getString("host");
+  }
+
+  public JsonObject membership(int i) {
+    return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("gossipPort"), "/membership");
+  }
+
+  /** The status node {@code observer} gives {@code nodeId}. */
+  public String statusSeenBy(int observer, String nodeId) {
+    return membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().map(n -> n.getString("status")).orElse("ABSENT");
+  }
+
+  /** True when every chunk hash of node a equals node b's. */
+  public boolean sameChunks(int a, int b) {
+    for (int chunk = 0; chunk < 16; chunk++) {
+      if (!java.util.Arrays.equals(client(a).chunkHash(chunk), client(b).chunkHash(chunk))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** SIGKILL: no shutdown hook, no flush. */
@@ -120,11 +167,11 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   public String grpcAddress(int i) {
-    return "127.0.0.1:" + configs.get(i).getInteger("grpcPort");
+    return host(i) + ":" + configs.get(i).getInteger("grpcPort");
   }
 
   public KvClient client(int i) {
-    return new KvClient(clientVertx, "127.0.0.1", configs.get(i).getInteger("grpcPort"));
+    return new KvClient(clientVertx, host(i), configs.get(i).getInteger("grpcPort"));
   }
 
   public String log(int i) {

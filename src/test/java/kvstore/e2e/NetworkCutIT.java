@@ -1,0 +1,107 @@
+package kvstore.e2e;
+
+import kv.Kv;
+import kvstore.testing.Await;
+import kvstore.testing.ProcessCluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A network cut, not a crash: node3 runs in its own network namespace joined to the others by a
+ * veth pair; taking the link down makes it unreachable while its process lives on. Needs root and
+ * iproute2 (CI installs it); where namespaces cannot be created the test is skipped and says why.
+ */
+class NetworkCutIT {
+  private final int id = (int) (ProcessHandle.current().pid() % 200) + 20;
+  private final String ns = "kvcut" + id;
+  private final String hostSide = "kvh" + id;
+  private final String nsSide = "kvn" + id;
+  private final String hostIp = "10.231." + id + ".1";
+  private final String nsIp = "10.231." + id + ".2";
+
+  @TempDir
+  Path dir;
+
+  private static String run(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+    }
+    return out;
+  }
+
+  private void createNetwork() {
+    try {
+      run("ip", "netns", "add", ns);
+      run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide);
+      run("ip", "link", "set", nsSide, "netns", ns);
+      run("ip", "addr", "add", hostIp + "/24", "dev", hostSide);
+      run("ip", "link", "set", hostSide, "up");
+      run("ip", "netns", "exec", ns, "ip", "addr", "add", nsIp + "/24", "dev", nsSide);
+      run("ip", "netns", "exec", ns, "ip", "link", "set", nsSide, "up");
+      run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+    } catch (IOException | InterruptedException e) {
+      deleteNetwork();
+      Assumptions.abort("network namespaces cannot be created here (needs root and iproute2): " + e.getMessage());
+    }
+  }
+
+  @AfterEach
+  void deleteNetwork() {
+    try {
+      run("ip", "netns", "del", ns);
+    } catch (IOException | InterruptedException ignored) {
+      // not created, or already gone
+    }
+    try {
+      run("ip", "link", "del", hostSide);
+    } catch (IOException | InterruptedException ignored) {
+      // deleting the namespace already removed the pair
+    }
+  }
+
+  @Test
+  void aCutOffNodeIsMarkedDownGetsHintsAndIsRepairedWhenTheCutHeals() throws Exception {
+    createNetwork();
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("gossipIntervalMs", 500))
+        .withHosts(hostIp, hostIp, nsIp)) {
+      c.prefix(2, List.of("ip", "netns", "exec", ns));
+      c.start();
+      for (int i = 0; i < 50; i++) {
+        c.client(0).put("before" + i, "v", Kv.Consistency.ALL);
+      }
+      run("ip", "link", "set", hostSide, "down");
+      Await.until("node1 and node2 to mark the cut-off node3 DOWN", Duration.ofSeconds(15),
+          () -> c.statusSeenBy(0, "node3").equals("DOWN") && c.statusSeenBy(1, "node3").equals("DOWN"));
+      assertTrue(c.process(2).isAlive(), "node3's process lives on behind the cut");
+      List<String> failed = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        try {
+          c.client(i % 2).put("during" + i, "v" + i, Kv.Consistency.QUORUM);
+        } catch (RuntimeException e) {
+          failed.add("during" + i + ": " + e);
+        }
+      }
+      assertEquals(List.of(), failed, "QUORUM writes must succeed with one node cut off");
+      run("ip", "link", "set", hostSide, "up");
+      Await.until("node3 UP again after the cut heals", Duration.ofSeconds(15),
+          () -> c.statusSeenBy(0, "node3").equals("UP") && c.statusSeenBy(1, "node3").equals("UP"));
+      Await.until("node3 repaired through hints", Duration.ofSeconds(30), () -> c.sameChunks(0, 2) && c.sameChunks(1, 2));
+      assertEquals("v123", c.client(2).get("during123", Kv.Consistency.ONE).getValue());
+    }
+  }
+}
