@@ -62,7 +62,7 @@ public final class GrpcVerticle extends VerticleBase {
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), log)));
       grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, () -> view,
-          config.replicationFactor(), log)));
+          config.replicationFactor(), config.vnodes(), config.dataDir(), log)));
       return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
           .requestHandler(grpc)
           .listen()

@@ -6,7 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.core.json.JsonObject;
 import kvstore.membership.ClusterView;
+import kvstore.membership.GossipVerticle;
+import kvstore.repair.AntiEntropyVerticle;
+import kvstore.storage.EventBusStorage;
 import kvstore.node.EventLog;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.replica.proto.ReplicaService;
@@ -31,10 +35,14 @@ public final class ReplicaApi extends ReplicaService {
   private final RequestLimits limits;
   private final Supplier<ClusterView> view;
   private final int replicationFactor;
+  private final int vnodes;
+  private final String dataDir;
   private final EventLog log;
 
   public ReplicaApi(Vertx vertx, Storage storage, HybridLogicalClock clock, RequestLimits limits,
-                    Supplier<ClusterView> view, int replicationFactor, EventLog log) {
+                    Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, EventLog log) {
+    this.vnodes = vnodes;
+    this.dataDir = dataDir;
     this.vertx = vertx;
     this.storage = storage;
     this.clock = clock;
@@ -127,6 +135,48 @@ public final class ReplicaApi extends ReplicaService {
           }
           RowStreams.writeAll(ar.result().iterator(), v -> RemoteReplica.toRow(v, false), out);
         });
+  }
+
+  @Override
+  public Future<ReplicaProto.NodeStatus> status(ReplicaProto.StatusRequest req) {
+    EventBusStorage eb = new EventBusStorage(vertx.eventBus(), 10_000);
+    Future<JsonObject> members = vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null).map(m -> m.body());
+    Future<Long> rows = eb.count();
+    Future<java.util.Map<String, Long>> hints = eb.hintCounts();
+    Future<Long> bytes = vertx.executeBlocking(() -> {
+      long total = 0;
+      for (String f : List.of("kv.db", "kv.db-wal", "kv.db-shm")) {
+        java.nio.file.Path p = java.nio.file.Path.of(dataDir, f);
+        if (java.nio.file.Files.exists(p)) {
+          total += java.nio.file.Files.size(p);
+        }
+      }
+      return total;
+    }, false);
+    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes).map(all -> {
+      ReplicaProto.NodeStatus.Builder b = ReplicaProto.NodeStatus.newBuilder().setNodeId(view.get().selfId())
+          .setRows(rows.result()).setDataBytes(bytes.result()).putAllHintsPending(hints.result())
+          .setVnodes(vnodes).setReplicationFactor(replicationFactor).setGeneration(members.result().getLong("generation"));
+      for (Object o : members.result().getJsonArray("nodes")) {
+        JsonObject n = (JsonObject) o;
+        b.addMembers(ReplicaProto.MemberInfo.newBuilder().setNodeId(n.getString("nodeId")).setGrpcAddress(n.getString("grpcAddress"))
+            .setGossipAddress(n.getString("gossipAddress")).setStatus(n.getString("status")).setHeartbeat(n.getLong("heartbeat"))
+            .setGeneration(n.getLong("generation")).setPhi(n.getDouble("phi", 0.0)));
+      }
+      return b.build();
+    }), "status", log);
+  }
+
+  @Override
+  public Future<ReplicaProto.RepairResult> repair(ReplicaProto.RepairRequest req) {
+    Future<JsonObject> run = vertx.eventBus().<JsonObject>request(AntiEntropyVerticle.REPAIR_NOW, null,
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(3_600_000)).map(m -> m.body());
+    return GrpcErrors.mapped(run.map(r -> {
+      ReplicaProto.RepairResult.Builder b = ReplicaProto.RepairResult.newBuilder()
+          .setRowsExchanged(r.getLong("rows")).setMillis(r.getLong("millis"));
+      r.getJsonArray("peers").forEach(p -> b.addPeers((String) p));
+      return b.build();
+    }), "repair", log);
   }
 
   private Predicate<String> shared(String peerId) {

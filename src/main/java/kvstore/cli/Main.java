@@ -32,6 +32,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("cluster")) {
       System.exit(LocalCluster.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length > 0 && args[0].equals("kvctl")) {
+      System.exit(Kvctl.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length > 0 && args[0].equals("health")) {
       System.exit(HealthCheck.run(Arrays.copyOfRange(args, 1, args.length)));
     }
@@ -42,7 +45,8 @@ public final class Main {
       } else if (args[i].equals("-h") || args[i].equals("--help")) {
         System.out.println("usage: java -jar node.jar -conf CONFIG.json   (start a node; KV_* environment variables override the file)\n"
             + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)\n"
-            + "       java -jar node.jar health [host:gossipPort] (exit 0 when the node answers /healthz)");
+            + "       java -jar node.jar health [host:gossipPort] (exit 0 when the node answers /healthz)\n"
+            + "       java -jar node.jar kvctl --help             (put/get/delete/status/ring/where/repair/bench)");
         return;
       } else {
         fail(EXIT_CONFIG, "unknown argument '" + args[i] + "' (usage: java -jar node.jar -conf CONFIG.json)");

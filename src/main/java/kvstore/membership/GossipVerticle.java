@@ -31,6 +31,8 @@ import java.util.Set;
 public final class GossipVerticle extends VerticleBase {
   public static final String VIEW_ADDRESS = "kv.cluster.view";
   public static final String VIEW_REQUEST = "kv.cluster.view.get";
+  /** Answers the /membership JSON (with phi) plus this node's generation, for kvctl status. */
+  public static final String MEMBERSHIP_REQUEST = "kv.cluster.membership.get";
   private static final int FANOUT = 3;
 
   private final NodeConfig config;
@@ -61,6 +63,7 @@ public final class GossipVerticle extends VerticleBase {
         .setIdleTimeout(30).setKeepAlive(true));
     publishIfChanged();
     vertx.eventBus().consumer(VIEW_REQUEST, m -> m.reply(view));
+    vertx.eventBus().consumer(MEMBERSHIP_REQUEST, m -> m.reply(membershipWithPhi().put("generation", table.self().generation())));
 
     Router router = Router.router(vertx);
     router.post("/gossip").handler(BodyHandler.create(false).setBodyLimit(config.maxGossipBodyBytes()));

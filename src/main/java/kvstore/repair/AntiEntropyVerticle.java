@@ -2,6 +2,8 @@ package kvstore.repair;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
@@ -33,6 +35,9 @@ import java.util.stream.Collectors;
  * per peer per round; the Merkle-tree repair of issue 4 replaces the comparison behind this class.
  */
 public final class AntiEntropyVerticle extends VerticleBase {
+  /** Event-bus address that runs one round now and answers {rows, peers, millis}. */
+  public static final String REPAIR_NOW = "kv.repair.now";
+
   private final NodeConfig config;
   private final HybridLogicalClock clock;
   private final EventLog log;
@@ -59,6 +64,22 @@ public final class AntiEntropyVerticle extends VerticleBase {
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
       peers = PeerClients.create(vertx, config);
       directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, () -> view);
+      vertx.eventBus().consumer(REPAIR_NOW, req -> {
+        if (running) {
+          req.fail(409, "a repair round is already running on " + config.nodeId());
+          return;
+        }
+        long t0 = System.nanoTime();
+        List<String> peers = livePeers();
+        round().onComplete(ar -> {
+          if (ar.failed()) {
+            req.fail(500, ar.cause().getMessage());
+          } else {
+            req.reply(new JsonObject().put("rows", ar.result()).put("peers", new JsonArray(peers))
+                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+          }
+        });
+      });
       if (config.antiEntropyIntervalMs() > 0) {
         timerId = vertx.setPeriodic(config.antiEntropyIntervalMs(), t -> round());
       }
@@ -72,13 +93,9 @@ public final class AntiEntropyVerticle extends VerticleBase {
       return Future.succeededFuture(0L);
     }
     running = true;
-    List<String> targets = new ArrayList<>();
-    for (Member m : view.members().values()) {
-      if (!m.nodeId().equals(config.nodeId()) && m.status() == Status.UP) {
-        targets.add(m.nodeId());
-      }
-    }
+    List<String> targets = livePeers();
     log.trace(() -> "[ANTI-ENTROPY] round start with " + targets);
+    long t0 = System.nanoTime();
     Future<Long> chain = Future.succeededFuture(0L);
     for (String peer : targets) {
       chain = chain.compose(total -> syncWith(peer).map(n -> total + n).recover(err -> {
@@ -86,10 +103,21 @@ public final class AntiEntropyVerticle extends VerticleBase {
         return Future.succeededFuture(total);
       }));
     }
-    return chain.eventually(() -> {
-      running = false;
-      return Future.succeededFuture();
-    });
+    return chain.onSuccess(rows -> log.trace(() -> "[ANTI-ENTROPY] round done: " + rows + " rows exchanged in "
+        + (System.nanoTime() - t0) / 1_000_000 + " ms")).eventually(() -> {
+          running = false;
+          return Future.succeededFuture();
+        });
+  }
+
+  private List<String> livePeers() {
+    List<String> targets = new ArrayList<>();
+    for (Member m : view.members().values()) {
+      if (!m.nodeId().equals(config.nodeId()) && m.status() == Status.UP) {
+        targets.add(m.nodeId());
+      }
+    }
+    return targets;
   }
 
   private Future<Long> syncWith(String peer) {

@@ -1,0 +1,180 @@
+package kvstore.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.InvalidStatusException;
+import kv.KeyValueGrpcClient;
+import kv.Kv;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Closed-loop load through the public API: {@code concurrency} workers each keep one request in
+ * flight, spread round-robin over the targets and over several HTTP/2 connections per target (one
+ * connection is served by one server event loop). Latency is recorded from send to answer.
+ */
+public final class LoadGenerator {
+  private final BenchSettings s;
+  private final PrintStream out;
+  private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+  private final List<KeyValueGrpcClient> stubs = new ArrayList<>();
+  private final Recorder recorder = new Recorder(3);
+  private final LongAdder ok = new LongAdder();
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final AtomicLong issued = new AtomicLong();
+  private final KeyChooser keys;
+  private final String value;
+  private volatile boolean recording;
+  private volatile long stopAtNanos;
+
+  public LoadGenerator(BenchSettings settings, PrintStream out) {
+    this.s = settings;
+    this.out = out;
+    this.keys = settings.distribution().equals("zipfian") ? KeyChooser.zipfian(settings.keys()) : KeyChooser.uniform(settings.keys());
+    this.value = "v".repeat(settings.valueSize());
+    for (String target : settings.targets()) {
+      int colon = target.lastIndexOf(':');
+      var addr = io.vertx.core.net.SocketAddress.inetSocketAddress(Integer.parseInt(target.substring(colon + 1)), target.substring(0, colon));
+      for (int c = 0; c < settings.connectionsPerTarget(); c++) {
+        GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setTimeout(30).setTimeoutUnit(TimeUnit.SECONDS)
+            .setScheduleDeadlineAutomatically(true).setMaxMessageSize(256L * 1024 * 1024));
+        stubs.add(KeyValueGrpcClient.create(client, addr));
+      }
+    }
+  }
+
+  private static String key(long i) {
+    return "key" + i;
+  }
+
+  public BenchResult run() {
+    try {
+      if (s.preload()) {
+        long t0 = System.nanoTime();
+        out.printf("[bench] preloading %d keys of %d bytes...%n", s.keys(), s.valueSize());
+        AtomicLong next = new AtomicLong();
+        phase(Long.MAX_VALUE, () -> {
+          long i = next.getAndIncrement();
+          return i < s.keys() ? put(i) : null;
+        }, false);
+        out.printf("[bench] preloaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      }
+      if (s.warmupMs() > 0) {
+        out.printf("[bench] warming up for %.0f s%n", s.warmupMs() / 1000.0);
+        phase(s.warmupMs(), this::nextOp, false);
+      }
+      ok.reset();
+      errors.clear();
+      recorder.reset();
+      issued.set(0);
+      long t0 = System.nanoTime();
+      Histogram total = phase(s.durationMs(), this::nextOp, true);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      Map<String, Long> errs = new java.util.TreeMap<>();
+      errors.forEach((k, v) -> errs.put(k, v.sum()));
+      return new BenchResult(s, ok.sum(), errs, secs, total);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  private Future<?> nextOp() {
+    if (s.requests() > 0 && issued.incrementAndGet() > s.requests()) {
+      return null;
+    }
+    long k = keys.next();
+    return switch (s.op()) {
+      case "put" -> put(k);
+      case "get" -> get(k);
+      case "delete" -> stub().delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build());
+      default -> ThreadLocalRandom.current().nextDouble() < s.readRatio() ? get(k) : put(k);
+    };
+  }
+
+  private KeyValueGrpcClient stub() {
+    return stubs.get(ThreadLocalRandom.current().nextInt(stubs.size()));
+  }
+
+  private Future<?> put(long k) {
+    return stub().put(Kv.PutRequest.newBuilder().setKey(key(k)).setValue(value).setConsistency(s.consistency()).build());
+  }
+
+  private Future<?> get(long k) {
+    return stub().get(Kv.GetRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build());
+  }
+
+  /** Runs the workers until the duration passes or the op source is exhausted (null); prints one line per second. */
+  private Histogram phase(long durationMs, java.util.function.Supplier<Future<?>> ops, boolean record) {
+    recording = record;
+    stopAtNanos = durationMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + durationMs * 1_000_000;
+    List<Future<Void>> workers = new ArrayList<>();
+    for (int w = 0; w < s.concurrency(); w++) {
+      Promise<Void> done = Promise.promise();
+      workers.add(done.future());
+      vertx.runOnContext(v -> loop(ops, done));
+    }
+    Histogram total = new Histogram(3);
+    Future<?> all = Future.join(workers);
+    long started = System.nanoTime();
+    long lastOk = 0;
+    while (!all.isComplete()) {
+      try {
+        all.toCompletionStage().toCompletableFuture().get(1, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // a second passed: report progress below
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      Histogram interval = recorder.getIntervalHistogram();
+      total.add(interval);
+      long nowOk = ok.sum();
+      long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
+      if (record && !all.isComplete()) {
+        out.printf("[bench] %4.0fs %8d ops/s  errors=%d  p99 so far=%.2fms%n", (System.nanoTime() - started) / 1e9,
+            nowOk - lastOk, errs, total.getTotalCount() == 0 ? 0 : total.getValueAtPercentile(99) / 1000.0);
+      }
+      lastOk = nowOk;
+    }
+    total.add(recorder.getIntervalHistogram());
+    return total;
+  }
+
+  private void loop(java.util.function.Supplier<Future<?>> ops, Promise<Void> done) {
+    if (System.nanoTime() >= stopAtNanos) {
+      done.complete();
+      return;
+    }
+    long t0 = System.nanoTime();
+    Future<?> f = ops.get();
+    if (f == null) {
+      done.complete();
+      return;
+    }
+    f.onComplete(ar -> {
+      if (ar.succeeded()) {
+        if (recording) {
+          recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+        }
+        ok.increment();
+      } else {
+        String kind = ar.cause() instanceof InvalidStatusException e ? e.actualStatus().name() : ar.cause().getClass().getSimpleName();
+        errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
+      }
+      loop(ops, done);
+    });
+  }
+}

@@ -1,0 +1,2 @@
+/** Load generation against the public gRPC API: closed-loop workers, key choosers, latency histograms. */
+package kvstore.bench;

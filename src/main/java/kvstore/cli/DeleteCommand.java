@@ -1,0 +1,29 @@
+package kvstore.cli;
+
+import kv.Kv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a key (writes a tombstone).")
+final class DeleteCommand implements Callable<Integer> {
+  @Mixin
+  NodeOption node;
+  @Parameters(index = "0", description = "key")
+  String key;
+  @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's writeConsistency)")
+  String consistency;
+
+  @Override
+  public Integer call() {
+    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+      Kv.PutResponse r = c.kv(node.node).delete(Kv.DeleteRequest.newBuilder().setKey(key)
+          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
+      return r.getOk() ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package kvstore.cli;
+
+import kv.Kv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+@Command(name = "get", mixinStandardHelpOptions = true, description = "Read a key; exit code 1 when it is not found.")
+final class GetCommand implements Callable<Integer> {
+  @Mixin
+  NodeOption node;
+  @Parameters(index = "0", description = "key")
+  String key;
+  @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's readConsistency)")
+  String consistency;
+  @Option(names = "--verbose", description = "also print the version and the coordinating node")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+      Kv.GetResponse r = c.kv(node.node).get(Kv.GetRequest.newBuilder().setKey(key)
+          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      if (!r.getFound()) {
+        System.err.println("not found (coordinator " + r.getOwnId() + ")");
+        return 1;
+      }
+      System.out.println(r.getValue());
+      if (verbose) {
+        System.out.println("modified_at=" + r.getModifiedAt() + " (" + Instant.ofEpochMilli(r.getModifiedAt()) + ") coordinator=" + r.getOwnId());
+      }
+      return 0;
+    }
+  }
+}

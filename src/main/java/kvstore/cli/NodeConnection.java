@@ -1,0 +1,42 @@
+package kvstore.cli;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import kv.KeyValueGrpcClient;
+import kvstore.replica.proto.ReplicaGrpcClient;
+
+import java.util.concurrent.TimeUnit;
+
+/** kvctl's connection to the cluster: its own Vertx, stubs per address. Used from the CLI's main thread only. */
+final class NodeConnection implements AutoCloseable {
+  private final Vertx vertx = Vertx.vertx();
+  private final GrpcClient client;
+
+  NodeConnection(long timeoutMs) {
+    client = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L * 1024 * 1024)
+        .setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS).setScheduleDeadlineAutomatically(true));
+  }
+
+  static SocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'");
+    }
+    return SocketAddress.inetSocketAddress(Integer.parseInt(hostPort.substring(colon + 1)), hostPort.substring(0, colon));
+  }
+
+  KeyValueGrpcClient kv(String hostPort) {
+    return KeyValueGrpcClient.create(client, address(hostPort));
+  }
+
+  ReplicaGrpcClient replica(String hostPort) {
+    return ReplicaGrpcClient.create(client, address(hostPort));
+  }
+
+  @Override
+  public void close() {
+    vertx.close();
+  }
+}

@@ -1,0 +1,24 @@
+package kvstore.cli;
+
+import kv.Kv;
+import picocli.CommandLine.Option;
+
+/** Options every kvctl subcommand that talks to one node shares. */
+final class NodeOption {
+  @Option(names = "--node", defaultValue = "127.0.0.1:50051", description = "gRPC address of any node (default: ${DEFAULT-VALUE})")
+  String node;
+
+  @Option(names = "--timeout-ms", defaultValue = "10000", description = "Deadline of each call (default: ${DEFAULT-VALUE})")
+  long timeoutMs;
+
+  static Kv.Consistency consistency(String c) {
+    if (c == null) {
+      return Kv.Consistency.DEFAULT;
+    }
+    try {
+      return Kv.Consistency.valueOf(c.toUpperCase());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--consistency must be ONE, QUORUM or ALL, got " + c);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package kvstore.cli;
+
+import kv.Kv;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "put", mixinStandardHelpOptions = true, description = "Write a value (stamped by the coordinator's clock).")
+final class PutCommand implements Callable<Integer> {
+  @Mixin
+  NodeOption node;
+  @Parameters(index = "0", description = "key")
+  String key;
+  @Parameters(index = "1", description = "value")
+  String value;
+  @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's writeConsistency)")
+  String consistency;
+
+  @Override
+  public Integer call() {
+    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+      Kv.PutResponse r = c.kv(node.node).put(Kv.PutRequest.newBuilder().setKey(key).setValue(value)
+          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
+      return r.getOk() ? 0 : 1;
+    }
+  }
+}

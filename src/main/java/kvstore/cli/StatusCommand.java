@@ -1,0 +1,42 @@
+package kvstore.cli;
+
+import kvstore.replica.proto.ReplicaProto;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Every node with its status, address, generation, data size and pending hints (like nodetool status).")
+final class StatusCommand implements Callable<Integer> {
+  @Mixin
+  NodeOption node;
+
+  @Override
+  public Integer call() {
+    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+      ReplicaProto.NodeStatus seed = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+      System.out.printf("cluster seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getNodeId(), seed.getMembersCount(),
+          seed.getReplicationFactor(), seed.getVnodes());
+      System.out.printf("%-12s %-8s %-22s %-15s %12s %10s %14s%n", "node", "status", "grpc address", "generation", "rows", "size", "hints pending");
+      for (ReplicaProto.MemberInfo m : seed.getMembersList()) {
+        String rows = "?";
+        String size = "?";
+        long hints = 0;
+        if (m.getStatus().equals("UP")) {
+          try {
+            ReplicaProto.NodeStatus s = c.replica(m.getGrpcAddress()).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+            rows = Long.toString(s.getRows());
+            size = RingCommand.bytes(s.getDataBytes());
+            hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();
+          } catch (RuntimeException e) {
+            rows = "unreachable";
+          }
+        }
+        System.out.printf("%-12s %-8s %-22s %-15d %12s %10s %14d%n", m.getNodeId(), m.getStatus(), m.getGrpcAddress(),
+            m.getGeneration(), rows, size, hints);
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package kvstore.cli;
+
+import kvstore.replica.proto.ReplicaProto;
+import kvstore.ring.Ring;
+import kvstore.version.Versions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "where", mixinStandardHelpOptions = true,
+    description = "The preference list of a key and what each replica holds for it (value hash, version, tombstone).")
+final class WhereCommand implements Callable<Integer> {
+  @Mixin
+  NodeOption node;
+  @Parameters(index = "0", description = "key")
+  String key;
+
+  @Override
+  public Integer call() throws Exception {
+    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+      ReplicaProto.NodeStatus s = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+      List<String> ids = new ArrayList<>();
+      Map<String, ReplicaProto.MemberInfo> byId = new java.util.HashMap<>();
+      for (ReplicaProto.MemberInfo m : s.getMembersList()) {
+        byId.put(m.getNodeId(), m);
+        if (!m.getStatus().equals("LEFT")) {
+          ids.add(m.getNodeId());
+        }
+      }
+      List<String> prefs = Ring.of(ids, s.getVnodes()).preferenceList(key, s.getReplicationFactor());
+      System.out.println("key '" + key + "': token " + Ring.token(key) + ", replicas " + prefs);
+      System.out.printf("%-12s %-8s %-18s %-15s %-10s %s%n", "replica", "status", "value sha256", "modified_at", "tombstone", "bytes");
+      int exit = 0;
+      for (String id : prefs) {
+        ReplicaProto.MemberInfo m = byId.get(id);
+        try {
+          ReplicaProto.ReadResult r = c.replica(m.getGrpcAddress()).read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).await();
+          if (!r.getPresent()) {
+            System.out.printf("%-12s %-8s %s%n", id, m.getStatus(), "(absent)");
+          } else {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(r.getRow().getValue().toByteArray());
+            System.out.printf("%-12s %-8s %-18s %-15d %-10s %d%n", id, m.getStatus(), HexFormat.of().formatHex(hash, 0, 8),
+                Versions.toMillis(r.getRow().getVersion()), r.getRow().getTombstone(), r.getRow().getValue().size());
+          }
+        } catch (RuntimeException e) {
+          System.out.printf("%-12s %-8s unreachable: %s%n", id, m.getStatus(), e.getMessage());
+          exit = 1;
+        }
+      }
+      return exit;
+    }
+  }
+}
