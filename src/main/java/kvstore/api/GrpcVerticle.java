@@ -20,6 +20,8 @@ import kvstore.replication.StorageHintSink;
 import kvstore.replication.LocalReplica;
 import kvstore.replication.ReplicaDirectory;
 import kvstore.storage.EventBusStorage;
+import kvstore.storage.SplitStorage;
+import kvstore.storage.SqliteReader;
 import kvstore.version.HybridLogicalClock;
 
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,7 @@ public final class GrpcVerticle extends VerticleBase {
   private volatile ClusterView view;
   private HttpServer server;
   private GrpcClient peers;
+  private SqliteReader reader;
 
   public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
     this.config = config;
@@ -50,11 +53,13 @@ public final class GrpcVerticle extends VerticleBase {
       if (view == null) {
         view = m.body();
       }
-      EventBusStorage storage = new EventBusStorage(vertx.eventBus(), 30_000);
+      EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
+      reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
+      SplitStorage storage = new SplitStorage(reader, bus);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, () -> view);
-      HintSink hints = config.hintedHandoff() ? new StorageHintSink(storage, log) : HintSink.NONE;
+      HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), log);
       RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
@@ -75,6 +80,7 @@ public final class GrpcVerticle extends VerticleBase {
   public Future<?> stop() {
     // stop accepting, let in-flight calls finish (bounded), then drop peer connections
     Future<Void> closed = server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
-    return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close());
+    return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close())
+        .eventually(() -> reader == null ? Future.succeededFuture() : reader.close());
   }
 }

@@ -21,7 +21,7 @@ public record NodeConfig(
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
     long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
-    long tombstoneGraceMs, int tombstoneGcIntervalMs) {
+    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -54,7 +54,8 @@ public record NodeConfig(
       new ConfigKey("maxHintsPerNode", ConfigKey.Type.INT, 1000000, "Cap on stored hints per target node; writes beyond it are left to anti-entropy."),
       new ConfigKey("hintReplayRowsPerSec", ConfigKey.Type.INT, 5000, "Throttle of hint replay to a returning node."),
       new ConfigKey("tombstoneGraceMs", ConfigKey.Type.LONG, 864000000L, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds)."),
-      new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."));
+      new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."),
+      new ConfigKey("storageReaders", ConfigKey.Type.INT, 2, "SQLite reader verticles (each its own connection), in parallel with the single writer."));
 
   private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 
@@ -106,7 +107,8 @@ public record NodeConfig(
         (int) values.get("failureDetectorPhiSuspect"), (int) values.get("failureDetectorPhiDown"),
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
-        (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"));
+        (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"),
+        (int) values.get("storageReaders"));
     c.validate();
     return c;
   }
@@ -150,6 +152,7 @@ public record NodeConfig(
     require(maxHintsPerNode >= 0, "maxHintsPerNode", "must be >= 0, got " + maxHintsPerNode);
     require(hintReplayRowsPerSec >= 1, "hintReplayRowsPerSec", "must be >= 1, got " + hintReplayRowsPerSec);
     require(tombstoneGraceMs >= 0, "tombstoneGraceMs", "must be >= 0, got " + tombstoneGraceMs);
+    require(storageReaders >= 1 && storageReaders <= 32, "storageReaders", "must be 1..32, got " + storageReaders);
     require(tombstoneGcIntervalMs >= 100, "tombstoneGcIntervalMs", "must be >= 100, got " + tombstoneGcIntervalMs);
   }
 

@@ -11,6 +11,7 @@ import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
 import kvstore.replication.HintReplayVerticle;
 import kvstore.storage.StorageMessages;
+import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
@@ -49,6 +50,7 @@ public final class Node {
     EventLog log = new EventLog(config.nodeId(), config.debug());
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
     return node.deploy(() -> new StorageVerticle(config, log), 1)
+        .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, log), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, log), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, log), 1))

@@ -3,7 +3,6 @@ package kvstore.storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.jdbcclient.JDBCConnectOptions;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
@@ -45,7 +44,7 @@ public final class SqliteStorage implements Storage {
 
   private final Vertx vertx;
   private final Pool writer;
-  private final Pool readers;
+  private final SqliteReader readers;
   private final int batchMax;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final Map<String, Long> hintCounts = new HashMap<>();
@@ -84,20 +83,23 @@ public final class SqliteStorage implements Storage {
   private record Pending(Op op, Promise<Object> done) {
   }
 
-  private SqliteStorage(Vertx vertx, Pool writer, Pool readers, int batchMax) {
+  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax) {
     this.vertx = vertx;
     this.writer = writer;
-    this.readers = readers;
     this.batchMax = batchMax;
+    // the pool connects on first use, after open() has created the schema
+    this.readers = new SqliteReader(vertx, dataDir, synchronous, 1);
+  }
+
+  /** PRAGMAs in the URL reach every pooled connection; one run through a pool reaches only one connection. */
+  static String url(Path dataDir, String synchronous) {
+    return "jdbc:sqlite:" + dataDir.resolve("kv.db").toAbsolutePath()
+        + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000";
   }
 
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
-    // PRAGMAs in the URL reach every pooled connection; one run through the pool reaches only one
-    String url = "jdbc:sqlite:" + dataDir.resolve("kv.db").toAbsolutePath()
-        + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000";
-    Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1).setName("kv-writer-" + dataDir));
-    Pool readers = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2).setName("kv-readers-" + dataDir));
-    SqliteStorage s = new SqliteStorage(vertx, writer, readers, batchMax);
+    Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1));
+    SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
             + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)").execute()
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
@@ -148,15 +150,7 @@ public final class SqliteStorage implements Storage {
 
   /** Oldest hints first, for one target. */
   public Future<List<Hint>> hintsFor(String target, int limit) {
-    return readers.preparedQuery("SELECT id, key, value, version, tombstone FROM hints WHERE target = ? ORDER BY id LIMIT ?")
-        .execute(Tuple.of(target, limit))
-        .map(rows -> {
-          List<Hint> out = new ArrayList<>(rows.size());
-          for (Row r : rows) {
-            out.add(new Hint(r.getLong(0), target, new Versioned(r.getString(1), bytes(r.getValue(2)), r.getLong(3), r.getInteger(4) != 0)));
-          }
-          return out;
-        });
+    return readers.hintsFor(target, limit);
   }
 
   /** Pending hints per target (kept in memory, exact after every commit). */
@@ -288,46 +282,17 @@ public final class SqliteStorage implements Storage {
 
   @Override
   public Future<Versioned> read(String key) {
-    return readers.preparedQuery("SELECT value, version, tombstone FROM kv WHERE key = ?").execute(Tuple.of(key))
-        .map(rows -> {
-          var it = rows.iterator();
-          if (!it.hasNext()) {
-            return null;
-          }
-          Row r = it.next();
-          return new Versioned(key, bytes(r.getValue(0)), r.getLong(1), r.getInteger(2) != 0);
-        });
+    return readers.read(key);
   }
 
   @Override
   public Future<List<Versioned>> chunk(int chunkId) {
-    return readers.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE chunk = ? ORDER BY key")
-        .execute(Tuple.of(chunkId))
-        .map(rows -> {
-          List<Versioned> out = new ArrayList<>(rows.size());
-          for (Row r : rows) {
-            out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
-          }
-          return out;
-        });
+    return readers.chunk(chunkId);
   }
 
   /** Number of rows (live and tombstones). */
   public Future<Long> count() {
-    return readers.query("SELECT count(*) FROM kv").execute().map(rows -> rows.iterator().next().getLong(0));
-  }
-
-  private static byte[] bytes(Object v) {
-    if (v == null) {
-      return new byte[0];
-    }
-    if (v instanceof byte[] b) {
-      return b;
-    }
-    if (v instanceof Buffer b) {
-      return b.getBytes();
-    }
-    throw new IllegalStateException("unexpected BLOB type " + v.getClass());
+    return readers.count();
   }
 
   /** Waits for queued writes to commit, then closes both pools. */

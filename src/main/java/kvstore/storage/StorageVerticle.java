@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Owns the node's {@link SqliteStorage} and serves it on the event bus. */
+/** Owns the node's {@link SqliteStorage}: the single writer (rows, hints, purges) on the event bus; reads go to {@link StorageReaderVerticle}s. */
 public final class StorageVerticle extends VerticleBase {
   private final NodeConfig config;
   private final Path dataDir;
@@ -45,14 +45,8 @@ public final class StorageVerticle extends VerticleBase {
       storage = s;
       consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
           m -> reply(m, storage.write(m.body().rows()).map(StorageMessages.StoredVersions::new))));
-      consumers.add(vertx.eventBus().<String>consumer(StorageMessages.READ, m -> reply(m, storage.read(m.body()))));
-      consumers.add(vertx.eventBus().<Integer>consumer(StorageMessages.CHUNK,
-          m -> reply(m, storage.chunk(m.body()).map(StorageMessages.ChunkRows::new))));
-      consumers.add(vertx.eventBus().consumer(StorageMessages.COUNT, m -> reply(m, storage.count())));
       consumers.add(vertx.eventBus().<StorageMessages.AddHints>consumer(StorageMessages.HINTS_ADD,
           m -> reply(m, storage.addHints(m.body().hints(), config.maxHintsPerNode()))));
-      consumers.add(vertx.eventBus().<StorageMessages.HintQuery>consumer(StorageMessages.HINTS_READ,
-          m -> reply(m, storage.hintsFor(m.body().target(), m.body().limit()).map(StorageMessages.HintBatch::new))));
       consumers.add(vertx.eventBus().<StorageMessages.DropHints>consumer(StorageMessages.HINTS_DROP,
           m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
       consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
@@ -63,13 +57,7 @@ public final class StorageVerticle extends VerticleBase {
   }
 
   private static <T> void reply(Message<?> m, Future<T> result) {
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        m.reply(ar.result());
-      } else {
-        m.fail(500, String.valueOf(ar.cause()));
-      }
-    });
+    StorageReaderVerticle.reply(m, result);
   }
 
   /**

@@ -1,0 +1,134 @@
+package kvstore.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.jdbcclient.JDBCConnectOptions;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import kvstore.version.Versioned;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Read access to the node's SQLite file. The Vert.x JDBC client runs a context's blocking calls in
+ * order, one at a time, so each reader lives on its own context (its own verticle): readers then
+ * run in parallel with one another and with the writer, which WAL allows.
+ */
+public final class SqliteReader {
+  private static final int MAX_READ_BATCH = 256;
+  private final Pool pool;
+  private final Map<String, List<Promise<Versioned>>> pending = new LinkedHashMap<>();
+  private boolean reading;
+
+  public SqliteReader(Vertx vertx, Path dataDir, String synchronous, int connections) {
+    this.pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(SqliteStorage.url(dataDir, synchronous)),
+        new PoolOptions().setMaxSize(connections));
+  }
+
+  /**
+   * Point reads are grouped like writes: while one lookup runs on the worker, keys that arrive
+   * queue up and the next lookup fetches them all with one {@code IN (...)} query, so the thread
+   * hand-off and JDBC overhead are paid per batch, not per key. Call from the owning context only.
+   */
+  public Future<Versioned> read(String key) {
+    Promise<Versioned> p = Promise.promise();
+    pending.computeIfAbsent(key, k -> new ArrayList<>(1)).add(p);
+    readNext();
+    return p.future();
+  }
+
+  private void readNext() {
+    if (reading || pending.isEmpty()) {
+      return;
+    }
+    reading = true;
+    Map<String, List<Promise<Versioned>>> batch = new HashMap<>();
+    var it = pending.entrySet().iterator();
+    while (it.hasNext() && batch.size() < MAX_READ_BATCH) {
+      var e = it.next();
+      batch.put(e.getKey(), e.getValue());
+      it.remove();
+    }
+    List<Object> keys = new ArrayList<>(batch.keySet());
+    pool.preparedQuery(selectIn(keys.size())).execute(Tuple.wrap(keys)).onComplete(ar -> {
+      reading = false;
+      if (ar.succeeded()) {
+        Map<String, Versioned> found = new HashMap<>();
+        for (Row r : ar.result()) {
+          String k = r.getString(0);
+          found.put(k, new Versioned(k, bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+        }
+        batch.forEach((k, waiters) -> waiters.forEach(w -> w.complete(found.get(k))));
+      } else {
+        batch.values().forEach(waiters -> waiters.forEach(w -> w.fail(ar.cause())));
+      }
+      readNext();
+    });
+  }
+
+  private static String selectIn(int n) {
+    StringBuilder sb = new StringBuilder("SELECT key, value, version, tombstone FROM kv WHERE key IN (?");
+    for (int i = 1; i < n; i++) {
+      sb.append(",?");
+    }
+    return sb.append(')').toString();
+  }
+
+  /** Every row (tombstones included) of one of the 16 chunks, ordered by key. */
+  public Future<List<Versioned>> chunk(int chunkId) {
+    return pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE chunk = ? ORDER BY key")
+        .execute(Tuple.of(chunkId))
+        .map(rows -> {
+          List<Versioned> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+          }
+          return out;
+        });
+  }
+
+  /** Number of rows (live and tombstones). */
+  public Future<Long> count() {
+    return pool.query("SELECT count(*) FROM kv").execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Oldest hints first, for one target. */
+  public Future<List<Hint>> hintsFor(String target, int limit) {
+    return pool.preparedQuery("SELECT id, key, value, version, tombstone FROM hints WHERE target = ? ORDER BY id LIMIT ?")
+        .execute(Tuple.of(target, limit))
+        .map(rows -> {
+          List<Hint> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new Hint(r.getLong(0), target, new Versioned(r.getString(1), bytes(r.getValue(2)), r.getLong(3), r.getInteger(4) != 0)));
+          }
+          return out;
+        });
+  }
+
+  static byte[] bytes(Object v) {
+    if (v == null) {
+      return new byte[0];
+    }
+    if (v instanceof byte[] b) {
+      return b;
+    }
+    if (v instanceof Buffer b) {
+      return b.getBytes();
+    }
+    throw new IllegalStateException("unexpected BLOB type " + v.getClass());
+  }
+
+  public Future<Void> close() {
+    return pool.close();
+  }
+}
