@@ -9,7 +9,10 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import kv.KeyValueGrpcService;
 import kvstore.config.NodeConfig;
+import io.vertx.grpc.health.HealthService;
+import io.vertx.grpc.reflection.ReflectionService;
 import kvstore.membership.ClusterView;
+import kvstore.metrics.NodeMetrics;
 import kvstore.membership.GossipVerticle;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
@@ -32,16 +35,21 @@ import java.util.concurrent.TimeUnit;
  * its own peer connections, so nothing on the request path is shared between event loops.
  */
 public final class GrpcVerticle extends VerticleBase {
+  private static final long LAG_PROBE_MS = 100;
   private final NodeConfig config;
   private final HybridLogicalClock clock;
   private final EventLog log;
+  private final NodeMetrics metrics;
+  private volatile boolean serving = true;
+  private long lagTimer = -1;
   private volatile ClusterView view;
   private HttpServer server;
   private GrpcClient peers;
   private SqliteReader reader;
 
-  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
+  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = clock;
     this.log = log;
   }
@@ -59,15 +67,28 @@ public final class GrpcVerticle extends VerticleBase {
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, () -> view);
-      HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, log) : HintSink.NONE;
+      HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), hints,
-          config.hintWindowMs(), log);
+          config.hintWindowMs(), metrics, log);
       RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
       GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
-          config.writeConsistency(), config.readConsistency(), log)));
+          config.writeConsistency(), config.readConsistency(), metrics, log)));
       grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, () -> view,
           config.replicationFactor(), config.vnodes(), config.dataDir(), log)));
+      // grpc.health.v1 for load balancers and Docker; NOT_SERVING as soon as shutdown begins
+      HealthService health = HealthService.create(vertx);
+      health.register("", () -> Future.succeededFuture(serving));
+      health.register("kv.KeyValue", () -> Future.succeededFuture(serving));
+      grpc.addService(health);
+      // server reflection, so `grpcurl -plaintext host:port list` works without the .proto files
+      grpc.addService(ReflectionService.v1());
+      long[] expected = {System.nanoTime() + LAG_PROBE_MS * 1_000_000};
+      lagTimer = vertx.setPeriodic(LAG_PROBE_MS, t -> {
+        long now = System.nanoTime();
+        metrics.eventLoopLag(now - expected[0]);
+        expected[0] = now + LAG_PROBE_MS * 1_000_000;
+      });
       return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
           .requestHandler(grpc)
           .listen()
@@ -78,6 +99,10 @@ public final class GrpcVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    serving = false;
+    if (lagTimer >= 0) {
+      vertx.cancelTimer(lagTimer);
+    }
     // stop accepting, let in-flight calls finish (bounded), then drop peer connections
     Future<Void> closed = server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
     return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close())

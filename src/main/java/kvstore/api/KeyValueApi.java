@@ -8,6 +8,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
 import kv.KeyValueService;
 import kv.Kv;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.replication.Consistency;
 import kvstore.replication.Coordinator;
@@ -32,10 +33,12 @@ public final class KeyValueApi extends KeyValueService {
   private final RequestLimits limits;
   private final Consistency writeDefault;
   private final Consistency readDefault;
+  private final NodeMetrics metrics;
   private final EventLog log;
 
   public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, Storage storage, HybridLogicalClock clock,
-                     RequestLimits limits, Consistency writeDefault, Consistency readDefault, EventLog log) {
+                     RequestLimits limits, Consistency writeDefault, Consistency readDefault, NodeMetrics metrics, EventLog log) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.coordinator = coordinator;
@@ -56,8 +59,18 @@ public final class KeyValueApi extends KeyValueService {
     };
   }
 
+  /** Counts the call and its latency under the status it ended with. */
+  private <T> Future<T> timed(String method, long startNanos, Future<T> result) {
+    return result.andThen(ar -> metrics.rpc(method, ar.succeeded() ? "OK"
+        : ar.cause() instanceof io.vertx.grpc.server.StatusException s ? s.status().name() : "UNKNOWN", System.nanoTime() - startNanos));
+  }
+
   @Override
   public Future<Kv.PutResponse> put(Kv.PutRequest req) {
+    return timed("Put", System.nanoTime(), doPut(req));
+  }
+
+  private Future<Kv.PutResponse> doPut(Kv.PutRequest req) {
     try {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
@@ -74,6 +87,10 @@ public final class KeyValueApi extends KeyValueService {
 
   @Override
   public Future<Kv.PutResponse> delete(Kv.DeleteRequest req) {
+    return timed("Delete", System.nanoTime(), doDelete(req));
+  }
+
+  private Future<Kv.PutResponse> doDelete(Kv.DeleteRequest req) {
     try {
       limits.checkKey(req.getKeyBytes());
       limits.checkModifiedAt(req.getModifiedAt());
@@ -89,6 +106,10 @@ public final class KeyValueApi extends KeyValueService {
 
   @Override
   public Future<Kv.GetResponse> get(Kv.GetRequest req) {
+    return timed("Get", System.nanoTime(), doGet(req));
+  }
+
+  private Future<Kv.GetResponse> doGet(Kv.GetRequest req) {
     try {
       limits.checkKey(req.getKeyBytes());
     } catch (RuntimeException e) {

@@ -1,11 +1,11 @@
 package kvstore.cli;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import kvstore.config.ConfigException;
 import kvstore.config.NodeConfig;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.Node;
 
 import java.io.IOException;
@@ -59,10 +59,11 @@ public final class Main {
       fail(EXIT_CONFIG, "config error: " + e.getMessage());
       return;
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    NodeMetrics metrics = new NodeMetrics(config.nodeId());
+    Vertx vertx = Node.newVertx(metrics, 0);
     Node node;
     try {
-      node = Node.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      node = Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       vertx.close();

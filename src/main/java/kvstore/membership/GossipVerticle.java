@@ -12,6 +12,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import kvstore.config.NodeConfig;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.ring.Ring;
 import kvstore.version.HybridLogicalClock;
@@ -45,8 +46,11 @@ public final class GossipVerticle extends VerticleBase {
   private ClusterView view;
   private Set<String> ringNodes = Set.of();
 
-  public GossipVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
+  private final NodeMetrics metrics;
+
+  public GossipVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = clock;
     this.log = log;
   }
@@ -80,6 +84,14 @@ public final class GossipVerticle extends VerticleBase {
             .end(status == 413 ? "gossip body larger than maxGossipBodyBytes\n" : "HTTP " + status + "\n");
       }
     });
+    // scraping walks every meter: a few ms of CPU, so not on the event loop
+    router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+      } else {
+        ctx.fail(ar.cause());
+      }
+    }));
     router.get("/healthz").handler(ctx -> ctx.response().putHeader("content-type", "text/plain").end("ok\n"));
     return vertx.createHttpServer().requestHandler(router).listen(config.gossipPort(), config.host())
         .map(s -> {
@@ -159,6 +171,7 @@ public final class GossipVerticle extends VerticleBase {
   }
 
   private void round() {
+    metrics.gossipRound();
     table.tick();
     publishIfChanged();
     JsonObject body = digest();

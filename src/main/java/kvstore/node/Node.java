@@ -5,7 +5,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import kvstore.api.GrpcVerticle;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import kvstore.config.NodeConfig;
+import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
@@ -44,17 +48,27 @@ public final class Node {
   }
 
   /** Starts a node on {@code vertx}, which must not host another node (event-bus addresses are per Vertx). */
-  public static Future<Node> start(Vertx vertx, NodeConfig config) {
+  /** A Vertx for one node, with Vert.x's own metrics recorded into the node's registry. */
+  public static Vertx newVertx(NodeMetrics metrics, int eventLoops) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(false)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    if (eventLoops > 0) {
+      options.setEventLoopPoolSize(eventLoops);
+    }
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
+  }
+
+  public static Future<Node> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
     registerCodecs(vertx.eventBus());
     Node node = new Node(vertx, config);
     EventLog log = new EventLog(config.nodeId(), config.debug());
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
-    return node.deploy(() -> new StorageVerticle(config, log), 1)
+    return node.deploy(() -> new StorageVerticle(config, metrics, log), 1)
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, log), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, log), config.effectiveGrpcInstances()))
-        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, log), 1))
-        .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, log), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {
           log.info("node " + config.nodeId() + " serving gRPC on " + config.grpcAddress() + ", gossip on "
               + config.gossipAddress() + ", data in " + Path.of(config.dataDir()).toAbsolutePath());

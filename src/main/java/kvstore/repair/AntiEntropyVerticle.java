@@ -10,6 +10,7 @@ import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
 import kvstore.membership.Member;
 import kvstore.membership.Status;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcClient;
@@ -48,8 +49,11 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private long timerId = -1;
   private boolean running;
 
-  public AntiEntropyVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
+  private final NodeMetrics metrics;
+
+  public AntiEntropyVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = clock;
     this.log = log;
   }
@@ -103,7 +107,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
         return Future.succeededFuture(total);
       }));
     }
-    return chain.onSuccess(rows -> log.trace(() -> "[ANTI-ENTROPY] round done: " + rows + " rows exchanged in "
+    return chain.onSuccess(metrics::antiEntropyRound).onSuccess(rows -> log.trace(() -> "[ANTI-ENTROPY] round done: " + rows + " rows exchanged in "
         + (System.nanoTime() - t0) / 1_000_000 + " ms")).eventually(() -> {
           running = false;
           return Future.succeededFuture();

@@ -3,6 +3,7 @@ package kvstore.replication;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import kvstore.membership.ClusterView;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
@@ -27,6 +28,7 @@ public final class Coordinator {
   private final int replicationFactor;
   private final HintSink hints;
   private final long hintWindowMs;
+  private final NodeMetrics metrics;
   private final EventLog log;
 
   /**
@@ -34,7 +36,8 @@ public final class Coordinator {
    * so ALL never succeeds with a replica down and QUORUM keeps its overlap guarantee.
    */
   public Coordinator(Supplier<ClusterView> view, Function<String, Replica> replicas, HybridLogicalClock clock,
-                     int replicationFactor, HintSink hints, long hintWindowMs, EventLog log) {
+                     int replicationFactor, HintSink hints, long hintWindowMs, NodeMetrics metrics, EventLog log) {
+    this.metrics = metrics;
     this.view = view;
     this.replicas = replicas;
     this.clock = clock;
@@ -46,8 +49,13 @@ public final class Coordinator {
 
   /** A replica that missed a write gets a hint, unless it has been silent longer than the hint window. */
   private void hintFor(ClusterView v, String node, Versioned row) {
-    if (!node.equals(v.selfId()) && v.silentForMs(node, System.currentTimeMillis()) <= hintWindowMs) {
+    if (node.equals(v.selfId())) {
+      return;
+    }
+    if (v.silentForMs(node, System.currentTimeMillis()) <= hintWindowMs) {
       hints.hint(node, row);
+    } else {
+      metrics.hintDropped();
     }
   }
 
@@ -98,14 +106,17 @@ public final class Coordinator {
       sent.onComplete(ar -> {
         tally.answered++;
         if (ar.succeeded() && (ar.result() <= version || lastAttempt)) {
+          metrics.replicaWrite("ok");
           tally.acks++;
           log.trace(() -> "[REPLICATE✓] " + node + " " + key);
         } else if (ar.succeeded()) {
           // a newer version is stored there: our clock was behind the writer of that version
+          metrics.replicaWrite("stale");
           tally.newestStale = Math.max(tally.newestStale, ar.result());
           tally.failures.add(node + ": holds a newer version");
         } else {
           tally.failures.add(node + ": " + ar.cause().getMessage());
+          metrics.replicaWrite("DOWN".equals(ar.cause().getMessage()) ? "down" : "failed");
           log.trace(() -> "[REPLICATE✗] " + node + " " + key + ": " + ar.cause().getMessage());
           hintFor(v, node, row);
         }
@@ -222,6 +233,7 @@ public final class Coordinator {
           if (a == null || winner.newerThan(a)) {
             String node = answeredBy.get(i);
             log.trace(() -> "[READ-REPAIR] " + node + " " + key + " -> " + winner);
+            metrics.readRepair();
             Replica r = replicas.apply(node);
             if (r != null) {
               repairs.add(r.write(winner, false));

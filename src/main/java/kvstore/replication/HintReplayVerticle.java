@@ -7,6 +7,7 @@ import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaProto;
@@ -38,8 +39,11 @@ public final class HintReplayVerticle extends VerticleBase {
   private final Set<String> replaying = new HashSet<>();
   private long timerId = -1;
 
-  public HintReplayVerticle(NodeConfig config, HybridLogicalClock clock, EventLog log) {
+  private final NodeMetrics metrics;
+
+  public HintReplayVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
     this.config = config;
+    this.metrics = metrics;
     this.clock = clock;
     this.log = log;
   }
@@ -108,6 +112,7 @@ public final class HintReplayVerticle extends VerticleBase {
       long sentAt = System.nanoTime();
       return remote.client().write(b.build())
           .compose(ack -> storage.dropHints(target, ids))
+          .onSuccess(v -> metrics.hintsReplayed(ids.size()))
           .compose(v -> {
             // pace to the configured rate: a batch of n rows may start n/rate seconds after the last one
             long spentMs = (System.nanoTime() - sentAt) / 1_000_000;

@@ -1,5 +1,6 @@
 package kvstore.replication;
 
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.storage.EventBusStorage;
 import kvstore.storage.Hint;
@@ -10,10 +11,12 @@ import java.util.List;
 /** Hints committed to this node's SQLite through the storage verticle (they survive a restart). */
 public final class StorageHintSink implements HintSink {
   private final EventBusStorage storage;
+  private final NodeMetrics metrics;
   private final EventLog log;
 
-  public StorageHintSink(EventBusStorage storage, EventLog log) {
+  public StorageHintSink(EventBusStorage storage, NodeMetrics metrics, EventLog log) {
     this.storage = storage;
+    this.metrics = metrics;
     this.log = log;
   }
 
@@ -23,8 +26,10 @@ public final class StorageHintSink implements HintSink {
       if (ar.failed()) {
         log.warn("[HINT] could not store hint for " + target + ": " + ar.cause().getMessage());
       } else if (ar.result() == 0) {
+        metrics.hintDropped();
         log.trace(() -> "[HINT] cap reached for " + target + "; " + row.key() + " left to anti-entropy");
       } else {
+        metrics.hintStored();
         log.trace(() -> "[HINT] stored for " + target + ": " + row);
       }
     });

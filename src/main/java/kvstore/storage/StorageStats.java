@@ -7,10 +7,26 @@ public final class StorageStats {
   private long commitNanos;
   private long failures;
 
-  synchronized void recordCommit(int batchRows, long nanos) {
-    commits++;
-    rows += batchRows;
-    commitNanos += nanos;
+  /** Told of every commit: rows in it and how long it took. */
+  public interface CommitListener {
+    void committed(int rows, long nanos);
+  }
+
+  private CommitListener listener = (r, n) -> { };
+
+  public synchronized void onCommit(CommitListener l) {
+    listener = l;
+  }
+
+  void recordCommit(int batchRows, long nanos) {
+    CommitListener l;
+    synchronized (this) {
+      commits++;
+      rows += batchRows;
+      commitNanos += nanos;
+      l = listener;
+    }
+    l.committed(batchRows, nanos);
   }
 
   synchronized void recordFailure() {

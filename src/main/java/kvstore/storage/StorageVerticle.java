@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import kvstore.config.ConfigException;
 import kvstore.config.NodeConfig;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.version.Versions;
 
@@ -24,8 +25,11 @@ public final class StorageVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long purgeTimer = -1;
 
-  public StorageVerticle(NodeConfig config, EventLog log) {
+  private final NodeMetrics metrics;
+
+  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log) {
     this.config = config;
+    this.metrics = metrics;
     this.dataDir = Path.of(config.dataDir());
     this.log = log;
   }
@@ -43,6 +47,7 @@ public final class StorageVerticle extends VerticleBase {
       return null;
     }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax())).map(s -> {
       storage = s;
+      storage.stats().onCommit(metrics::storageCommit);
       consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
           m -> reply(m, storage.write(m.body().rows()).map(StorageMessages.StoredVersions::new))));
       consumers.add(vertx.eventBus().<StorageMessages.AddHints>consumer(StorageMessages.HINTS_ADD,

@@ -3,8 +3,8 @@ package kvstore.testing;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.VertxOptions;
 import kvstore.config.NodeConfig;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.Node;
 
 import java.nio.file.Path;
@@ -57,8 +57,9 @@ public final class InProcessCluster implements AutoCloseable {
 
   public Node start(int i) {
     NodeConfig config = NodeConfig.parse(configs.get(i), Map.of());
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-    Node node = Node.start(vertx, config).await();
+    NodeMetrics metrics = new NodeMetrics(config.nodeId());
+    Vertx vertx = Node.newVertx(metrics, 2);
+    Node node = Node.start(vertx, config, metrics).await();
     nodes.set(i, node);
     return node;
   }

@@ -1,0 +1,105 @@
+package kvstore.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One node's meters, in one registry per node (several nodes share a JVM in tests). Names follow
+ * Prometheus conventions once exported: {@code kv_rpc_requests_total}, {@code kv_rpc_latency_seconds}, ...
+ * Meters are thread-safe; every verticle of the node records into the same instance.
+ */
+public final class NodeMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter hintsStored;
+  private final Counter hintsReplayed;
+  private final Counter hintsDropped;
+  private final Counter readRepairs;
+  private final Counter antiEntropyRows;
+  private final Counter antiEntropyRounds;
+  private final Counter gossipRounds;
+  private final DistributionSummary commitRows;
+  private final Timer commitLatency;
+  private final Timer eventLoopLag;
+
+  public NodeMetrics(String nodeId) {
+    registry.config().commonTags("node", nodeId);
+    hintsStored = Counter.builder("kv.hints.stored").description("Hints stored for replicas that missed a write").register(registry);
+    hintsReplayed = Counter.builder("kv.hints.replayed").description("Hints delivered to their target and deleted").register(registry);
+    hintsDropped = Counter.builder("kv.hints.dropped").description("Hints not stored: target beyond the hint window or cap").register(registry);
+    readRepairs = Counter.builder("kv.read.repairs").description("Stale replicas written back during reads").register(registry);
+    antiEntropyRows = Counter.builder("kv.anti.entropy.rows").description("Rows exchanged by anti-entropy").register(registry);
+    antiEntropyRounds = Counter.builder("kv.anti.entropy.rounds").description("Anti-entropy rounds run").register(registry);
+    gossipRounds = Counter.builder("kv.gossip.rounds").description("Gossip rounds run").register(registry);
+    commitRows = DistributionSummary.builder("kv.storage.commit.rows").description("Rows per SQLite transaction (group commit)")
+        .publishPercentileHistogram().register(registry);
+    commitLatency = Timer.builder("kv.storage.commit").description("SQLite transaction latency").publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+    eventLoopLag = Timer.builder("kv.event.loop.lag").description("Delay of a 100 ms timer on the gRPC event loops")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of every meter, Vert.x's own included. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public void rpc(String method, String status, long nanos) {
+    Counter.builder("kv.rpc.requests").description("gRPC requests served").tags("method", method, "status", status)
+        .register(registry).increment();
+    Timer.builder("kv.rpc.latency").description("gRPC request latency").tags("method", method).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10)).register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** One replica write by a coordinator: outcome ok, failed (error or timeout), down (skipped, hinted) or stale. */
+  public void replicaWrite(String outcome) {
+    Counter.builder("kv.replica.writes").description("Replica writes sent by coordinators").tag("outcome", outcome)
+        .register(registry).increment();
+  }
+
+  public void hintStored() {
+    hintsStored.increment();
+  }
+
+  public void hintDropped() {
+    hintsDropped.increment();
+  }
+
+  public void hintsReplayed(long n) {
+    hintsReplayed.increment(n);
+  }
+
+  public void readRepair() {
+    readRepairs.increment();
+  }
+
+  public void antiEntropyRound(long rows) {
+    antiEntropyRounds.increment();
+    antiEntropyRows.increment(rows);
+  }
+
+  public void gossipRound() {
+    gossipRounds.increment();
+  }
+
+  public void storageCommit(int rows, long nanos) {
+    commitRows.record(rows);
+    commitLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void eventLoopLag(long nanos) {
+    eventLoopLag.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+  }
+}

@@ -1,0 +1,2 @@
+/** Prometheus metrics of a node (Micrometer): RPCs, replication, hints, repair, gossip, storage, event-loop lag. */
+package kvstore.metrics;

@@ -1,0 +1,100 @@
+package kvstore.ops;
+
+import io.vertx.core.json.JsonObject;
+import kvstore.cli.Kvctl;
+import kvstore.testing.InProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** kvctl subcommands and bench against a running cluster, as an operator runs them. */
+class KvctlTest {
+  @TempDir
+  Path dir;
+
+  private record Run(int exit, String out, String err) {
+  }
+
+  private static synchronized Run kvctl(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true));
+      System.setErr(new PrintStream(err, true));
+      int exit = Kvctl.run(args);
+      return new Run(exit, out.toString(), err.toString());
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void everySubcommandWorksAgainstALiveCluster() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      String node = "127.0.0.1:" + c.config(1).getInteger("grpcPort");
+      assertEquals(0, kvctl("put", "user:1", "ada", "--node", node, "--consistency", "ALL").exit());
+      Run get = kvctl("get", "user:1", "--node", node, "--verbose");
+      assertEquals(0, get.exit());
+      assertTrue(get.out().startsWith("ada"), get.out());
+      assertTrue(get.out().contains("coordinator=node2"), get.out());
+
+      Run status = kvctl("status", "--node", node);
+      assertEquals(0, status.exit(), status.err());
+      for (String n : new String[] {"node1", "node2", "node3"}) {
+        assertTrue(status.out().lines().anyMatch(l -> l.startsWith(n) && l.contains("UP")), status.out());
+      }
+      Run ring = kvctl("ring", "--node", node);
+      assertEquals(0, ring.exit());
+      assertTrue(ring.out().contains("RF 3") && ring.out().contains("100.00%"), ring.out());
+
+      Run where = kvctl("where", "user:1", "--node", node);
+      assertEquals(0, where.exit(), where.out());
+      assertEquals(3, where.out().lines().filter(l -> l.startsWith("node") && l.contains("false")).count(), where.out());
+
+      Run repair = kvctl("repair", "--node", node);
+      assertEquals(0, repair.exit(), repair.err());
+      assertTrue(repair.out().contains("rows exchanged"), repair.out());
+
+      assertEquals(0, kvctl("delete", "user:1", "--node", node).exit());
+      Run gone = kvctl("get", "user:1", "--node", node);
+      assertEquals(1, gone.exit());
+      assertTrue(gone.err().contains("not found"));
+
+      assertNotEquals(0, kvctl("get", "x", "--node", node, "--consistency", "MOST").exit());
+      assertNotEquals(0, kvctl("get", "x", "--node", "127.0.0.1:1").exit(), "an unreachable node is a failure");
+      assertNotEquals(0, kvctl("frobnicate").exit());
+      assertEquals(0, kvctl("bench", "--help").exit());
+    }
+  }
+
+  @Test
+  void benchPrintsProgressAndASummaryAndWritesJson() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      String targets = "127.0.0.1:" + c.config(0).getInteger("grpcPort") + ",127.0.0.1:" + c.config(1).getInteger("grpcPort");
+      Path json = dir.resolve("bench.json");
+      Run r = kvctl("bench", "--targets", targets, "--op", "mixed", "--read-ratio", "0.5", "--concurrency", "8",
+          "--duration", "3s", "--warmup", "0s", "--keys", "500", "--distribution", "zipfian", "--preload", "--json", json.toString());
+      assertEquals(0, r.exit(), r.out() + r.err());
+      assertTrue(r.out().lines().filter(l -> l.contains("ops/s  errors=")).count() >= 2, "one progress line per second: " + r.out());
+      assertTrue(r.out().contains("latency ms: p50="), r.out());
+      JsonObject result = new JsonObject(Files.readString(json));
+      assertTrue(result.getLong("ok") > 0);
+      assertEquals(0, result.getJsonObject("errors").size(), result.encode());
+      for (String p : new String[] {"p50", "p90", "p99", "p999", "max"}) {
+        assertTrue(result.getJsonObject("latencyMs").getDouble(p) > 0, p);
+      }
+      assertEquals("mixed", result.getString("op"));
+    }
+  }
+}
