@@ -11,9 +11,8 @@ import kv.KeyValueGrpcService;
 import kvstore.config.NodeConfig;
 import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
-import kvstore.membership.ClusterView;
 import kvstore.metrics.NodeMetrics;
-import kvstore.membership.GossipVerticle;
+import kvstore.membership.ViewSubscription;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcService;
@@ -42,7 +41,6 @@ public final class GrpcVerticle extends VerticleBase {
   private final NodeMetrics metrics;
   private volatile boolean serving = true;
   private long lagTimer = -1;
-  private volatile ClusterView view;
   private HttpServer server;
   private GrpcClient peers;
   private SqliteReader reader;
@@ -56,25 +54,21 @@ public final class GrpcVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.eventBus().<ClusterView>consumer(GossipVerticle.VIEW_ADDRESS, m -> view = m.body());
-    return vertx.eventBus().<ClusterView>request(GossipVerticle.VIEW_REQUEST, null).compose(m -> {
-      if (view == null) {
-        view = m.body();
-      }
+    return ViewSubscription.subscribe(vertx, v -> { }).compose(view -> {
       EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
       reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
       SplitStorage storage = new SplitStorage(reader, bus);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
-      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, () -> view);
+      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view);
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
-      Coordinator coordinator = new Coordinator(() -> view, directory, clock, config.replicationFactor(), hints,
+      Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);
       RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
       GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), metrics, log)));
-      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, () -> view,
+      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, view,
           config.replicationFactor(), config.vnodes(), config.dataDir(), log)));
       // grpc.health.v1 for load balancers and Docker; NOT_SERVING as soon as shutdown begins
       HealthService health = HealthService.create(vertx);

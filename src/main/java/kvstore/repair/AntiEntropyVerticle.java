@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
-import kvstore.membership.GossipVerticle;
+import kvstore.membership.ViewSubscription;
 import kvstore.membership.Member;
 import kvstore.membership.Status;
 import kvstore.metrics.NodeMetrics;
@@ -42,7 +42,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private final NodeConfig config;
   private final HybridLogicalClock clock;
   private final EventLog log;
-  private volatile ClusterView view;
+  private ViewSubscription view;
   private EventBusStorage storage;
   private ReplicaDirectory directory;
   private GrpcClient peers;
@@ -60,14 +60,11 @@ public final class AntiEntropyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.eventBus().<ClusterView>consumer(GossipVerticle.VIEW_ADDRESS, m -> view = m.body());
-    return vertx.eventBus().<ClusterView>request(GossipVerticle.VIEW_REQUEST, null).map(m -> {
-      if (view == null) {
-        view = m.body();
-      }
+    return ViewSubscription.subscribe(vertx, v -> { }).map(sub -> {
+      view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
       peers = PeerClients.create(vertx, config);
-      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, () -> view);
+      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view);
       vertx.eventBus().consumer(REPAIR_NOW, req -> {
         if (running) {
           req.fail(409, "a repair round is already running on " + config.nodeId());
@@ -116,7 +113,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
 
   private List<String> livePeers() {
     List<String> targets = new ArrayList<>();
-    for (Member m : view.members().values()) {
+    for (Member m : view.get().members().values()) {
       if (!m.nodeId().equals(config.nodeId()) && m.status() == Status.UP) {
         targets.add(m.nodeId());
       }
@@ -129,7 +126,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     if (remote == null) {
       return Future.succeededFuture(0L);
     }
-    ClusterView v = view;
+    ClusterView v = view.get();
     Predicate<String> shared = SharedKeys.between(v.ring(), config.replicationFactor(), config.nodeId(), peer);
     Future<ReplicaProto.DigestResponse> theirs = remote.client()
         .chunkDigests(ReplicaProto.DigestRequest.newBuilder().setPeerId(config.nodeId()).build());

@@ -5,8 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
-import kvstore.membership.ClusterView;
-import kvstore.membership.GossipVerticle;
+import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
@@ -32,7 +31,7 @@ public final class HintReplayVerticle extends VerticleBase {
   private final NodeConfig config;
   private final HybridLogicalClock clock;
   private final EventLog log;
-  private volatile ClusterView view;
+  private ViewSubscription view;
   private EventBusStorage storage;
   private ReplicaDirectory directory;
   private GrpcClient peers;
@@ -50,30 +49,24 @@ public final class HintReplayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.eventBus().<ClusterView>consumer(GossipVerticle.VIEW_ADDRESS, m -> {
-      view = m.body();
-      tick();
-    });
-    return vertx.eventBus().<ClusterView>request(GossipVerticle.VIEW_REQUEST, null).map(m -> {
-      if (view == null) {
-        view = m.body();
-      }
+    return ViewSubscription.subscribe(vertx, v -> tick()).map(sub -> {
+      view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 30_000);
       peers = PeerClients.create(vertx, config);
-      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, () -> view);
+      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view);
       timerId = vertx.setPeriodic(1000, t -> tick());
       return null;
     });
   }
 
   private void tick() {
-    if (storage == null) {
+    if (storage == null || view == null) {
       return;
     }
     storage.hintCounts().onSuccess(counts -> {
       for (Map.Entry<String, Long> e : counts.entrySet()) {
         String target = e.getKey();
-        if (!replaying.contains(target) && view.isUp(target) && directory.remote(target) != null) {
+        if (!replaying.contains(target) && view.get().isUp(target) && directory.remote(target) != null) {
           replaying.add(target);
           long started = System.nanoTime();
           log.info("[HINT] replaying " + e.getValue() + " hints to " + target);
@@ -99,7 +92,7 @@ public final class HintReplayVerticle extends VerticleBase {
       if (hints.isEmpty()) {
         return Future.succeededFuture(delivered);
       }
-      if (!view.isUp(target)) {
+      if (!view.get().isUp(target)) {
         return Future.failedFuture(target + " is no longer UP");
       }
       RemoteReplica remote = directory.remote(target);

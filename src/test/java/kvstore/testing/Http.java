@@ -2,13 +2,24 @@ package kvstore.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
-/** Blocking HTTP calls to a node's gossip port. */
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Blocking HTTP calls to a node's gossip port, through the JDK client with hard timeouts, so a
+ * test's polling never depends on the system under test's own HTTP stack to give up.
+ */
 public final class Http {
+  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+      .version(HttpClient.Version.HTTP_1_1).build();
+
   private Http() {
   }
 
@@ -31,15 +42,22 @@ public final class Http {
     return call(vertx, method, "127.0.0.1", port, path, body);
   }
 
+  /** {@code vertx} is unused: kept so callers read alike; the JDK client does the call. */
   public static Reply call(Vertx vertx, HttpMethod method, String host, int port, String path, Buffer body) {
-    var client = vertx.createHttpClient();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(Duration.ofSeconds(5));
+    if (body == null) {
+      b.method(method.name(), HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("content-type", "application/json").method(method.name(), HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+    }
     try {
-      return client.request(new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path).setTimeout(5000).setConnectTimeout(2000))
-          .compose(req -> body == null ? req.send() : req.putHeader("content-type", "application/json").send(body))
-          .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.toString())))
-          .await();
-    } finally {
-      client.close();
+      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(method + " " + path + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -158,6 +158,10 @@ public final class ProcessCluster implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - t0);
   }
 
+  public io.vertx.core.Vertx clientVertxForTools() {
+    return clientVertx;
+  }
+
   public Process process(int i) {
     return processes.get(i);
   }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Throughput figures for the README: the no-op ceiling server, one node (RF 1) and a local 3-node
+# cluster (RF 3, QUORUM), measured side by side in one run with the same `kvctl bench` settings.
+# usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
+# needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:-target/perf}
+WARMUP=${WARMUP:-20s}
+DURATION=${DURATION:-20s}
+JAR=target/node.jar
+CEIL_SRC=../shared/tools/ceiling
+WORK=$(mktemp -d)
+mkdir -p "$OUT"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+echo "building the ceiling server from $CEIL_SRC (into $WORK, not the repository)"
+cp -r "$CEIL_SRC" "$WORK/ceiling"
+(cd "$WORK/ceiling" && mvn -B -q package)
+java -jar "$WORK/ceiling/target/ceiling.jar" --port 7000 --instances 2 > "$OUT/ceiling.log" 2>&1 & pids+=($!)
+
+java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"gossipPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
+for i in 1 2 3; do
+  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
+done
+for port in 46002 46201 46202 46203; do
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
+done
+sleep 3
+
+bench() { # name targets op concurrency
+  local name=$1 targets=$2 op=$3 c=$4
+  java -jar $JAR kvctl bench --targets "$targets" --op "$op" --read-ratio 0.9 --concurrency "$c" --warmup "$WARMUP" \
+    --duration "$DURATION" --keys 100000 --value-size 100 --json "$OUT/$name-$op-c$c.json" > "$OUT/$name-$op-c$c.txt" 2>&1
+  printf '%-8s %-6s c=%-3s %s\n' "$name" "$op" "$c" "$(tail -2 "$OUT/$name-$op-c$c.txt" | tr '\n' ' ')"
+}
+echo "preloading 100k keys into the single node and the cluster"
+java -jar $JAR kvctl bench --targets 127.0.0.1:46001 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
+java -jar $JAR kvctl bench --targets 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
+for c in 16 64; do
+  for op in put get mixed; do
+    bench ceiling 127.0.0.1:7000 $op $c
+    bench node 127.0.0.1:46001 $op $c
+    bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op $c
+  done
+done
+echo "results in $OUT"
