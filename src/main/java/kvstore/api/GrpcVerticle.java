@@ -60,7 +60,7 @@ public final class GrpcVerticle extends VerticleBase {
       SplitStorage storage = new SplitStorage(reader, bus);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
-      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.maxMessageBytes() / 2);
+      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view);
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);

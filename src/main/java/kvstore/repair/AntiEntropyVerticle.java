@@ -64,7 +64,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
       peers = PeerClients.create(vertx, config);
-      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view, config.maxMessageBytes() / 2);
+      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view);
       vertx.eventBus().consumer(REPAIR_NOW, req -> {
         if (running) {
           req.fail(409, "a repair round is already running on " + config.nodeId());

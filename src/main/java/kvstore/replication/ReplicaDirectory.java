@@ -24,12 +24,8 @@ public final class ReplicaDirectory implements Function<String, Replica> {
   private final Map<String, RemoteReplica> remotes = new HashMap<>();
   private final Map<String, String> addresses = new HashMap<>();
 
-  private final long maxBatchBytes;
-
-  /** {@code maxBatchBytes}: how large one coalesced Write RPC to a peer may grow (within the gRPC message limit). */
-  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long maxBatchBytes) {
+  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view) {
     this.local = local;
-    this.maxBatchBytes = maxBatchBytes;
     this.client = client;
     this.clock = clock;
     this.view = view;
@@ -51,7 +47,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
       int colon = m.grpcAddress().lastIndexOf(':');
       SocketAddress addr = SocketAddress.inetSocketAddress(Integer.parseInt(m.grpcAddress().substring(colon + 1)),
           m.grpcAddress().substring(0, colon));
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, addr), clock, maxBatchBytes);
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, addr), clock);
       remotes.put(nodeId, r);
       addresses.put(nodeId, m.grpcAddress());
     }
