@@ -26,6 +26,9 @@ public final class LogFormat extends Formatter {
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
     }
+    // vertx-micrometer 5.0.7 registers its event-bus handler gauge twice; Micrometer ignores the
+    // second registration (the metric is exported once) but warns at every start
+    Logger.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(java.util.logging.Level.SEVERE);
     ConsoleHandler h = new ConsoleHandler();
     h.setFormatter(new LogFormat());
     root.addHandler(h);

@@ -26,13 +26,15 @@ import java.util.Map;
  */
 public final class SqliteReader {
   private static final int MAX_READ_BATCH = 256;
+  // pool names label the pool's metrics: each reader needs its own, or the meters collide
+  private static final java.util.concurrent.atomic.AtomicInteger READERS = new java.util.concurrent.atomic.AtomicInteger();
   private final Pool pool;
   private final Map<String, List<Promise<Versioned>>> pending = new LinkedHashMap<>();
   private boolean reading;
 
   public SqliteReader(Vertx vertx, Path dataDir, String synchronous, int connections) {
     this.pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(SqliteStorage.url(dataDir, synchronous)),
-        new PoolOptions().setMaxSize(connections));
+        new PoolOptions().setMaxSize(connections).setName("kv-reader-" + READERS.incrementAndGet()));
   }
 
   /**

@@ -98,7 +98,7 @@ public final class SqliteStorage implements Storage {
   }
 
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
-    Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1));
+    Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1).setName("kv-writer"));
     SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
             + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)").execute()
