@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Failure-detector stability: a healthy local 3-node cluster (gossip every 1 s) under `kvctl bench`
-# load for SECONDS (default 120); every 0.5 s each node's /membership is read and any peer it does
+# load for LOAD_SECONDS (default 120); every 0.5 s each node's /membership is read and any peer it does
 # not report UP is counted. Prints the number of non-UP observations (false SUSPECT/DOWN) and max phi.
 # usage: bash src/bench/flap.sh     (from the repository root, after `mvn -DskipTests package`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SECONDS_UNDER_LOAD=${SECONDS:-120}
+SECONDS_UNDER_LOAD=${LOAD_SECONDS:-120}
 JAR=target/node.jar
 WORK=$(mktemp -d)
 pids=()
