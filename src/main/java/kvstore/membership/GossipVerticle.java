@@ -48,7 +48,11 @@ public final class GossipVerticle extends VerticleBase {
 
   private final NodeMetrics metrics;
 
-  public GossipVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
+  private final java.util.function.BooleanSupplier ready;
+
+  public GossipVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+                        java.util.function.BooleanSupplier ready) {
+    this.ready = ready;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -92,7 +96,11 @@ public final class GossipVerticle extends VerticleBase {
         ctx.fail(ar.cause());
       }
     }));
-    router.get("/healthz").handler(ctx -> ctx.response().putHeader("content-type", "text/plain").end("ok\n"));
+    // 200 only once every verticle is up: gossip starts before the gRPC port listens
+    router.get("/healthz").handler(ctx -> {
+      boolean up = ready.getAsBoolean();
+      ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
+    });
     return vertx.createHttpServer().requestHandler(router).listen(config.gossipPort(), config.host())
         .map(s -> {
           server = s;

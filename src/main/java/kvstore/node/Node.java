@@ -33,6 +33,7 @@ public final class Node {
   private final Vertx vertx;
   private final NodeConfig config;
   private final List<String> deployments = new ArrayList<>();
+  private volatile boolean serving;
 
   private Node(Vertx vertx, NodeConfig config) {
     this.vertx = vertx;
@@ -65,11 +66,12 @@ public final class Node {
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
     return node.deploy(() -> new StorageVerticle(config, metrics, log), 1)
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, metrics, log), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {
+          node.serving = true;
           log.info("node " + config.nodeId() + " serving gRPC on " + config.grpcAddress() + ", gossip on "
               + config.gossipAddress() + ", data in " + Path.of(config.dataDir()).toAbsolutePath());
           return node;
@@ -99,6 +101,7 @@ public final class Node {
 
   /** Undeploys in reverse order; storage last, after its queued writes committed. */
   public Future<Void> stop() {
+    serving = false;
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
