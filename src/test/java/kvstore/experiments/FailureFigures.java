@@ -34,7 +34,8 @@ public final class FailureFigures {
           "uniform", 100, Kv.Consistency.QUORUM, false, 2);
       PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
       CompletableFuture<BenchResult> running = CompletableFuture.supplyAsync(() -> new LoadGenerator(load, quiet).run());
-      Thread.sleep(5000);
+      Await.until("the load to be flowing", Duration.ofSeconds(30),
+          () -> counter(c, 0, "kv_rpc_requests_total") >= 2000);
 
       c.kill(2);
       long killed = System.nanoTime();
@@ -44,6 +45,7 @@ public final class FailureFigures {
       double down = seconds(killed);
       System.out.printf("kill -9 of node3: not UP after %.1f s, DOWN after %.1f s (seen by node1)%n", notUp, down);
 
+      // the outage itself is the experiment's parameter: node3 stays down for downSeconds in all
       Thread.sleep(Math.max(0, downSeconds * 1000L - (long) (down * 1000)));
       double hintsStored = counter(c, 0, "kv_hints_stored_total") + counter(c, 1, "kv_hints_stored_total");
       c.start(2);
