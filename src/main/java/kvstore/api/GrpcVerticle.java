@@ -45,7 +45,11 @@ public final class GrpcVerticle extends VerticleBase {
   private GrpcClient peers;
   private SqliteReader reader;
 
-  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
+  private final java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees;
+
+  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+                      java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees) {
+    this.trees = trees;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -69,7 +73,7 @@ public final class GrpcVerticle extends VerticleBase {
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), metrics, log)));
       grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, view,
-          config.replicationFactor(), config.vnodes(), config.dataDir(), log)));
+          config.replicationFactor(), config.vnodes(), config.dataDir(), log, trees)));
       // grpc.health.v1 for load balancers and Docker; NOT_SERVING as soon as shutdown begins
       HealthService health = HealthService.create(vertx);
       health.register("", () -> Future.succeededFuture(serving));

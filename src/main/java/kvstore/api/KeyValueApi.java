@@ -12,7 +12,6 @@ import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.replication.Consistency;
 import kvstore.replication.Coordinator;
-import kvstore.repair.ChunkDigest;
 import kvstore.ring.Chunks;
 import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;

@@ -1,11 +1,11 @@
 package kvstore.api;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.StatusException;
 import io.vertx.core.json.JsonObject;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
@@ -15,16 +15,16 @@ import kvstore.node.EventLog;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.replica.proto.ReplicaService;
 import kvstore.replication.RemoteReplica;
-import kvstore.repair.ChunkDigest;
-import kvstore.repair.SharedKeys;
-import kvstore.ring.Chunks;
+import kvstore.repair.MerkleTree;
+import kvstore.repair.RangeTrees;
+import kvstore.repair.RowHash;
 import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /** The node-to-node service {@code kvreplica.Replica}: this node's storage, for coordinators and anti-entropy. */
@@ -38,9 +38,16 @@ public final class ReplicaApi extends ReplicaService {
   private final int vnodes;
   private final String dataDir;
   private final EventLog log;
+  private final AtomicReference<RangeTrees> trees;
+  private static final int MAX_TREE_NODES = 65536;
+  private static final int MAX_LEAVES = 256;
+  private static final int MAX_FETCH_KEYS = 1000;
+  private static final int DIGESTS_PER_MESSAGE = 1000;
 
   public ReplicaApi(Vertx vertx, Storage storage, HybridLogicalClock clock, RequestLimits limits,
-                    Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, EventLog log) {
+                    Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, EventLog log,
+                    AtomicReference<RangeTrees> trees) {
+    this.trees = trees;
     this.vnodes = vnodes;
     this.dataDir = dataDir;
     this.vertx = vertx;
@@ -98,43 +105,128 @@ public final class ReplicaApi extends ReplicaService {
     }), "replica read", log);
   }
 
-  @Override
-  public Future<ReplicaProto.DigestResponse> chunkDigests(ReplicaProto.DigestRequest req) {
-    if (req.getPeerId().isEmpty()) {
-      return Future.failedFuture(RequestLimits.invalid("peer_id must name the asking node"));
+  /** Anti-entropy can only compare trees of the same ring, built to the end. */
+  private RangeTrees comparableTrees(long ring) {
+    RangeTrees t = trees.get();
+    if (t == null || !t.ready()) {
+      throw new StatusException(GrpcStatus.UNAVAILABLE, "Merkle trees are still being built ("
+          + (t == null ? 0 : t.rowsScanned()) + " rows scanned)");
     }
-    Predicate<String> shared = shared(req.getPeerId());
-    List<Future<byte[]>> digests = new ArrayList<>(Chunks.COUNT);
-    for (int c = 0; c < Chunks.COUNT; c++) {
-      digests.add(storage.chunk(c).compose(rows -> vertx.executeBlocking(() -> ChunkDigest.of(filter(rows, shared)), false)));
+    if (t.fingerprint() != ring) {
+      throw new StatusException(GrpcStatus.FAILED_PRECONDITION, "ring " + Long.toHexString(ring)
+          + " differs from this node's " + Long.toHexString(t.fingerprint()) + " (membership still converging)");
     }
-    return GrpcErrors.mapped(Future.all(digests).map(all -> {
-      ReplicaProto.DigestResponse.Builder b = ReplicaProto.DigestResponse.newBuilder();
-      for (int c = 0; c < Chunks.COUNT; c++) {
-        b.addDigests(UnsafeByteOperations.unsafeWrap(all.<byte[]>resultAt(c)));
-      }
-      return b.build();
-    }), "chunk digests", log);
+    return t;
+  }
+
+  private static MerkleTree replicatedTree(RangeTrees t, int range) {
+    MerkleTree tree = t.tree(range);
+    if (tree == null) {
+      throw RequestLimits.invalid("range " + range + " is not replicated by " + t.self() + " (ranges: 0.." + (t.rangeCount() - 1) + ")");
+    }
+    return tree;
   }
 
   @Override
-  protected void fetchChunk(ReplicaProto.FetchChunkRequest req, WriteStream<ReplicaProto.Row> out) {
-    GrpcServerResponse<?, ReplicaProto.Row> resp = (GrpcServerResponse<?, ReplicaProto.Row>) out;
-    if (!Chunks.valid(req.getChunkId()) || req.getPeerId().isEmpty()) {
-      resp.status(GrpcStatus.INVALID_ARGUMENT).statusMessage("chunk_id must be 0..15 and peer_id set").end();
+  public Future<ReplicaProto.MerkleNodesResponse> merkleNodes(ReplicaProto.MerkleNodesRequest req) {
+    if (req.getNodesCount() > MAX_TREE_NODES) {
+      return Future.failedFuture(RequestLimits.invalid("at most " + MAX_TREE_NODES + " tree nodes per call, got " + req.getNodesCount()));
+    }
+    RangeTrees t;
+    MerkleTree[] picked = new MerkleTree[req.getNodesCount()];
+    try {
+      t = comparableTrees(req.getRing());
+      for (int i = 0; i < picked.length; i++) {
+        ReplicaProto.TreeNode n = req.getNodes(i);
+        picked[i] = replicatedTree(t, n.getRange());
+        int width = n.getLevel() == 0 ? 1 : n.getLevel() == 1 ? MerkleTree.FANOUT : MerkleTree.LEAVES;
+        if (n.getLevel() < 0 || n.getLevel() > MerkleTree.LEAF_LEVEL || n.getIndex() < 0 || n.getIndex() >= width) {
+          throw RequestLimits.invalid("no tree node at level " + n.getLevel() + " index " + n.getIndex());
+        }
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return GrpcErrors.mapped(vertx.executeBlocking(() -> {
+      ReplicaProto.MerkleNodesResponse.Builder b = ReplicaProto.MerkleNodesResponse.newBuilder();
+      for (int i = 0; i < picked.length; i++) {
+        ReplicaProto.TreeNode n = req.getNodes(i);
+        b.addHashes(picked[i].node(n.getLevel(), n.getIndex()));
+      }
+      return b.build();
+    }, false), "merkle nodes", log);
+  }
+
+  @Override
+  protected void leafDigests(ReplicaProto.LeafDigestsRequest req, WriteStream<ReplicaProto.DigestBatch> out) {
+    GrpcServerResponse<?, ReplicaProto.DigestBatch> resp = (GrpcServerResponse<?, ReplicaProto.DigestBatch>) out;
+    List<long[]> bounds = new ArrayList<>(req.getLeavesCount());
+    try {
+      if (req.getLeavesCount() > MAX_LEAVES) {
+        throw RequestLimits.invalid("at most " + MAX_LEAVES + " leaves per call, got " + req.getLeavesCount());
+      }
+      RangeTrees t = comparableTrees(req.getRing());
+      for (ReplicaProto.LeafRef l : req.getLeavesList()) {
+        if (l.getLeaf() < 0 || l.getLeaf() >= MerkleTree.LEAVES) {
+          throw RequestLimits.invalid("leaf must be 0.." + (MerkleTree.LEAVES - 1) + ", got " + l.getLeaf());
+        }
+        bounds.add(replicatedTree(t, l.getRange()).leafBounds(l.getLeaf()));
+      }
+    } catch (StatusException e) {
+      resp.status(e.status()).statusMessage(e.getMessage()).end();
       return;
     }
-    Predicate<String> shared = shared(req.getPeerId());
-    storage.chunk(req.getChunkId())
-        .compose(rows -> vertx.executeBlocking(() -> filter(rows, shared), false))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            log.warn("FetchChunk failed", ar.cause());
-            resp.status(GrpcStatus.INTERNAL).statusMessage("FetchChunk failed: " + ar.cause()).end();
-            return;
-          }
-          RowStreams.writeAll(ar.result().iterator(), v -> RemoteReplica.toRow(v, false), out);
-        });
+    storage.tokenRanges(bounds).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("LeafDigests failed", ar.cause());
+        resp.status(GrpcStatus.INTERNAL).statusMessage("LeafDigests failed: " + ar.cause()).end();
+        return;
+      }
+      List<Versioned> rows = ar.result();
+      List<ReplicaProto.DigestBatch> batches = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i += DIGESTS_PER_MESSAGE) {
+        ReplicaProto.DigestBatch.Builder b = ReplicaProto.DigestBatch.newBuilder();
+        for (Versioned r : rows.subList(i, Math.min(rows.size(), i + DIGESTS_PER_MESSAGE))) {
+          b.addKeys(r.key()).addVersions(r.version()).addTombstones(r.tombstone()).addHashes(RowHash.of(r));
+        }
+        batches.add(b.build());
+      }
+      RowStreams.writeAll(batches.iterator(), x -> x, out);
+    });
+  }
+
+  @Override
+  protected void fetchRows(ReplicaProto.FetchRowsRequest req, WriteStream<ReplicaProto.Row> out) {
+    GrpcServerResponse<?, ReplicaProto.Row> resp = (GrpcServerResponse<?, ReplicaProto.Row>) out;
+    List<Future<Versioned>> reads = new ArrayList<>(req.getKeysCount());
+    try {
+      if (req.getKeysCount() > MAX_FETCH_KEYS) {
+        throw RequestLimits.invalid("at most " + MAX_FETCH_KEYS + " keys per call, got " + req.getKeysCount());
+      }
+      for (int i = 0; i < req.getKeysCount(); i++) {
+        limits.checkKey(req.getKeysBytes(i));
+      }
+    } catch (StatusException e) {
+      resp.status(e.status()).statusMessage(e.getMessage()).end();
+      return;
+    }
+    for (String key : req.getKeysList()) {
+      reads.add(storage.read(key));
+    }
+    Future.all(reads).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("FetchRows failed", ar.cause());
+        resp.status(GrpcStatus.INTERNAL).statusMessage("FetchRows failed: " + ar.cause()).end();
+        return;
+      }
+      List<Versioned> rows = new ArrayList<>(reads.size());
+      for (Future<Versioned> f : reads) {
+        if (f.result() != null) {
+          rows.add(f.result());
+        }
+      }
+      RowStreams.writeAll(rows.iterator(), v -> RemoteReplica.toRow(v, false), out);
+    });
   }
 
   @Override
@@ -168,29 +260,38 @@ public final class ReplicaApi extends ReplicaService {
   }
 
   @Override
-  public Future<ReplicaProto.RepairResult> repair(ReplicaProto.RepairRequest req) {
-    Future<JsonObject> run = vertx.eventBus().<JsonObject>request(AntiEntropyVerticle.REPAIR_NOW, null,
-        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(3_600_000)).map(m -> m.body());
-    return GrpcErrors.mapped(run.map(r -> {
-      ReplicaProto.RepairResult.Builder b = ReplicaProto.RepairResult.newBuilder()
-          .setRowsExchanged(r.getLong("rows")).setMillis(r.getLong("millis"));
-      r.getJsonArray("peers").forEach(p -> b.addPeers((String) p));
-      return b.build();
-    }), "repair", log);
-  }
-
-  private Predicate<String> shared(String peerId) {
-    ClusterView v = view.get();
-    return SharedKeys.between(v.ring(), replicationFactor, v.selfId(), peerId);
-  }
-
-  static List<Versioned> filter(List<Versioned> rows, Predicate<String> keep) {
-    List<Versioned> out = new ArrayList<>(rows.size());
-    for (Versioned r : rows) {
-      if (keep.test(r.key())) {
-        out.add(r);
+  protected void repair(ReplicaProto.RepairRequest req, WriteStream<ReplicaProto.RepairProgress> out) {
+    GrpcServerResponse<?, ReplicaProto.RepairProgress> resp = (GrpcServerResponse<?, ReplicaProto.RepairProgress>) out;
+    String progress = "kv.repair.progress." + java.util.UUID.randomUUID();
+    io.vertx.core.eventbus.MessageConsumer<JsonObject> steps = vertx.eventBus().consumer(progress, m -> {
+      if (!m.body().getBoolean("done", false)) {
+        resp.write(progressOf(m.body()));
       }
+    });
+    JsonObject body = new JsonObject().put("progress", progress);
+    if (!req.getPeer().isEmpty()) {
+      body.put("peer", req.getPeer());
     }
-    return out;
+    vertx.eventBus().<JsonObject>request(AntiEntropyVerticle.REPAIR_NOW, body,
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(24L * 3600 * 1000)).onComplete(ar -> {
+          steps.unregister();
+          if (ar.failed()) {
+            resp.status(GrpcStatus.FAILED_PRECONDITION).statusMessage("repair: " + ar.cause().getMessage()).end();
+          } else {
+            resp.end(progressOf(ar.result().body()));
+          }
+        });
+  }
+
+  private static ReplicaProto.RepairProgress progressOf(JsonObject t) {
+    StringBuilder failed = new StringBuilder();
+    for (Object f : t.getJsonArray("failed", new io.vertx.core.json.JsonArray())) {
+      failed.append(failed.isEmpty() ? "failed: " : "; ").append(f);
+    }
+    return ReplicaProto.RepairProgress.newBuilder().setPeer(t.getString("peer", "")).setPeersDone(t.getInteger("peersDone", 0))
+        .setPeersTotal(t.getInteger("peersTotal", 0)).setRangesCompared(t.getInteger("rangesCompared", 0))
+        .setRangesDiffering(t.getInteger("rangesDiffering", 0)).setLeavesDiffering(t.getLong("leavesDiffering", 0L))
+        .setRowsPulled(t.getLong("rowsPulled", 0L)).setRowsPushed(t.getLong("rowsPushed", 0L)).setBytes(t.getLong("bytes", 0L))
+        .setMillis(t.getLong("millis", 0L)).setDone(t.getBoolean("done", false)).setMessage(failed.toString()).build();
   }
 }

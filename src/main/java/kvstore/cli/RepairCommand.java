@@ -1,23 +1,52 @@
 package kvstore.cli;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import kvstore.replica.proto.ReplicaProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
 @Command(name = "repair", mixinStandardHelpOptions = true,
-    description = "Run one anti-entropy round on the node now, with every live peer; prints rows exchanged.")
+    description = "Compare the node's Merkle trees with every live peer (or one) now and exchange the rows that differ; "
+        + "prints progress and the rows exchanged.")
 final class RepairCommand implements Callable<Integer> {
   @Mixin
   NodeOption node;
+  @Option(names = "--peer", description = "repair with this node id only (default: every live peer sharing ranges)")
+  String peer;
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(Math.max(node.timeoutMs, 3_600_000))) {
-      System.out.println("repairing " + node.node + " ...");
-      ReplicaProto.RepairResult r = c.replica(node.node).repair(ReplicaProto.RepairRequest.getDefaultInstance()).await();
-      System.out.printf("repaired with %s: %d rows exchanged in %.1f s%n", r.getPeersList(), r.getRowsExchanged(), r.getMillis() / 1000.0);
+    try (NodeConnection c = new NodeConnection(Math.max(node.timeoutMs, 24L * 3600 * 1000))) {
+      System.out.println("repairing " + node.node + (peer == null ? " with every live peer" : " with " + peer) + " ...");
+      ReplicaProto.RepairRequest req = ReplicaProto.RepairRequest.newBuilder().setPeer(peer == null ? "" : peer).build();
+      long[] lastPrint = {0};
+      ReplicaProto.RepairProgress r = c.replica(node.node).repair(req).compose(stream -> {
+        Promise<ReplicaProto.RepairProgress> done = Promise.promise();
+        stream.handler(p -> {
+          if (p.getDone()) {
+            done.tryComplete(p);
+          } else if (System.nanoTime() - lastPrint[0] > 1_000_000_000L) {
+            lastPrint[0] = System.nanoTime();
+            System.out.printf("  %s (peer %d/%d): %d/%d ranges differ, %d leaves, %d rows pulled, %d pushed, %d bytes, %.1f s%n",
+                p.getPeer(), Math.min(p.getPeersDone() + 1, p.getPeersTotal()), p.getPeersTotal(), p.getRangesDiffering(),
+                p.getRangesCompared(), p.getLeavesDiffering(), p.getRowsPulled(), p.getRowsPushed(), p.getBytes(), p.getMillis() / 1000.0);
+          }
+        });
+        stream.exceptionHandler(done::tryFail);
+        stream.endHandler(v -> done.tryFail("the node ended the repair stream without a result"));
+        return done.future();
+      }).recover(Future::failedFuture).await();
+      System.out.printf("repaired with %d peer(s): %d rows exchanged (%d pulled, %d pushed); %d of %d ranges and %d leaves differed; "
+              + "%d bytes in %.1f s%n", r.getPeersTotal(), r.getRowsPulled() + r.getRowsPushed(), r.getRowsPulled(), r.getRowsPushed(),
+          r.getRangesDiffering(), r.getRangesCompared(), r.getLeavesDiffering(), r.getBytes(), r.getMillis() / 1000.0);
+      if (!r.getMessage().isEmpty()) {
+        System.err.println(r.getMessage());
+        return 2;
+      }
       return 0;
     }
   }

@@ -21,7 +21,7 @@ public record NodeConfig(
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
     long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
-    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders) {
+    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -35,7 +35,8 @@ public record NodeConfig(
       new ConfigKey("readConsistency", ConfigKey.Type.CONSISTENCY, "QUORUM", "Default R: ONE, QUORUM (RF/2+1) or ALL."),
       new ConfigKey("vnodes", ConfigKey.Type.INT, 128, "Virtual nodes (ring tokens) per node."),
       new ConfigKey("gossipIntervalMs", ConfigKey.Type.INT, 1000, "Gossip round period."),
-      new ConfigKey("antiEntropyIntervalMs", ConfigKey.Type.INT, 30000, "Anti-entropy round period; 0 disables it."),
+      new ConfigKey("antiEntropyIntervalMs", ConfigKey.Type.INT, 30000, "Anti-entropy period: each tick compares Merkle trees with the next live peer; 0 disables the timer (`kvctl repair` still works)."),
+      new ConfigKey("antiEntropyRowsPerSec", ConfigKey.Type.INT, 20000, "Cap on anti-entropy work: rows compared under differing Merkle leaves plus rows sent or received, per second."),
       new ConfigKey("maxKeyBytes", ConfigKey.Type.INT, 1024, "Largest key, in UTF-8 bytes."),
       new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1048576, "Largest value, in UTF-8 bytes."),
       new ConfigKey("debug", ConfigKey.Type.BOOLEAN, false, "Print one trace line per event ([WRITE], [READ], [GOSSIP], ...). Also DEBUG_LOG=true."),
@@ -108,7 +109,7 @@ public record NodeConfig(
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
         (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"),
-        (int) values.get("storageReaders"));
+        (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"));
     c.validate();
     return c;
   }
@@ -152,6 +153,7 @@ public record NodeConfig(
     require(maxHintsPerNode >= 0, "maxHintsPerNode", "must be >= 0, got " + maxHintsPerNode);
     require(hintReplayRowsPerSec >= 1, "hintReplayRowsPerSec", "must be >= 1, got " + hintReplayRowsPerSec);
     require(tombstoneGraceMs >= 0, "tombstoneGraceMs", "must be >= 0, got " + tombstoneGraceMs);
+    require(antiEntropyRowsPerSec >= 1, "antiEntropyRowsPerSec", "must be >= 1, got " + antiEntropyRowsPerSec);
     require(storageReaders >= 1 && storageReaders <= 32, "storageReaders", "must be 1..32, got " + storageReaders);
     require(tombstoneGcIntervalMs >= 100, "tombstoneGcIntervalMs", "must be >= 100, got " + tombstoneGcIntervalMs);
   }

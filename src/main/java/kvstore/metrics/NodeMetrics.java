@@ -23,6 +23,8 @@ public final class NodeMetrics {
   private final Counter readRepairs;
   private final Counter antiEntropyRows;
   private final Counter antiEntropyRounds;
+  private final Counter antiEntropyBytes;
+  private final Counter antiEntropyLeaves;
   private final Counter gossipRounds;
   private final DistributionSummary commitRows;
   private final Timer commitLatency;
@@ -36,6 +38,8 @@ public final class NodeMetrics {
     readRepairs = Counter.builder("kv.read.repairs").description("Stale replicas written back during reads").register(registry);
     antiEntropyRows = Counter.builder("kv.anti.entropy.rows").description("Rows exchanged by anti-entropy").register(registry);
     antiEntropyRounds = Counter.builder("kv.anti.entropy.rounds").description("Anti-entropy rounds run").register(registry);
+    antiEntropyBytes = Counter.builder("kv.anti.entropy.bytes").description("Bytes of anti-entropy messages sent and received (tree hashes, digests, rows)").register(registry);
+    antiEntropyLeaves = Counter.builder("kv.anti.entropy.leaves.differing").description("Merkle leaves found differing from a peer's").register(registry);
     gossipRounds = Counter.builder("kv.gossip.rounds").description("Gossip rounds run").register(registry);
     commitRows = DistributionSummary.builder("kv.storage.commit.rows").description("Rows per SQLite transaction (group commit)")
         .publishPercentileHistogram().register(registry);
@@ -85,9 +89,12 @@ public final class NodeMetrics {
     readRepairs.increment();
   }
 
-  public void antiEntropyRound(long rows) {
+  /** One sync with one peer: rows sent plus received, message bytes, leaves that differed. */
+  public void antiEntropyRound(long rows, long bytes, long leavesDiffering) {
     antiEntropyRounds.increment();
     antiEntropyRows.increment(rows);
+    antiEntropyBytes.increment(bytes);
+    antiEntropyLeaves.increment(leavesDiffering);
   }
 
   public void gossipRound() {

@@ -13,6 +13,7 @@ import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
+import kvstore.repair.RangeTrees;
 import kvstore.replication.HintReplayVerticle;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
@@ -23,6 +24,7 @@ import kvstore.version.Versioned;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One node: its verticles deployed in dependency order (storage, gossip, gRPC, anti-entropy, hint replay) and
@@ -64,11 +66,13 @@ public final class Node {
     Node node = new Node(vertx, config);
     EventLog log = new EventLog(config.nodeId(), config.debug());
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
-    return node.deploy(() -> new StorageVerticle(config, metrics, log), 1)
+    // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
+    AtomicReference<RangeTrees> trees = new AtomicReference<>();
+    return node.deploy(() -> new StorageVerticle(config, metrics, log, trees), 1)
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log), config.effectiveGrpcInstances()))
-        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {
           node.serving = true;
@@ -90,6 +94,8 @@ public final class Node {
     bus.registerDefaultCodec(StorageMessages.WriteRows.class, new LocalCodec<>(StorageMessages.WriteRows.class));
     bus.registerDefaultCodec(StorageMessages.StoredVersions.class, new LocalCodec<>(StorageMessages.StoredVersions.class));
     bus.registerDefaultCodec(StorageMessages.ChunkRows.class, new LocalCodec<>(StorageMessages.ChunkRows.class));
+    bus.registerDefaultCodec(StorageMessages.TokenRanges.class, new LocalCodec<>(StorageMessages.TokenRanges.class));
+    bus.registerDefaultCodec(RangeTrees.class, new LocalCodec<>(RangeTrees.class));
     bus.registerDefaultCodec(Versioned.class, new LocalCodec<>(Versioned.class));
     bus.registerDefaultCodec(ClusterView.class, new LocalCodec<>(ClusterView.class));
     bus.registerDefaultCodec(StorageMessages.AddHints.class, new LocalCodec<>(StorageMessages.AddHints.class));

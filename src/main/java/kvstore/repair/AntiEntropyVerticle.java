@@ -7,212 +7,221 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
-import kvstore.membership.ViewSubscription;
 import kvstore.membership.Member;
 import kvstore.membership.Status;
+import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
-import kvstore.replica.proto.ReplicaGrpcClient;
-import kvstore.replica.proto.ReplicaProto;
 import kvstore.replication.LocalReplica;
 import kvstore.replication.RemoteReplica;
 import kvstore.replication.ReplicaDirectory;
-import kvstore.ring.Chunks;
 import kvstore.storage.EventBusStorage;
+import kvstore.storage.StorageMessages;
 import kvstore.version.HybridLogicalClock;
-import kvstore.version.Versioned;
+import kvstore.version.Versions;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Anti-entropy at the prototype's level: every {@code antiEntropyIntervalMs} compare the 16 chunk
- * digests (over the keys both nodes replicate) with each live peer and exchange the rows of the
- * chunks that differ, in both directions, with last-write-wins. Its cost is a scan of every chunk
- * per peer per round; the Merkle-tree repair of issue 4 replaces the comparison behind this class.
+ * Merkle-tree anti-entropy. Asks storage to (re)build the trees whenever the ring changes; every
+ * {@code antiEntropyIntervalMs} syncs with the next live peer that shares ranges (round-robin), and
+ * on request ({@link #REPAIR_NOW}) with every live peer or a named one. Sessions run one at a time
+ * and share one throttle, so repair never takes more than {@code antiEntropyRowsPerSec}.
  */
 public final class AntiEntropyVerticle extends VerticleBase {
-  /** Event-bus address that runs one round now and answers {rows, peers, millis}. */
+  /**
+   * Runs a repair now. Body: {peer?: id, progress?: address}; each step's totals are sent to the
+   * progress address as JSON; the reply is the final totals.
+   */
   public static final String REPAIR_NOW = "kv.repair.now";
 
   private final NodeConfig config;
   private final HybridLogicalClock clock;
+  private final NodeMetrics metrics;
   private final EventLog log;
+  private final AtomicReference<RangeTrees> trees;
   private ViewSubscription view;
   private EventBusStorage storage;
   private ReplicaDirectory directory;
   private GrpcClient peers;
+  private Throttle throttle;
   private long timerId = -1;
-  private boolean running;
+  private long requestedRing;
+  private boolean ringRequested;
+  private int nextPeer;
+  /** The session running or queued last; new sessions chain behind it. */
+  private Future<?> tail = Future.succeededFuture();
+  private boolean busy;
 
-  private final NodeMetrics metrics;
-
-  public AntiEntropyVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
+  public AntiEntropyVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+                             AtomicReference<RangeTrees> trees) {
     this.config = config;
-    this.metrics = metrics;
     this.clock = clock;
+    this.metrics = metrics;
     this.log = log;
+    this.trees = trees;
   }
 
   @Override
   public Future<?> start() {
-    return ViewSubscription.subscribe(vertx, v -> { }).map(sub -> {
+    return ViewSubscription.subscribe(vertx, this::rebuildIfRingChanged).map(sub -> {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
       peers = PeerClients.create(vertx, config);
       directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view);
-      vertx.eventBus().consumer(REPAIR_NOW, req -> {
-        if (running) {
-          req.fail(409, "a repair round is already running on " + config.nodeId());
-          return;
-        }
-        long t0 = System.nanoTime();
-        List<String> peers = livePeers();
-        round().onComplete(ar -> {
-          if (ar.failed()) {
-            req.fail(500, ar.cause().getMessage());
+      throttle = new Throttle(config.antiEntropyRowsPerSec(), System.nanoTime());
+      rebuildIfRingChanged(view.get());
+      vertx.eventBus().<JsonObject>consumer(REPAIR_NOW, req -> {
+        JsonObject body = req.body() == null ? new JsonObject() : req.body();
+        repairNow(body.getString("peer"), body.getString("progress")).onComplete(ar -> {
+          if (ar.succeeded()) {
+            req.reply(ar.result());
           } else {
-            req.reply(new JsonObject().put("rows", ar.result()).put("peers", new JsonArray(peers))
-                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+            req.fail(400, ar.cause().getMessage());
           }
         });
       });
       if (config.antiEntropyIntervalMs() > 0) {
-        timerId = vertx.setPeriodic(config.antiEntropyIntervalMs(), t -> round());
+        timerId = vertx.setPeriodic(config.antiEntropyIntervalMs(), t -> tick());
       }
       return null;
     });
   }
 
-  /** One round with every live peer, one peer at a time; a round still running skips the next tick. */
-  public Future<Long> round() {
-    if (running) {
-      return Future.succeededFuture(0L);
+  /** A node joined or left: trees of the old ring cut the token space wrongly; build new ones. */
+  private void rebuildIfRingChanged(ClusterView v) {
+    if (v == null) {
+      return;
     }
-    running = true;
-    List<String> targets = livePeers();
-    log.trace(() -> "[ANTI-ENTROPY] round start with " + targets);
+    long fp = v.ring().fingerprint();
+    if (ringRequested && fp == requestedRing) {
+      return;
+    }
+    ringRequested = true;
+    requestedRing = fp;
+    vertx.eventBus().send(StorageMessages.REBUILD_TREES, new RangeTrees(v.ring(), config.replicationFactor(), config.nodeId()));
+  }
+
+  /** The periodic round: one peer, the next in turn; skipped while another session runs. */
+  private void tick() {
+    if (busy) {
+      return;
+    }
+    List<String> candidates = livePeersSharingRanges();
+    if (candidates.isEmpty()) {
+      return;
+    }
+    String peer = candidates.get(Math.floorMod(nextPeer++, candidates.size()));
+    enqueue(List.of(peer), null).onFailure(err -> log.trace(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
+  }
+
+  private Future<JsonObject> repairNow(String peer, String progressAddress) {
+    List<String> targets;
+    if (peer == null || peer.isEmpty()) {
+      targets = livePeersSharingRanges();
+    } else {
+      ClusterView v = view.get();
+      if (v.member(peer) == null || peer.equals(config.nodeId())) {
+        return Future.failedFuture("unknown peer '" + peer + "' (members: " + v.members().keySet() + ")");
+      }
+      if (!v.isUp(peer)) {
+        return Future.failedFuture("peer '" + peer + "' is " + v.member(peer).status() + ", not UP");
+      }
+      targets = List.of(peer);
+    }
+    return enqueue(targets, progressAddress);
+  }
+
+  private Future<JsonObject> enqueue(List<String> targets, String progressAddress) {
+    Future<JsonObject> session = tail.transform(ignored -> {
+      busy = true;
+      return syncAll(targets, progressAddress);
+    }).andThen(ar -> busy = false);
+    tail = session;
+    return session;
+  }
+
+  private Future<JsonObject> syncAll(List<String> targets, String progressAddress) {
+    RangeTrees t = trees.get();
+    if (t == null || !t.ready()) {
+      return Future.failedFuture("Merkle trees are still being built (" + (t == null ? 0 : t.rowsScanned()) + " rows scanned); try again shortly");
+    }
     long t0 = System.nanoTime();
-    Future<Long> chain = Future.succeededFuture(0L);
+    log.trace(() -> "[ANTI-ENTROPY] round start with " + targets + ", ring " + Long.toHexString(t.fingerprint()));
+    JsonObject totals = new JsonObject().put("peers", new JsonArray(targets)).put("peersTotal", targets.size()).put("peersDone", 0)
+        .put("rangesCompared", 0).put("rangesDiffering", 0).put("leavesDiffering", 0L).put("rowsPulled", 0L)
+        .put("rowsPushed", 0L).put("bytes", 0L).put("failed", new JsonArray());
+    Future<Void> chain = Future.succeededFuture();
     for (String peer : targets) {
-      chain = chain.compose(total -> syncWith(peer).map(n -> total + n).recover(err -> {
-        log.trace(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + err.getMessage());
-        return Future.succeededFuture(total);
+      chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, t0).transform(ar -> {
+        if (ar.failed()) {
+          log.trace(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + ar.cause().getMessage());
+          totals.getJsonArray("failed").add(peer + ": " + ar.cause().getMessage());
+        }
+        totals.put("peersDone", totals.getInteger("peersDone") + 1);
+        return Future.succeededFuture();
       }));
     }
-    return chain.onSuccess(metrics::antiEntropyRound).onSuccess(rows -> log.trace(() -> "[ANTI-ENTROPY] round done: " + rows + " rows exchanged in "
-        + (System.nanoTime() - t0) / 1_000_000 + " ms")).eventually(() -> {
-          running = false;
-          return Future.succeededFuture();
-        });
-  }
-
-  private List<String> livePeers() {
-    List<String> targets = new ArrayList<>();
-    for (Member m : view.get().members().values()) {
-      if (!m.nodeId().equals(config.nodeId()) && m.status() == Status.UP) {
-        targets.add(m.nodeId());
+    return chain.map(v -> {
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      totals.put("millis", millis).put("rows", totals.getLong("rowsPulled") + totals.getLong("rowsPushed")).put("done", true);
+      log.trace(() -> "[ANTI-ENTROPY] round done: " + totals.getLong("rows") + " rows repaired ("
+          + totals.getLong("rowsPulled") + " pulled, " + totals.getLong("rowsPushed") + " pushed), "
+          + totals.getLong("bytes") + " bytes in " + millis + " ms");
+      if (progressAddress != null) {
+        vertx.eventBus().send(progressAddress, totals.copy());
       }
-    }
-    return targets;
-  }
-
-  private Future<Long> syncWith(String peer) {
-    RemoteReplica remote = directory.remote(peer);
-    if (remote == null) {
-      return Future.succeededFuture(0L);
-    }
-    ClusterView v = view.get();
-    Predicate<String> shared = SharedKeys.between(v.ring(), config.replicationFactor(), config.nodeId(), peer);
-    Future<ReplicaProto.DigestResponse> theirs = remote.client()
-        .chunkDigests(ReplicaProto.DigestRequest.newBuilder().setPeerId(config.nodeId()).build());
-    return theirs.compose(t -> {
-      Future<Long> chain = Future.succeededFuture(0L);
-      List<Integer> differing = new ArrayList<>();
-      for (int c = 0; c < Chunks.COUNT; c++) {
-        int chunk = c;
-        byte[] their = t.getDigests(c).toByteArray();
-        chain = chain.compose(n -> localRows(chunk, shared).compose(mine -> {
-          if (Arrays.equals(mine.digest(), their)) {
-            return Future.succeededFuture(n);
-          }
-          differing.add(chunk);
-          return exchange(remote.client(), peer, chunk, mine.rows()).map(moved -> n + moved);
-        }));
-      }
-      return chain.onSuccess(n -> {
-        if (!differing.isEmpty()) {
-          log.trace(() -> "[ANTI-ENTROPY] " + peer + ": chunks " + differing + " differed; " + n + " rows repaired");
-        }
-      });
+      return totals;
     });
   }
 
-  private record LocalChunk(List<Versioned> rows, byte[] digest) {
-  }
-
-  /** The chunk's shared rows and their digest, filtered and hashed off the event loop. */
-  private Future<LocalChunk> localRows(int chunk, Predicate<String> shared) {
-    return storage.chunk(chunk).compose(rows -> vertx.executeBlocking(() -> {
-      List<Versioned> mine = rows.stream().filter(r -> shared.test(r.key())).collect(Collectors.toList());
-      return new LocalChunk(mine, ChunkDigest.of(mine));
-    }, false));
-  }
-
-  private Future<Long> exchange(ReplicaGrpcClient remote, String peer, int chunk, List<Versioned> mine) {
-    return remote.fetchChunk(ReplicaProto.FetchChunkRequest.newBuilder().setChunkId(chunk).setPeerId(config.nodeId()).build())
-        .compose(stream -> stream.collect(Collectors.mapping(RemoteReplica::fromRow, Collectors.toList())))
-        .compose(theirs -> {
-          ChunkExchange x = ChunkExchange.between(mine, theirs);
-          log.trace(() -> "[ANTI-ENTROPY] " + peer + " chunk " + chunk + ": pulling " + x.pull().size() + ", pushing " + x.push().size());
-          return applyLocally(x.pull()).compose(v -> push(remote, x.push())).map(v -> (long) x.pull().size() + x.push().size());
-        });
-  }
-
-  private Future<Void> applyLocally(List<Versioned> rows) {
-    Future<Void> chain = Future.succeededFuture();
-    for (List<Versioned> batch : batches(rows)) {
-      chain = chain.compose(v -> storage.write(batch).mapEmpty());
+  private Future<Void> syncWith(RangeTrees t, String peer, JsonObject totals, String progressAddress, long t0) {
+    RemoteReplica remote = directory.remote(peer);
+    if (remote == null) {
+      return Future.failedFuture("no address known");
     }
-    return chain;
-  }
-
-  private Future<Void> push(ReplicaGrpcClient remote, List<Versioned> rows) {
-    Future<Void> chain = Future.succeededFuture();
-    for (List<Versioned> batch : batches(rows)) {
-      ReplicaProto.WriteBatch.Builder b = ReplicaProto.WriteBatch.newBuilder();
-      for (Versioned r : batch) {
-        b.addRows(RemoteReplica.toRow(r, false));
+    long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
+    JsonObject before = totals.copy();
+    PeerSync sync = new PeerSync(vertx, t, peer, remote.client(), storage, throttle, purgeable, config.writeBatchMax(),
+        Math.max(1, config.maxMessageBytes() / 2), tally -> {
+          merge(before, tally, totals);
+          if (progressAddress != null) {
+            vertx.eventBus().send(progressAddress, totals.copy().put("peer", peer)
+                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+          }
+        }, log);
+    return sync.run().andThen(ar -> {
+      PeerSync.Tally tally = sync.tally();
+      merge(before, tally, totals);
+      metrics.antiEntropyRound(tally.rowsMoved(), tally.bytes, tally.leavesDiffering);
+      if (ar.succeeded()) {
+        log.trace(() -> "[ANTI-ENTROPY] " + peer + ": " + tally.rowsPulled + " rows pulled, " + tally.rowsPushed
+            + " pushed, " + tally.leavesDiffering + " leaves differed, " + tally.bytes + " bytes, " + tally.millis() + " ms");
       }
-      ReplicaProto.WriteBatch msg = b.build();
-      chain = chain.compose(v -> remote.write(msg).mapEmpty());
-    }
-    return chain;
+    }).mapEmpty();
   }
 
-  /** Batches bounded by row count and by bytes, so each fits one gRPC message and one transaction. */
-  private List<List<Versioned>> batches(List<Versioned> rows) {
-    List<List<Versioned>> out = new ArrayList<>();
-    List<Versioned> cur = new ArrayList<>();
-    long bytes = 0;
-    long maxBytes = Math.max(1, config.maxMessageBytes() / 2);
-    for (Versioned r : rows) {
-      long size = r.value().length + r.key().length() * 3L + 32;
-      if (!cur.isEmpty() && (cur.size() >= config.writeBatchMax() || bytes + size > maxBytes)) {
-        out.add(cur);
-        cur = new ArrayList<>();
-        bytes = 0;
+  private static void merge(JsonObject before, PeerSync.Tally t, JsonObject totals) {
+    totals.put("rangesCompared", before.getInteger("rangesCompared") + t.rangesCompared)
+        .put("rangesDiffering", before.getInteger("rangesDiffering") + t.rangesDiffering)
+        .put("leavesDiffering", before.getLong("leavesDiffering") + t.leavesDiffering)
+        .put("rowsPulled", before.getLong("rowsPulled") + t.rowsPulled)
+        .put("rowsPushed", before.getLong("rowsPushed") + t.rowsPushed)
+        .put("bytes", before.getLong("bytes") + t.bytes);
+  }
+
+  private List<String> livePeersSharingRanges() {
+    RangeTrees t = trees.get();
+    List<String> out = new ArrayList<>();
+    for (Member m : view.get().members().values()) {
+      if (!m.nodeId().equals(config.nodeId()) && m.status() == Status.UP && (t == null || !t.sharedWith(m.nodeId()).isEmpty())) {
+        out.add(m.nodeId());
       }
-      cur.add(r);
-      bytes += size;
     }
-    if (!cur.isEmpty()) {
-      out.add(cur);
-    }
+    out.sort(String::compareTo);
     return out;
   }
 

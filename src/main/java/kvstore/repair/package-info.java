@@ -1,2 +1,2 @@
-/** Anti-entropy: chunk digests compared with peers and differing chunks exchanged. */
+/** Anti-entropy: Merkle trees per token range, kept current by writes, compared with peers top-down; only differing rows move. */
 package kvstore.repair;

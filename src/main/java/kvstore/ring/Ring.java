@@ -63,6 +63,24 @@ public final class Ring {
     return nodes;
   }
 
+  /** The ring's tokens in ascending (signed) order; range i is (tokens[i-1], tokens[i]], range 0 wraps. */
+  public long[] tokens() {
+    return tokens.clone();
+  }
+
+  /**
+   * Identifies the ring's layout: two nodes with the same fingerprint cut the token space into the
+   * same ranges with the same replicas, so their per-range Merkle trees are comparable.
+   */
+  public long fingerprint() {
+    long h = 1125899906842597L;
+    for (int i = 0; i < tokens.length; i++) {
+      h = h * 31 + tokens[i];
+      h = h * 31 + owners[i].hashCode();
+    }
+    return h;
+  }
+
   /** The first {@code rf} distinct nodes clockwise from the key's token (fewer if the ring is smaller). */
   public List<String> preferenceList(String key, int rf) {
     return preferenceListForToken(token(key), rf);

@@ -34,6 +34,12 @@ public final class EventBusStorage implements Storage {
     return bus.<StorageMessages.ChunkRows>request(StorageMessages.CHUNK, chunkId, options).map(m -> m.body().rows());
   }
 
+  @Override
+  public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
+    return bus.<StorageMessages.ChunkRows>request(StorageMessages.TOKEN_RANGES, new StorageMessages.TokenRanges(ranges), options)
+        .map(m -> m.body().rows());
+  }
+
   public Future<Integer> addHints(List<Hint> hints) {
     return bus.<Integer>request(StorageMessages.HINTS_ADD, new StorageMessages.AddHints(hints), options).map(Message::body);
   }

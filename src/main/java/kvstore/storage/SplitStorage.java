@@ -33,4 +33,9 @@ public final class SplitStorage implements Storage {
   public Future<List<Versioned>> chunk(int chunkId) {
     return reader.chunk(chunkId);
   }
+
+  @Override
+  public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
+    return reader.tokenRanges(ranges);
+  }
 }

@@ -99,6 +99,44 @@ public final class SqliteReader {
         });
   }
 
+  /**
+   * Rows whose token lies in any of the (low, high] ranges: one UNION ALL of index range scans.
+   * A range that wraps past the largest token becomes two closed intervals.
+   */
+  public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
+    if (ranges.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Object> params = new ArrayList<>();
+    StringBuilder sql = new StringBuilder();
+    for (long[] r : ranges) {
+      long a = r[0] + 1; // (low, high] as [low + 1, high]; low = MAX wraps to MIN, which is right
+      long b = r[1];
+      if (a <= b) {
+        interval(sql, params, a, b);
+      } else {
+        interval(sql, params, a, Long.MAX_VALUE);
+        interval(sql, params, Long.MIN_VALUE, b);
+      }
+    }
+    return pool.preparedQuery(sql.toString()).execute(Tuple.wrap(params)).map(rows -> {
+      List<Versioned> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+      }
+      return out;
+    });
+  }
+
+  private static void interval(StringBuilder sql, List<Object> params, long a, long b) {
+    if (!sql.isEmpty()) {
+      sql.append(" UNION ALL ");
+    }
+    sql.append("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ?");
+    params.add(a);
+    params.add(b);
+  }
+
   /** Number of rows (live and tombstones). */
   public Future<Long> count() {
     return pool.query("SELECT count(*) FROM kv").execute().map(rows -> rows.iterator().next().getLong(0));

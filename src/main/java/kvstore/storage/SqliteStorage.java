@@ -9,7 +9,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import kvstore.repair.RangeTrees;
+import kvstore.repair.RowHash;
 import kvstore.ring.Chunks;
+import kvstore.ring.Ring;
 import kvstore.version.Versioned;
 
 import java.nio.file.Path;
@@ -17,7 +20,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * SQLite in WAL mode through the Vert.x JDBC client (its calls run on the worker pool).
@@ -30,10 +37,11 @@ import java.util.Map;
  * <p>Not thread-safe: use it from one Vert.x context (the storage verticle's).
  */
 public final class SqliteStorage implements Storage {
-  // The version guard lives in SQL so that no read-then-write race exists: a row replaces the
-  // stored one only if it wins by Versioned.compare (version, then tombstone, then value bytes).
+  // The writer reads the stored rows of a batch first (it needs them for the Merkle trees' deltas)
+  // and writes only winners; the guard in SQL repeats Versioned.compare (version, then tombstone,
+  // then value bytes) so that the table can never move backwards whatever the Java side decided.
   private static final String UPSERT =
-      "INSERT INTO kv(key, value, version, tombstone, chunk) VALUES (?, ?, ?, ?, ?) "
+      "INSERT INTO kv(key, value, version, tombstone, chunk, token) VALUES (?, ?, ?, ?, ?, ?) "
           + "ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, tombstone = excluded.tombstone "
           + "WHERE excluded.version > kv.version "
           + "OR (excluded.version = kv.version AND (excluded.tombstone > kv.tombstone "
@@ -50,9 +58,10 @@ public final class SqliteStorage implements Storage {
   private final Map<String, Long> hintCounts = new HashMap<>();
   private boolean committing;
   private final StorageStats stats = new StorageStats();
+  private final AtomicReference<RangeTrees> trees;
 
   /** One queued change; all queued changes of a round commit in one transaction. */
-  private sealed interface Op permits PutRows, AddHints, DropHints, PurgeTombstones {
+  private sealed interface Op permits PutRows, AddHints, DropHints, PurgeTombstones, ScanPage {
     int size();
   }
 
@@ -80,11 +89,19 @@ public final class SqliteStorage implements Storage {
     }
   }
 
+  /** One page of a Merkle-tree build: the rows after the trees' cursor, in (token, key) order. */
+  private record ScanPage(RangeTrees trees, int limit) implements Op {
+    public int size() {
+      return 1;
+    }
+  }
+
   private record Pending(Op op, Promise<Object> done) {
   }
 
-  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax) {
+  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax, AtomicReference<RangeTrees> trees) {
     this.vertx = vertx;
+    this.trees = trees;
     this.writer = writer;
     this.batchMax = batchMax;
     // the pool connects on first use, after open() has created the schema
@@ -98,11 +115,23 @@ public final class SqliteStorage implements Storage {
   }
 
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
+    return open(vertx, dataDir, synchronous, batchMax, new AtomicReference<>(), msg -> { });
+  }
+
+  /**
+   * Opens (creating or upgrading) the store. {@code trees} receives the Merkle trees a
+   * {@link #rebuildTrees} builds, kept current by every write from then on; {@code progress}
+   * hears about long startup work (a schema upgrade).
+   */
+  public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax,
+                                           AtomicReference<RangeTrees> trees, Consumer<String> progress) {
     Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1).setName("kv-writer"));
-    SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax);
+    SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)").execute()
+            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER)").execute()
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
+        .compose(r -> TokenColumn.ensure(writer, progress))
+        .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_token ON kv(token, key)").execute())
         .compose(r -> writer.query("CREATE TABLE IF NOT EXISTS hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
             + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)").execute())
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS hints_target ON hints(target, id)").execute())
@@ -176,19 +205,17 @@ public final class SqliteStorage implements Storage {
       batch.add(p);
       size += p.op().size();
     }
-    List<Tuple> upserts = new ArrayList<>();
-    List<String> keys = new ArrayList<>();
+    Set<String> keys = new LinkedHashSet<>();
     List<Tuple> hintInserts = new ArrayList<>();
     List<Tuple> hintDeletes = new ArrayList<>();
     Map<String, Long> hintDelta = new HashMap<>();
     Map<Pending, Integer> hintsKept = new HashMap<>();
     List<Pending> purges = new ArrayList<>();
+    List<Pending> scans = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (Pending p : batch) {
       if (p.op() instanceof PutRows put) {
         for (Versioned v : put.rows()) {
-          // byte[], not Buffer: sqlite-jdbc rejects Vert.x Buffers as parameters
-          upserts.add(Tuple.of(v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, Chunks.of(v.key())));
           keys.add(v.key());
         }
       } else if (p.op() instanceof AddHints add) {
@@ -208,17 +235,30 @@ public final class SqliteStorage implements Storage {
         for (long id : drop.ids()) {
           hintDeletes.add(Tuple.of(id));
         }
-      } else {
+      } else if (p.op() instanceof PurgeTombstones) {
         purges.add(p);
+      } else {
+        scans.add(p);
       }
     }
     long started = System.nanoTime();
-    int rowCount = upserts.size();
-    Map<Pending, Integer> purged = new HashMap<>();
+    Map<String, Versioned> before = new HashMap<>();
+    Map<String, Versioned> after = new HashMap<>();
+    Map<Pending, List<Versioned>> purged = new HashMap<>();
+    Map<Pending, List<Row>> scanned = new HashMap<>();
+    int[] rowCount = {0};
     writer.withTransaction(conn -> {
       Future<?> f = Future.succeededFuture();
-      if (!upserts.isEmpty()) {
-        f = f.compose(v -> conn.preparedQuery(UPSERT).executeBatch(upserts));
+      if (!keys.isEmpty()) {
+        f = f.compose(v -> conn.preparedQuery(selectRows(keys.size())).execute(Tuple.wrap(new ArrayList<>(keys))))
+            .compose(rows -> {
+              for (Row r : rows) {
+                before.put(r.getString(0), rowOf(r));
+              }
+              List<Tuple> upserts = winners(batch, before, after);
+              rowCount[0] = upserts.size();
+              return upserts.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(UPSERT).executeBatch(upserts);
+            });
       }
       if (!hintInserts.isEmpty()) {
         f = f.compose(v -> conn.preparedQuery(INSERT_HINT).executeBatch(hintInserts));
@@ -227,30 +267,42 @@ public final class SqliteStorage implements Storage {
         f = f.compose(v -> conn.preparedQuery("DELETE FROM hints WHERE id = ?").executeBatch(hintDeletes));
       }
       for (Pending p : purges) {
-        long below = ((PurgeTombstones) p.op()).olderThanVersion();
-        f = f.compose(v -> conn.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ?").execute(Tuple.of(below))
-            .map(r -> purged.put(p, r.rowCount())));
+        Tuple below = Tuple.of(((PurgeTombstones) p.op()).olderThanVersion());
+        // read what goes first: the Merkle trees must subtract exactly the rows deleted
+        f = f.compose(v -> conn.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE tombstone = 1 AND version < ?").execute(below))
+            .compose(rows -> {
+              List<Versioned> gone = new ArrayList<>(rows.size());
+              rows.forEach(r -> gone.add(rowOf(r)));
+              purged.put(p, gone);
+              return conn.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ?").execute(below);
+            });
       }
-      if (keys.isEmpty()) {
-        return f.map(v -> (io.vertx.sqlclient.RowSet<Row>) null);
+      for (Pending p : scans) {
+        ScanPage page = (ScanPage) p.op();
+        RangeTrees.Cursor c = page.trees().cursor();
+        f = f.compose(v -> c == null
+            ? conn.preparedQuery("SELECT key, value, version, tombstone, token FROM kv ORDER BY token, key LIMIT ?").execute(Tuple.of(page.limit()))
+            : conn.preparedQuery("SELECT key, value, version, tombstone, token FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?")
+                .execute(Tuple.of(c.token(), c.key(), page.limit())))
+            .map(rows -> {
+              List<Row> list = new ArrayList<>(rows.size());
+              rows.forEach(list::add);
+              return scanned.put(p, list);
+            });
       }
-      return f.compose(v -> conn.preparedQuery(selectVersions(keys.size())).execute(Tuple.wrap(new ArrayList<>(keys))));
+      return f.mapEmpty();
     }).onComplete(ar -> {
       committing = false;
       if (ar.succeeded()) {
-        stats.recordCommit(rowCount, System.nanoTime() - started);
+        stats.recordCommit(rowCount[0], System.nanoTime() - started);
         hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
-        Map<String, Long> stored = new HashMap<>();
-        if (ar.result() != null) {
-          for (Row row : ar.result()) {
-            stored.put(row.getString(0), row.getLong(1));
-          }
-        }
+        updateTrees(before, after, purged, scanned);
         for (Pending p : batch) {
           if (p.op() instanceof PutRows put) {
             long[] out = new long[put.rows().size()];
             for (int i = 0; i < out.length; i++) {
-              out[i] = stored.getOrDefault(put.rows().get(i).key(), Long.MIN_VALUE);
+              Versioned stored = after.getOrDefault(put.rows().get(i).key(), before.get(put.rows().get(i).key()));
+              out[i] = stored == null ? Long.MIN_VALUE : stored.version();
             }
             p.done().complete(out);
           } else if (p.op() instanceof AddHints) {
@@ -258,8 +310,10 @@ public final class SqliteStorage implements Storage {
           } else if (p.op() instanceof DropHints drop) {
             hintCounts.merge(drop.target(), -(long) drop.ids().size(), Long::sum);
             p.done().complete(null);
+          } else if (p.op() instanceof PurgeTombstones) {
+            p.done().complete(purged.get(p).size());
           } else {
-            p.done().complete(purged.getOrDefault(p, 0));
+            p.done().complete(scanned.get(p).size());
           }
         }
       } else {
@@ -272,12 +326,86 @@ public final class SqliteStorage implements Storage {
     });
   }
 
-  private static String selectVersions(int n) {
-    StringBuilder sb = new StringBuilder("SELECT key, version FROM kv WHERE key IN (");
+  /**
+   * Applies the batch's rows in order to what is stored, last write winning, and answers the
+   * upserts for the keys whose row changed: one per key however often the batch wrote it.
+   */
+  private static List<Tuple> winners(List<Pending> batch, Map<String, Versioned> before, Map<String, Versioned> after) {
+    for (Pending p : batch) {
+      if (p.op() instanceof PutRows put) {
+        for (Versioned v : put.rows()) {
+          Versioned current = after.containsKey(v.key()) ? after.get(v.key()) : before.get(v.key());
+          if (v.newerThan(current)) {
+            after.put(v.key(), v);
+          }
+        }
+      }
+    }
+    List<Tuple> upserts = new ArrayList<>(after.size());
+    for (Versioned v : after.values()) {
+      // byte[], not Buffer: sqlite-jdbc rejects Vert.x Buffers as parameters
+      upserts.add(Tuple.of(v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, Chunks.of(v.key()), Ring.token(v.key())));
+    }
+    return upserts;
+  }
+
+  /** Deltas of the committed writes and purges first, then the scan pages: see {@link RangeTrees}. */
+  private void updateTrees(Map<String, Versioned> before, Map<String, Versioned> after,
+                           Map<Pending, List<Versioned>> purged, Map<Pending, List<Row>> scanned) {
+    RangeTrees t = trees.get();
+    if (t != null) {
+      after.forEach((key, v) -> t.apply(Ring.token(key), key, RowHash.of(before.get(key)), RowHash.of(v)));
+      purged.values().forEach(rows -> rows.forEach(r -> t.apply(Ring.token(r.key()), r.key(), RowHash.of(r), 0)));
+    }
+    scanned.forEach((p, rows) -> {
+      RangeTrees target = ((ScanPage) p.op()).trees();
+      for (Row r : rows) {
+        target.addScanned(r.getLong(4), r.getString(0), RowHash.of(rowOf(r)));
+      }
+    });
+  }
+
+  private static Versioned rowOf(Row r) {
+    return new Versioned(r.getString(0), SqliteReader.bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0);
+  }
+
+  private static String selectRows(int n) {
+    StringBuilder sb = new StringBuilder("SELECT key, value, version, tombstone FROM kv WHERE key IN (");
     for (int i = 0; i < n; i++) {
       sb.append(i == 0 ? "?" : ",?");
     }
     return sb.append(')').toString();
+  }
+
+  /**
+   * Builds {@code fresh} from storage in pages that queue behind client writes, so a build never
+   * holds the writer for long; installs it first, so writes behind the scan count from the start.
+   * Completes with the rows scanned, or fails when a newer build replaced this one.
+   */
+  public Future<Long> rebuildTrees(RangeTrees fresh, int pageRows, Consumer<RangeTrees> progress) {
+    trees.set(fresh);
+    Promise<Long> done = Promise.promise();
+    scanNext(fresh, pageRows, progress, done);
+    return done.future();
+  }
+
+  private void scanNext(RangeTrees fresh, int pageRows, Consumer<RangeTrees> progress, Promise<Long> done) {
+    if (trees.get() != fresh) {
+      done.fail("superseded by a newer ring's build");
+      return;
+    }
+    this.<Integer>enqueue(new ScanPage(fresh, pageRows)).onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+      } else if (ar.result() < pageRows) {
+        fresh.markReady();
+        done.complete(fresh.rowsScanned());
+      } else {
+        progress.accept(fresh);
+        // a timer, not a loop: client writes queued meanwhile commit before the next page
+        vertx.setTimer(1, t -> scanNext(fresh, pageRows, progress, done));
+      }
+    });
   }
 
   @Override
@@ -288,6 +416,11 @@ public final class SqliteStorage implements Storage {
   @Override
   public Future<List<Versioned>> chunk(int chunkId) {
     return readers.chunk(chunkId);
+  }
+
+  @Override
+  public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
+    return readers.tokenRanges(ranges);
   }
 
   /** Number of rows (live and tombstones). */

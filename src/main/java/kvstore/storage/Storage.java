@@ -22,4 +22,10 @@ public interface Storage {
 
   /** Every row (tombstones included) of one of the 16 chunks, ordered by key. */
   Future<List<Versioned>> chunk(int chunkId);
+
+  /**
+   * Every row (tombstones included) whose ring token lies in one of the token ranges, each given
+   * as (low, high] in signed token space; low == high means the whole circle.
+   */
+  Future<List<Versioned>> tokenRanges(List<long[]> ranges);
 }

@@ -9,6 +9,8 @@ public final class StorageMessages {
   public static final String WRITE = "kv.storage.write";
   public static final String READ = "kv.storage.read";
   public static final String CHUNK = "kv.storage.chunk";
+  public static final String TOKEN_RANGES = "kv.storage.token.ranges";
+  public static final String REBUILD_TREES = "kv.storage.trees.rebuild";
   public static final String COUNT = "kv.storage.count";
   public static final String HINTS_ADD = "kv.storage.hints.add";
   public static final String HINTS_READ = "kv.storage.hints.read";
@@ -25,6 +27,9 @@ public final class StorageMessages {
   }
 
   public record ChunkRows(List<Versioned> rows) {
+  }
+
+  public record TokenRanges(List<long[]> ranges) {
   }
 
   public record AddHints(List<Hint> hints) {

@@ -26,6 +26,8 @@ public final class StorageReaderVerticle extends VerticleBase {
     vertx.eventBus().<String>consumer(StorageMessages.READ, m -> reply(m, reader.read(m.body())));
     vertx.eventBus().<Integer>consumer(StorageMessages.CHUNK,
         m -> reply(m, reader.chunk(m.body()).map(StorageMessages.ChunkRows::new)));
+    vertx.eventBus().<StorageMessages.TokenRanges>consumer(StorageMessages.TOKEN_RANGES,
+        m -> reply(m, reader.tokenRanges(m.body().ranges()).map(StorageMessages.ChunkRows::new)));
     vertx.eventBus().consumer(StorageMessages.COUNT, m -> reply(m, reader.count()));
     vertx.eventBus().<StorageMessages.HintQuery>consumer(StorageMessages.HINTS_READ,
         m -> reply(m, reader.hintsFor(m.body().target(), m.body().limit()).map(StorageMessages.HintBatch::new)));

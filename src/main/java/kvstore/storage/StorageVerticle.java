@@ -8,6 +8,7 @@ import kvstore.config.ConfigException;
 import kvstore.config.NodeConfig;
 import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
+import kvstore.repair.RangeTrees;
 import kvstore.version.Versions;
 
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Owns the node's {@link SqliteStorage}: the single writer (rows, hints, purges) on the event bus; reads go to {@link StorageReaderVerticle}s. */
 public final class StorageVerticle extends VerticleBase {
@@ -24,11 +26,16 @@ public final class StorageVerticle extends VerticleBase {
   private SqliteStorage storage;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long purgeTimer = -1;
+  /** Rows per build page: large enough to scan fast, small enough that a write queued behind one waits a few ms. */
+  private static final int TREE_PAGE_ROWS = 2000;
 
   private final NodeMetrics metrics;
 
-  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log) {
+  private final AtomicReference<RangeTrees> trees;
+
+  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log, AtomicReference<RangeTrees> trees) {
     this.config = config;
+    this.trees = trees;
     this.metrics = metrics;
     this.dataDir = Path.of(config.dataDir());
     this.log = log;
@@ -45,7 +52,8 @@ public final class StorageVerticle extends VerticleBase {
         throw new ConfigException("dataDir '" + dataDir + "' is not a writable directory: " + e);
       }
       return null;
-    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax())).map(s -> {
+    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax(),
+        trees, msg -> log.info("[STORAGE] " + msg))).map(s -> {
       storage = s;
       storage.stats().onCommit(metrics::storageCommit);
       consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
@@ -56,6 +64,7 @@ public final class StorageVerticle extends VerticleBase {
           m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
       consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
           m -> m.reply(new StorageMessages.HintCounts(storage.hintCounts()))));
+      consumers.add(vertx.eventBus().<RangeTrees>consumer(StorageMessages.REBUILD_TREES, m -> rebuild(m.body())));
       purgeTimer = vertx.setPeriodic(config.tombstoneGcIntervalMs(), t -> purgeTombstones());
       return s;
     });
@@ -77,6 +86,28 @@ public final class StorageVerticle extends VerticleBase {
         log.warn("tombstone purge failed", ar.cause());
       } else if (ar.result() > 0) {
         log.info("[TOMBSTONE-GC] purged " + ar.result() + " tombstones older than " + config.tombstoneGraceMs() + " ms");
+      }
+    });
+  }
+
+  /** Builds the Merkle trees for a new ring in the background, with a progress line every 10%-ish of rows. */
+  private void rebuild(RangeTrees fresh) {
+    long t0 = System.nanoTime();
+    storage.count().compose(total -> {
+      log.info("[ANTI-ENTROPY] building Merkle trees for ring " + Long.toHexString(fresh.fingerprint()) + " over " + total + " rows");
+      long step = Math.max(TREE_PAGE_ROWS, total / 10);
+      long[] next = {step};
+      return storage.rebuildTrees(fresh, TREE_PAGE_ROWS, t -> {
+        if (t.rowsScanned() >= next[0]) {
+          next[0] += step;
+          log.info("[ANTI-ENTROPY] Merkle trees: " + t.rowsScanned() + "/" + total + " rows scanned");
+        }
+      });
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        log.info("[ANTI-ENTROPY] Merkle trees ready: " + ar.result() + " rows in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      } else {
+        log.info("[ANTI-ENTROPY] Merkle tree build for ring " + Long.toHexString(fresh.fingerprint()) + " stopped: " + ar.cause().getMessage());
       }
     });
   }

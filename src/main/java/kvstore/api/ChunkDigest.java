@@ -1,4 +1,4 @@
-package kvstore.repair;
+package kvstore.api;
 
 import kvstore.version.Versioned;
 
@@ -9,16 +9,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * SHA-256 of a chunk's rows in key order: (key, value, version, tombstone) each, length-prefixed so
+ * The prototype's GetChunkHash: SHA-256 of a chunk's rows in key order: (key, value, version, tombstone) each, length-prefixed so
  * no two different row lists hash alike by concatenation. Depends on content only, so identical
  * data gives identical digests on every node.
  */
-public final class ChunkDigest {
+final class ChunkDigest {
   private ChunkDigest() {
   }
 
   /** {@code rows} must be sorted by key (UTF-8 byte order, as SQLite returns them). */
-  public static byte[] of(List<Versioned> rows) {
+  static byte[] of(List<Versioned> rows) {
     MessageDigest sha;
     try {
       sha = MessageDigest.getInstance("SHA-256");

@@ -1,4 +1,4 @@
-package kvstore.repair;
+package kvstore.api;
 
 import kvstore.version.Versioned;
 import org.junit.jupiter.api.Test;
@@ -7,10 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-class ChunkRepairLogicTest {
+class ChunkDigestTest {
   private static Versioned v(String key, String value, long version) {
     return new Versioned(key, value.getBytes(StandardCharsets.UTF_8), version, false);
   }
@@ -23,15 +22,5 @@ class ChunkRepairLogicTest {
     assertFalse(java.util.Arrays.equals(ChunkDigest.of(a), ChunkDigest.of(List.of(v("a", "1", 1), v("b", "2", 3)))));
     // length prefixes: moving a byte from key to value changes the digest
     assertFalse(java.util.Arrays.equals(ChunkDigest.of(List.of(v("ab", "c", 1))), ChunkDigest.of(List.of(v("a", "bc", 1)))));
-  }
-
-  @Test
-  void exchangeSendsEachRowFromTheSideWithTheWinningVersion() {
-    List<Versioned> mine = List.of(v("same", "x", 1), v("mine-newer", "m", 5), v("theirs-newer", "m", 1), v("only-mine", "m", 1));
-    List<Versioned> theirs = List.of(v("same", "x", 1), v("mine-newer", "t", 4), v("theirs-newer", "t", 2),
-        Versioned.tombstone("only-theirs", 3));
-    ChunkExchange x = ChunkExchange.between(mine, theirs);
-    assertEquals(List.of("theirs-newer", "only-theirs"), x.pull().stream().map(Versioned::key).toList());
-    assertEquals(List.of("mine-newer", "only-mine"), x.push().stream().map(Versioned::key).toList());
   }
 }

@@ -1,0 +1,10 @@
+package kvstore.repair;
+
+import kvstore.version.Versioned;
+
+/** What a replica says about one row of a differing leaf: enough to decide who sends it, not the value. */
+public record KeyDigest(String key, long version, boolean tombstone, long hash) {
+  public static KeyDigest of(Versioned row) {
+    return new KeyDigest(row.key(), row.version(), row.tombstone(), RowHash.of(row));
+  }
+}

@@ -1,0 +1,149 @@
+package kvstore.repair;
+
+import kvstore.ring.Ring;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One {@link MerkleTree} per token range of the ring that this node replicates. Every key of a
+ * range has the same replicas, so the range's tree is comparable with the tree of the same range on
+ * any other replica of it, as long as both built their trees for the same ring (same
+ * {@link #fingerprint()}).
+ *
+ * <p>Built by a scan of storage in (token, key) order. While the scan runs, a write is added to
+ * the trees only if the scan has already passed its row; rows ahead of the scan are read by it
+ * later, already written. The storage writer runs both the scan pages and the writes, one at a
+ * time, so the rule is exact. Touch {@link #apply} and {@link #scanned} from that writer only.
+ */
+public final class RangeTrees {
+  private final String self;
+  private final long fingerprint;
+  private final long[] tokens;
+  private final MerkleTree[] trees;
+  private final List<List<String>> replicas;
+  private volatile boolean ready;
+  private volatile long rows;
+  private boolean scanStarted;
+  private long cursorToken;
+  private String cursorKey;
+
+  public RangeTrees(Ring ring, int replicationFactor, String self) {
+    this.self = self;
+    this.fingerprint = ring.fingerprint();
+    this.tokens = ring.tokens();
+    this.trees = new MerkleTree[tokens.length];
+    this.replicas = new ArrayList<>(tokens.length);
+    for (int i = 0; i < tokens.length; i++) {
+      List<String> prefs = ring.preferenceListForToken(tokens[i], replicationFactor);
+      replicas.add(prefs);
+      if (prefs.contains(self)) {
+        long start = tokens[(i - 1 + tokens.length) % tokens.length];
+        trees[i] = new MerkleTree(start, tokens[i]);
+      }
+    }
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public long fingerprint() {
+    return fingerprint;
+  }
+
+  /** True once the build scan has covered all of storage; until then the trees are partial. */
+  public boolean ready() {
+    return ready;
+  }
+
+  /** Rows the build scan has read so far. */
+  public long rowsScanned() {
+    return rows;
+  }
+
+  public int rangeCount() {
+    return tokens.length;
+  }
+
+  /** The index of the range holding the token: the first token at or after it, wrapping to 0. */
+  public int rangeOf(long token) {
+    int i = Arrays.binarySearch(tokens, token);
+    if (i < 0) {
+      i = -i - 1;
+    }
+    return i == tokens.length ? 0 : i;
+  }
+
+  /** The tree of range {@code i}, or null when this node does not replicate it. */
+  public MerkleTree tree(int i) {
+    return i >= 0 && i < trees.length ? trees[i] : null;
+  }
+
+  public List<String> replicas(int range) {
+    return replicas.get(range);
+  }
+
+  /** The ranges this node and {@code peer} both replicate: what anti-entropy between them compares. */
+  public List<Integer> sharedWith(String peer) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < trees.length; i++) {
+      if (trees[i] != null && replicas.get(i).contains(peer)) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  /** Records that a row's hash changed from {@code oldHash} to {@code newHash} (0 for no row). */
+  public void apply(long token, String key, long oldHash, long newHash) {
+    if (oldHash == newHash || !scanned(token, key)) {
+      return;
+    }
+    MerkleTree t = trees[rangeOf(token)];
+    if (t != null) {
+      t.add(token, newHash - oldHash);
+    }
+  }
+
+  /** Adds one row read by the build scan; rows must arrive in (token, key) order. */
+  public void addScanned(long token, String key, long hash) {
+    MerkleTree t = trees[rangeOf(token)];
+    if (t != null) {
+      t.add(token, hash);
+    }
+    scanStarted = true;
+    cursorToken = token;
+    cursorKey = key;
+    rows++;
+  }
+
+  public void markReady() {
+    ready = true;
+  }
+
+  /** Whether the build scan has passed the row (token, key), so the trees already count it. */
+  public boolean scanned(long token, String key) {
+    if (ready) {
+      return true;
+    }
+    if (!scanStarted) {
+      return false;
+    }
+    int c = Long.compare(token, cursorToken);
+    // equal tokens are all but impossible; then keys compare as SQLite orders TEXT (UTF-8 bytes)
+    return c < 0 || (c == 0 && Arrays.compareUnsigned(key.getBytes(StandardCharsets.UTF_8),
+        cursorKey.getBytes(StandardCharsets.UTF_8)) <= 0);
+  }
+
+  /** The last row the build scan read; the next page starts after it. */
+  public record Cursor(long token, String key) {
+  }
+
+  /** Where the build scan stands, or null before its first page. */
+  public Cursor cursor() {
+    return scanStarted ? new Cursor(cursorToken, cursorKey) : null;
+  }
+}

@@ -1,0 +1,104 @@
+package kvstore.repair;
+
+import kvstore.ring.Ring;
+import kvstore.version.Versioned;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RangeTreesTest {
+  private final Ring ring = Ring.of(List.of("n1", "n2", "n3", "n4"), 16);
+
+  private static Versioned row(String key, String value, long version) {
+    return new Versioned(key, value.getBytes(StandardCharsets.UTF_8), version, false);
+  }
+
+  private static long[] rootsOf(RangeTrees t) {
+    long[] out = new long[t.rangeCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = t.tree(i) == null ? 0 : t.tree(i).root();
+    }
+    return out;
+  }
+
+  @Test
+  void treesExistExactlyForTheRangesThisNodeReplicates() {
+    RangeTrees t = new RangeTrees(ring, 2, "n1");
+    long[] tokens = ring.tokens();
+    for (int i = 0; i < tokens.length; i++) {
+      assertEquals(ring.preferenceListForToken(tokens[i], 2).contains("n1"), t.tree(i) != null, "range " + i);
+    }
+    for (int i = 0; i < 1000; i++) {
+      String key = "k" + i;
+      int range = t.rangeOf(Ring.token(key));
+      assertEquals(ring.preferenceList(key, 2), t.replicas(range), key);
+      if (t.tree(range) != null) {
+        assertTrue(t.tree(range).covers(Ring.token(key)));
+      }
+    }
+    for (int r : t.sharedWith("n2")) {
+      assertTrue(t.replicas(r).containsAll(List.of("n1", "n2")));
+    }
+    assertEquals(t.fingerprint(), new RangeTrees(Ring.of(List.of("n4", "n3", "n2", "n1"), 16), 2, "n2").fingerprint());
+  }
+
+  /**
+   * Writes interleaved with the build scan, as the storage writer runs them: the finished trees
+   * equal trees built from the final rows in one go.
+   */
+  @Test
+  void writesDuringTheBuildScanAreCountedExactlyOnce() {
+    Map<String, Versioned> table = new HashMap<>();
+    for (int i = 0; i < 3000; i++) {
+      table.put("k" + i, row("k" + i, "v", 1));
+    }
+    RangeTrees building = new RangeTrees(ring, 3, "n1");
+    assertFalse(building.ready());
+    assertNull(building.cursor());
+    Random rnd = new Random(4);
+    int page = 250;
+    while (true) {
+      // a few writes land between pages, some behind the cursor and some ahead of it
+      for (int w = 0; w < 20; w++) {
+        String key = "k" + rnd.nextInt(3500);
+        Versioned old = table.get(key);
+        Versioned next = rnd.nextBoolean() ? Versioned.tombstone(key, 2 + w) : row(key, "w" + w, 2 + w);
+        table.put(key, next);
+        building.apply(Ring.token(key), key, RowHash.of(old), RowHash.of(next));
+      }
+      RangeTrees.Cursor c = building.cursor();
+      List<Versioned> pageRows = table.values().stream()
+          .filter(r -> c == null || Long.compare(Ring.token(r.key()), c.token()) > 0
+              || (Ring.token(r.key()) == c.token() && r.key().compareTo(c.key()) > 0))
+          .sorted(Comparator.comparingLong((Versioned r) -> Ring.token(r.key())).thenComparing(Versioned::key))
+          .limit(page).toList();
+      for (Versioned r : pageRows) {
+        building.addScanned(Ring.token(r.key()), r.key(), RowHash.of(r));
+      }
+      if (pageRows.size() < page) {
+        building.markReady();
+        break;
+      }
+    }
+    RangeTrees oneGo = new RangeTrees(ring, 3, "n1");
+    List<Versioned> all = new ArrayList<>(table.values());
+    all.sort(Comparator.comparingLong((Versioned r) -> Ring.token(r.key())).thenComparing(Versioned::key));
+    for (Versioned r : all) {
+      oneGo.addScanned(Ring.token(r.key()), r.key(), RowHash.of(r));
+    }
+    oneGo.markReady();
+    assertTrue(building.ready());
+    assertEquals(java.util.Arrays.toString(rootsOf(oneGo)), java.util.Arrays.toString(rootsOf(building)));
+  }
+}
