@@ -249,6 +249,10 @@ public final class ReplicaApi extends ReplicaService {
       ReplicaProto.NodeStatus.Builder b = ReplicaProto.NodeStatus.newBuilder().setNodeId(view.get().selfId())
           .setRows(rows.result()).setDataBytes(bytes.result()).putAllHintsPending(hints.result())
           .setVnodes(vnodes).setReplicationFactor(replicationFactor).setGeneration(members.result().getLong("generation"));
+      RangeTrees t = trees.get();
+      if (t != null) {
+        b.setTreesReady(t.ready()).setTreesRowsScanned(t.rowsScanned());
+      }
       for (Object o : members.result().getJsonArray("nodes")) {
         JsonObject n = (JsonObject) o;
         b.addMembers(ReplicaProto.MemberInfo.newBuilder().setNodeId(n.getString("nodeId")).setGrpcAddress(n.getString("grpcAddress"))

@@ -18,23 +18,25 @@ final class StatusCommand implements Callable<Integer> {
       ReplicaProto.NodeStatus seed = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
       System.out.printf("cluster seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getNodeId(), seed.getMembersCount(),
           seed.getReplicationFactor(), seed.getVnodes());
-      System.out.printf("%-12s %-8s %-22s %-15s %12s %10s %14s%n", "node", "status", "grpc address", "generation", "rows", "size", "hints pending");
+      System.out.printf("%-12s %-8s %-22s %-15s %12s %10s %14s %-14s%n", "node", "status", "grpc address", "generation", "rows", "size", "hints pending", "merkle trees");
       for (ReplicaProto.MemberInfo m : seed.getMembersList()) {
         String rows = "?";
         String size = "?";
         long hints = 0;
+        String trees = "?";
         if (m.getStatus().equals("UP")) {
           try {
             ReplicaProto.NodeStatus s = c.replica(m.getGrpcAddress()).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
             rows = Long.toString(s.getRows());
             size = RingCommand.bytes(s.getDataBytes());
             hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();
+            trees = s.getTreesReady() ? "ready" : "building (" + s.getTreesRowsScanned() + " rows)";
           } catch (RuntimeException e) {
             rows = "unreachable";
           }
         }
-        System.out.printf("%-12s %-8s %-22s %-15d %12s %10s %14d%n", m.getNodeId(), m.getStatus(), m.getGrpcAddress(),
-            m.getGeneration(), rows, size, hints);
+        System.out.printf("%-12s %-8s %-22s %-15d %12s %10s %14d %-14s%n", m.getNodeId(), m.getStatus(), m.getGrpcAddress(),
+            m.getGeneration(), rows, size, hints, trees);
       }
       return 0;
     }
