@@ -276,6 +276,15 @@ public final class ReplicaApi extends ReplicaService {
     if (!req.getPeer().isEmpty()) {
       body.put("peer", req.getPeer());
     }
+    if (req.getRowsPerSec() < 0) {
+      resp.status(GrpcStatus.INVALID_ARGUMENT).statusMessage("rows_per_sec must be >= 0 (0: the node's antiEntropyRowsPerSec), got "
+          + req.getRowsPerSec()).end();
+      steps.unregister();
+      return;
+    }
+    if (req.getRowsPerSec() > 0) {
+      body.put("rowsPerSec", req.getRowsPerSec());
+    }
     vertx.eventBus().<JsonObject>request(AntiEntropyVerticle.REPAIR_NOW, body,
         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(24L * 3600 * 1000)).onComplete(ar -> {
           steps.unregister();

@@ -17,12 +17,15 @@ final class RepairCommand implements Callable<Integer> {
   NodeOption node;
   @Option(names = "--peer", description = "repair with this node id only (default: every live peer sharing ranges)")
   String peer;
+  @Option(names = "--rows-per-sec", description = "this repair's throttle (default: the node's antiEntropyRowsPerSec)")
+  int rowsPerSec;
 
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(Math.max(node.timeoutMs, 24L * 3600 * 1000))) {
       System.out.println("repairing " + node.node + (peer == null ? " with every live peer" : " with " + peer) + " ...");
-      ReplicaProto.RepairRequest req = ReplicaProto.RepairRequest.newBuilder().setPeer(peer == null ? "" : peer).build();
+      ReplicaProto.RepairRequest req = ReplicaProto.RepairRequest.newBuilder().setPeer(peer == null ? "" : peer)
+          .setRowsPerSec(rowsPerSec).build();
       long[] lastPrint = {0};
       ReplicaProto.RepairProgress r = c.replica(node.node).repair(req).compose(stream -> {
         Promise<ReplicaProto.RepairProgress> done = Promise.promise();

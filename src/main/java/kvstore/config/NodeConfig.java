@@ -36,7 +36,7 @@ public record NodeConfig(
       new ConfigKey("vnodes", ConfigKey.Type.INT, 128, "Virtual nodes (ring tokens) per node."),
       new ConfigKey("gossipIntervalMs", ConfigKey.Type.INT, 1000, "Gossip round period."),
       new ConfigKey("antiEntropyIntervalMs", ConfigKey.Type.INT, 30000, "Anti-entropy period: each tick compares Merkle trees with the next live peer; 0 disables the timer (`kvctl repair` still works)."),
-      new ConfigKey("antiEntropyRowsPerSec", ConfigKey.Type.INT, 20000, "Cap on anti-entropy work: rows compared under differing Merkle leaves plus rows sent or received, per second."),
+      new ConfigKey("antiEntropyRowsPerSec", ConfigKey.Type.INT, 5000, "Cap on anti-entropy work: rows compared under differing Merkle leaves plus rows sent or received, per second."),
       new ConfigKey("maxKeyBytes", ConfigKey.Type.INT, 1024, "Largest key, in UTF-8 bytes."),
       new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1048576, "Largest value, in UTF-8 bytes."),
       new ConfigKey("debug", ConfigKey.Type.BOOLEAN, false, "Print one trace line per event ([WRITE], [READ], [GOSSIP], ...). Also DEBUG_LOG=true."),

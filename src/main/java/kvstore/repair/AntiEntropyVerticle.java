@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class AntiEntropyVerticle extends VerticleBase {
   /**
-   * Runs a repair now. Body: {peer?: id, progress?: address}; each step's totals are sent to the
+   * Runs a repair now. Body: {peer?: id, progress?: address, rowsPerSec?: this repair's throttle}; each step's totals are sent to the
    * progress address as JSON; the reply is the final totals.
    */
   public static final String REPAIR_NOW = "kv.repair.now";
@@ -76,7 +76,9 @@ public final class AntiEntropyVerticle extends VerticleBase {
       rebuildIfRingChanged(view.get());
       vertx.eventBus().<JsonObject>consumer(REPAIR_NOW, req -> {
         JsonObject body = req.body() == null ? new JsonObject() : req.body();
-        repairNow(body.getString("peer"), body.getString("progress")).onComplete(ar -> {
+        Integer rate = body.getInteger("rowsPerSec");
+        Throttle pace = rate == null ? throttle : new Throttle(rate, System.nanoTime());
+        repairNow(body.getString("peer"), body.getString("progress"), pace).onComplete(ar -> {
           if (ar.succeeded()) {
             req.reply(ar.result());
           } else {
@@ -115,10 +117,10 @@ public final class AntiEntropyVerticle extends VerticleBase {
       return;
     }
     String peer = candidates.get(Math.floorMod(nextPeer++, candidates.size()));
-    enqueue(List.of(peer), null).onFailure(err -> log.trace(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
+    enqueue(List.of(peer), null, throttle).onFailure(err -> log.trace(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
   }
 
-  private Future<JsonObject> repairNow(String peer, String progressAddress) {
+  private Future<JsonObject> repairNow(String peer, String progressAddress, Throttle pace) {
     List<String> targets;
     if (peer == null || peer.isEmpty()) {
       targets = livePeersSharingRanges();
@@ -132,19 +134,19 @@ public final class AntiEntropyVerticle extends VerticleBase {
       }
       targets = List.of(peer);
     }
-    return enqueue(targets, progressAddress);
+    return enqueue(targets, progressAddress, pace);
   }
 
-  private Future<JsonObject> enqueue(List<String> targets, String progressAddress) {
+  private Future<JsonObject> enqueue(List<String> targets, String progressAddress, Throttle pace) {
     Future<JsonObject> session = tail.transform(ignored -> {
       busy = true;
-      return syncAll(targets, progressAddress);
+      return syncAll(targets, progressAddress, pace);
     }).andThen(ar -> busy = false);
     tail = session;
     return session;
   }
 
-  private Future<JsonObject> syncAll(List<String> targets, String progressAddress) {
+  private Future<JsonObject> syncAll(List<String> targets, String progressAddress, Throttle pace) {
     RangeTrees t = trees.get();
     if (t == null || !t.ready()) {
       return Future.failedFuture("Merkle trees are still being built (" + (t == null ? 0 : t.rowsScanned()) + " rows scanned); try again shortly");
@@ -156,7 +158,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
         .put("rowsPushed", 0L).put("bytes", 0L).put("failed", new JsonArray());
     Future<Void> chain = Future.succeededFuture();
     for (String peer : targets) {
-      chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, t0).transform(ar -> {
+      chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, t0, pace).transform(ar -> {
         if (ar.failed()) {
           log.trace(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + ar.cause().getMessage());
           totals.getJsonArray("failed").add(peer + ": " + ar.cause().getMessage());
@@ -178,14 +180,14 @@ public final class AntiEntropyVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> syncWith(RangeTrees t, String peer, JsonObject totals, String progressAddress, long t0) {
+  private Future<Void> syncWith(RangeTrees t, String peer, JsonObject totals, String progressAddress, long t0, Throttle pace) {
     RemoteReplica remote = directory.remote(peer);
     if (remote == null) {
       return Future.failedFuture("no address known");
     }
     long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
     JsonObject before = totals.copy();
-    PeerSync sync = new PeerSync(vertx, t, peer, remote.client(), storage, throttle, purgeable, config.writeBatchMax(),
+    PeerSync sync = new PeerSync(vertx, t, peer, remote.client(), storage, pace, purgeable, config.writeBatchMax(),
         Math.max(1, config.maxMessageBytes() / 2), tally -> {
           merge(before, tally, totals);
           if (progressAddress != null) {

@@ -38,11 +38,12 @@ import java.util.concurrent.TimeUnit;
  * The anti-entropy figures of the README, from real processes: N keys with 100-byte values on three
  * nodes (RF 3), node3 missing 1% of them (hints off, anti-entropy timer off). Then, on the same
  * data: the prototype's round (16 chunk hashes from both nodes, whole differing chunks pulled), the
- * Merkle repair of node3 with node1, a second Merkle round between the now identical replicas,
- * and the client throughput on node1+node2 before and during the (throttled) repair.
+ * Merkle repair of node3 with node1 at each throttle rate given (node3 loses another 1% between
+ * them), with the client throughput on node1+node2 before and during each repair, and a last
+ * Merkle round between the now identical replicas.
  *
  * <p>Run: {@code mvn -q -DskipTests package test-compile && java -cp target/test-classes:target/node.jar
- * kvstore.experiments.AntiEntropyFigures [keys]}
+ * kvstore.experiments.AntiEntropyFigures [keys [rowsPerSec,rowsPerSec...]]}
  */
 public final class AntiEntropyFigures {
   public static void main(String[] args) throws Exception {
@@ -55,17 +56,7 @@ public final class AntiEntropyFigures {
       Files.createDirectories(dir.resolve(copy));
       Files.copy(dir.resolve("data1/kv.db"), dir.resolve(copy + "/kv.db"));
     }
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data3/kv.db"))) {
-      db.setAutoCommit(false);
-      try (PreparedStatement del = db.prepareStatement("DELETE FROM kv WHERE key = ?")) {
-        for (int i = 0; i < keys; i += 100) {
-          del.setString(1, key(i));
-          del.addBatch();
-        }
-        del.executeBatch();
-      }
-      db.commit();
-    }
+    deleteEvery100th(dir.resolve("data3/kv.db"), keys, 0);
     System.out.printf("data: %d keys x 100-byte values on node1 and node2, node3 missing %d (every 100th); prepared in %.1f s%n",
         keys, missing, (System.nanoTime() - t0) / 1e9);
 
@@ -86,29 +77,43 @@ public final class AntiEntropyFigures {
 
       prototypeRound(c);
 
-      // client load on node1+node2 during the repair, against the same load just before it
-      BenchSettings load = new BenchSettings(List.of(c.grpcAddress(0), c.grpcAddress(1)), "get", 0, 16, 600_000, 0, 0,
+      // client load on node1+node2 during each repair, against the same load just before it
+      String[] rates = args.length > 1 ? args[1].split(",") : new String[] {"5000", "20000"};
+      BenchSettings load = new BenchSettings(List.of(c.grpcAddress(0), c.grpcAddress(1)), "get", 0, 16, 3_600_000, 0, 0,
           keys, "uniform", 100, Kv.Consistency.ONE, false, 1);
       PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
       CompletableFuture<BenchResult> running = CompletableFuture.supplyAsync(() -> new LoadGenerator(load, quiet).run());
       Await.until("load flowing", Duration.ofSeconds(30), () -> gets(c) > 5000);
-      double g0 = gets(c);
-      long w0 = System.nanoTime();
-      Thread.sleep(10_000); // the baseline window's length is the measurement's parameter
-      double baseline = (gets(c) - g0) / ((System.nanoTime() - w0) / 1e9);
-
-      double g1 = gets(c);
-      long w1 = System.nanoTime();
-      ReplicaProto.RepairProgress repair = repair(replicas.get(2), "node1");
-      double during = (gets(c) - g1) / ((System.nanoTime() - w1) / 1e9);
-      long rowsAfter = replicas.get(2).status(ReplicaProto.StatusRequest.getDefaultInstance()).await().getRows();
-      System.out.printf("merkle repair node3<-node1: %d rows pulled, %d pushed, %d of %d ranges and %d leaves differed, "
-              + "%.2f MB moved, %.1f s (throttle antiEntropyRowsPerSec=20000); node3 now holds %d rows%n",
-          repair.getRowsPulled(), repair.getRowsPushed(), repair.getRangesDiffering(), repair.getRangesCompared(),
-          repair.getLeavesDiffering(), repair.getBytes() / 1e6, repair.getMillis() / 1000.0, rowsAfter);
-      System.out.printf("client gets/s on node1+node2 (ONE, c16): %.0f before, %.0f during the repair (%.0f%% of before)%n",
-          baseline, during, 100 * during / baseline);
-      ReplicaProto.RepairProgress again = repair(replicas.get(2), "node1");
+      // warm-up and baseline window lengths are the measurement's parameters: JIT first, then 15 s steady
+      Thread.sleep(20_000);
+      for (int round = 0; round < rates.length; round++) {
+        if (round > 0) {
+          // node3 loses another 1% (other keys) while down, then comes back and rebuilds its trees
+          c.kill(2);
+          deleteEvery100th(dir.resolve("data3/kv.db"), keys, 50 + round);
+          c.start(2);
+          Await.until("node3's trees rebuilt", Duration.ofMinutes(10), () ->
+              replicas.get(2).status(ReplicaProto.StatusRequest.getDefaultInstance()).await().getTreesReady());
+          Thread.sleep(5_000);
+        }
+        int rate = Integer.parseInt(rates[round].trim());
+        double g0 = gets(c);
+        long w0 = System.nanoTime();
+        Thread.sleep(15_000);
+        double baseline = (gets(c) - g0) / ((System.nanoTime() - w0) / 1e9);
+        double g1 = gets(c);
+        long w1 = System.nanoTime();
+        ReplicaProto.RepairProgress repair = repair(replicas.get(2), "node1", rate);
+        double during = (gets(c) - g1) / ((System.nanoTime() - w1) / 1e9);
+        long rowsAfter = replicas.get(2).status(ReplicaProto.StatusRequest.getDefaultInstance()).await().getRows();
+        System.out.printf("merkle repair node3<-node1 at %d rows/s: %d rows pulled, %d pushed, %d of %d ranges and %d leaves differed, "
+                + "%.2f MB moved, %.1f s; node3 now holds %d rows%n", rate,
+            repair.getRowsPulled(), repair.getRowsPushed(), repair.getRangesDiffering(), repair.getRangesCompared(),
+            repair.getLeavesDiffering(), repair.getBytes() / 1e6, repair.getMillis() / 1000.0, rowsAfter);
+        System.out.printf("  client gets/s on node1+node2 (ONE, c16): %.0f before, %.0f during the repair (%.0f%% of before)%n",
+            baseline, during, 100 * during / baseline);
+      }
+      ReplicaProto.RepairProgress again = repair(replicas.get(2), "node1", 0);
       System.out.printf("merkle round between identical replicas: %d ranges compared, %d differed, %d bytes, %d ms, %d rows%n",
           again.getRangesCompared(), again.getRangesDiffering(), again.getBytes(), again.getMillis(),
           again.getRowsPulled() + again.getRowsPushed());
@@ -119,6 +124,20 @@ public final class AntiEntropyFigures {
       }
     }
     System.exit(0);
+  }
+
+  private static void deleteEvery100th(Path db, int keys, int offset) throws java.sql.SQLException {
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+      conn.setAutoCommit(false);
+      try (PreparedStatement del = conn.prepareStatement("DELETE FROM kv WHERE key = ?")) {
+        for (int i = offset; i < keys; i += 100) {
+          del.setString(1, key(i));
+          del.addBatch();
+        }
+        del.executeBatch();
+      }
+      conn.commit();
+    }
   }
 
   private static String key(int i) {
@@ -178,8 +197,8 @@ public final class AntiEntropyFigures {
         + "(every row of both nodes read and hashed)%n", differing, rows, bytes / 1e6, (System.nanoTime() - t0) / 1e9);
   }
 
-  private static ReplicaProto.RepairProgress repair(ReplicaGrpcClient node, String peer) {
-    return node.repair(ReplicaProto.RepairRequest.newBuilder().setPeer(peer).build()).compose(stream -> {
+  private static ReplicaProto.RepairProgress repair(ReplicaGrpcClient node, String peer, int rowsPerSec) {
+    return node.repair(ReplicaProto.RepairRequest.newBuilder().setPeer(peer).setRowsPerSec(rowsPerSec).build()).compose(stream -> {
       Promise<ReplicaProto.RepairProgress> done = Promise.promise();
       stream.handler(p -> {
         if (p.getDone()) {
