@@ -35,6 +35,18 @@ class SqliteStorageTest {
     return f.await();
   }
 
+  /**
+   * Runs {@code work} on one Vert.x context, as the storage verticle does: SqliteStorage is
+   * single-threaded by contract, so many writes issued at once must come from its context.
+   */
+  private static <T> T onContext(Vertx vertx, java.util.function.Supplier<Future<T>> work) {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    CONTEXT.computeIfAbsent(vertx, v -> v.getOrCreateContext()).runOnContext(x -> work.get().onComplete(p));
+    return p.future().await();
+  }
+
+  private static final java.util.Map<Vertx, io.vertx.core.Context> CONTEXT = new java.util.concurrent.ConcurrentHashMap<>();
+
   @Test
   void olderVersionsNeverOverwriteNewerOnes(Vertx vertx) {
     SqliteStorage s = await(vertx.executeBlocking(() -> null).compose(x -> SqliteStorage.open(vertx, dir, "FULL", 512)));
@@ -55,12 +67,14 @@ class SqliteStorageTest {
 
   @Test
   void concurrentWritesAreGroupCommittedAndSurviveReopen(Vertx vertx) {
-    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
-    List<Future<long[]>> writes = new ArrayList<>();
-    for (int i = 0; i < 2000; i++) {
-      writes.add(s.write(List.of(v("key" + i, "value" + i, 1 + i))));
-    }
-    await(Future.all(writes));
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    onContext(vertx, () -> {
+      List<Future<long[]>> writes = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        writes.add(s.write(List.of(v("key" + i, "value" + i, 1 + i))));
+      }
+      return Future.all(writes);
+    });
     assertTrue(s.stats().commits() < 200, "2000 concurrent writes took " + s.stats().commits() + " commits");
     assertEquals(2000, s.stats().rows());
     await(s.close());
@@ -138,30 +152,33 @@ class SqliteStorageTest {
   @Test
   void merkleTreesFollowWritesAndPurgesAndMatchARebuild(Vertx vertx) {
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
-    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "NORMAL", 512, trees, msg -> { }));
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "NORMAL", 512, trees, msg -> { }));
     Ring ring = Ring.of(List.of("a", "b"), 8);
-    List<Future<long[]>> writes = new ArrayList<>();
-    for (int i = 0; i < 3000; i++) {
-      writes.add(s.write(List.of(v("key" + i, "value" + i, 100))));
-    }
-    await(Future.all(writes));
+    onContext(vertx, () -> {
+      List<Future<long[]>> writes = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        writes.add(s.write(List.of(v("key" + i, "value" + i, 100))));
+      }
+      return Future.all(writes);
+    });
     RangeTrees live = new RangeTrees(ring, 2, "a");
-    Future<Long> build = s.rebuildTrees(live, 100, t -> { });
-    List<Future<?>> racing = new ArrayList<>();
-    for (int i = 0; i < 3000; i += 7) {
-      racing.add(s.write(List.of(v("key" + i, "newer" + i, 200))));
-      racing.add(s.write(List.of(v("key" + (i + 1), "stale", 50))));
-      racing.add(s.write(List.of(Versioned.tombstone("key" + (i + 2), 30 + i % 2 * 300))));
-      racing.add(s.write(List.of(v("extra" + i, "x", 100))));
-    }
-    await(Future.all(racing));
-    long scanned = await(build);
+    long scanned = onContext(vertx, () -> {
+      Future<Long> build = s.rebuildTrees(live, 100, t -> { });
+      List<Future<?>> racing = new ArrayList<>();
+      for (int i = 0; i < 3000; i += 7) {
+        racing.add(s.write(List.of(v("key" + i, "newer" + i, 200))));
+        racing.add(s.write(List.of(v("key" + (i + 1), "stale", 50))));
+        racing.add(s.write(List.of(Versioned.tombstone("key" + (i + 2), 30 + i % 2 * 300))));
+        racing.add(s.write(List.of(v("extra" + i, "x", 100))));
+      }
+      return Future.all(racing).compose(x -> build);
+    });
     assertTrue(scanned >= 3000, "the scan read every row there was when it started, got " + scanned);
     assertTrue(live.ready());
-    int purged = await(s.purgeTombstones(1000));
+    int purged = onContext(vertx, () -> s.purgeTombstones(1000));
     assertTrue(purged > 100, "purged " + purged);
     RangeTrees rebuilt = new RangeTrees(ring, 2, "a");
-    await(s.rebuildTrees(rebuilt, 500, t -> { }));
+    onContext(vertx, () -> s.rebuildTrees(rebuilt, 500, t -> { }));
     assertEquals(Arrays.toString(roots(rebuilt)), Arrays.toString(roots(live)));
     assertTrue(Arrays.stream(roots(live)).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
     await(s.close());
