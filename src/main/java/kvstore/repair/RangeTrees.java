@@ -86,6 +86,15 @@ public final class RangeTrees {
     return replicas.get(range);
   }
 
+  /** Root hash of every range's tree, 0 where this node keeps none: equal arrays mean equal trees. */
+  public long[] roots() {
+    long[] out = new long[trees.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = trees[i] == null ? 0 : trees[i].root();
+    }
+    return out;
+  }
+
   /** The ranges this node and {@code peer} both replicate: what anti-entropy between them compares. */
   public List<Integer> sharedWith(String peer) {
     List<Integer> out = new ArrayList<>();

@@ -62,16 +62,12 @@ class AntiEntropyTest {
     }).await();
   }
 
-  private static String status(InProcessCluster c, int observer, String nodeId) {
-    return c.membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
-        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().orElseThrow().getString("status");
-  }
 
   @Test
   void nodeThatMissedWritesConvergesThroughAntiEntropyAloneAndAgreeingReplicasExchangeNothing() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, AntiEntropyTest::setup).start()) {
       c.stop(2);
-      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> status(c, 0, "node3").equals("DOWN"));
+      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> c.statusSeenBy(0, "node3").equals("DOWN"));
       var stub = c.client(0).stub();
       for (int from = 0; from < KEYS; from += 500) {
         List<Future<Kv.PutResponse>> window = new ArrayList<>();

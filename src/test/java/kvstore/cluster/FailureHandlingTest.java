@@ -33,22 +33,18 @@ class FailureHandlingTest {
     return true;
   }
 
-  private static String status(InProcessCluster c, int observer, String nodeId) {
-    return c.membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
-        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().orElseThrow().getString("status");
-  }
 
   @Test
   void stoppedReplicaIsMarkedDownAndCatchesUpThroughHints() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, FailureHandlingTest::fastDetector).start()) {
       c.stop(2);
-      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> status(c, 0, "node3").equals("DOWN"));
+      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> c.statusSeenBy(0, "node3").equals("DOWN"));
       for (int i = 0; i < 200; i++) {
         assertTrue(c.client(i % 2).put("hinted" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
       }
       c.client(0).delete("hinted7", Kv.Consistency.QUORUM);
       c.start(2);
-      Await.until("node3 UP again in node1's view", Duration.ofSeconds(10), () -> status(c, 0, "node3").equals("UP"));
+      Await.until("node3 UP again in node1's view", Duration.ofSeconds(10), () -> c.statusSeenBy(0, "node3").equals("UP"));
       Await.until("node3 to hold every hinted write", Duration.ofSeconds(20), () -> sameChunks(c, 0, 2) && sameChunks(c, 1, 2));
       assertEquals("v199", c.client(2).get("hinted199", Kv.Consistency.ONE).getValue());
       assertFalse(c.client(2).get("hinted7", Kv.Consistency.ONE).getFound());
@@ -61,7 +57,7 @@ class FailureHandlingTest {
       c.stop(1);
       c.stop(2);
       Await.until("both peers DOWN", Duration.ofSeconds(10),
-          () -> status(c, 0, "node2").equals("DOWN") && status(c, 0, "node3").equals("DOWN"));
+          () -> c.statusSeenBy(0, "node2").equals("DOWN") && c.statusSeenBy(0, "node3").equals("DOWN"));
       assertEquals(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE,
           kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.QUORUM)));
       c.start(1);

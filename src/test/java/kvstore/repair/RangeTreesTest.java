@@ -24,13 +24,6 @@ class RangeTreesTest {
     return new Versioned(key, value.getBytes(StandardCharsets.UTF_8), version, false);
   }
 
-  private static long[] rootsOf(RangeTrees t) {
-    long[] out = new long[t.rangeCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = t.tree(i) == null ? 0 : t.tree(i).root();
-    }
-    return out;
-  }
 
   @Test
   void treesExistExactlyForTheRangesThisNodeReplicates() {
@@ -99,6 +92,6 @@ class RangeTreesTest {
     }
     oneGo.markReady();
     assertTrue(building.ready());
-    assertEquals(java.util.Arrays.toString(rootsOf(oneGo)), java.util.Arrays.toString(rootsOf(building)));
+    assertEquals(java.util.Arrays.toString(oneGo.roots()), java.util.Arrays.toString(building.roots()));
   }
 }

@@ -137,14 +137,6 @@ class SqliteStorageTest {
     await(s.close());
   }
 
-  private static long[] roots(RangeTrees t) {
-    long[] out = new long[t.rangeCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = t.tree(i) == null ? 0 : t.tree(i).root();
-    }
-    return out;
-  }
-
   /**
    * The trees a node keeps current through writes (including ones that race the build scan, a
    * stale write that loses, and a tombstone purge) equal trees rebuilt from what is stored.
@@ -179,8 +171,8 @@ class SqliteStorageTest {
     assertTrue(purged > 100, "purged " + purged);
     RangeTrees rebuilt = new RangeTrees(ring, 2, "a");
     onContext(vertx, () -> s.rebuildTrees(rebuilt, 500, t -> { }));
-    assertEquals(Arrays.toString(roots(rebuilt)), Arrays.toString(roots(live)));
-    assertTrue(Arrays.stream(roots(live)).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
+    assertEquals(Arrays.toString(rebuilt.roots()), Arrays.toString(live.roots()));
+    assertTrue(Arrays.stream(live.roots()).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
     await(s.close());
   }
 }

@@ -97,6 +97,12 @@ public final class InProcessCluster implements AutoCloseable {
     return Http.getJson(clientVertx, configs.get(i).getInteger("gossipPort"), "/membership");
   }
 
+  /** The status node {@code observer} gossips for {@code nodeId}: UP, SUSPECT, DOWN, LEFT. */
+  public String statusSeenBy(int observer, String nodeId) {
+    return membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().orElseThrow().getString("status");
+  }
+
   /** Waits until every running node lists {@code count} members UP. */
   public void awaitMembership(int count) {
     for (int i = 0; i < configs.size(); i++) {
