@@ -175,4 +175,37 @@ class SqliteStorageTest {
     assertTrue(Arrays.stream(live.roots()).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
     await(s.close());
   }
+
+  /** A data directory from before rows carried their ring token opens, upgraded, with every row findable by token. */
+  @Test
+  void upgradesADataDirectoryWrittenBeforeRowsHadTokens(Vertx vertx) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
+      db.createStatement().execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+          + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)");
+      db.setAutoCommit(false);
+      try (java.sql.PreparedStatement ins = db.prepareStatement("INSERT INTO kv VALUES (?, ?, 1, 0, 0)")) {
+        for (int i = 0; i < 12_000; i++) {
+          ins.setString(1, "old" + i);
+          ins.setBytes(2, new byte[] {1});
+          ins.addBatch();
+        }
+        ins.executeBatch();
+      }
+      db.commit();
+    }
+    List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "NORMAL", 512, new AtomicReference<>(), progress::add));
+    assertTrue(progress.stream().anyMatch(l -> l.contains("12000 rows")), progress.toString());
+    // the whole circle, and a range around one key's token
+    assertEquals(12_000, onContext(vertx, () -> s.tokenRanges(List.of(new long[] {7, 7}))).size());
+    long t = Ring.token("old42");
+    assertTrue(onContext(vertx, () -> s.tokenRanges(List.of(new long[] {t - 1, t}))).stream().anyMatch(r -> r.key().equals("old42")));
+    onContext(vertx, s::close);
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
+      var rs = db.createStatement().executeQuery("SELECT count(*) FROM kv WHERE token IS NULL");
+      rs.next();
+      assertEquals(0, rs.getInt(1));
+    }
+  }
 }
