@@ -1,6 +1,7 @@
 package kvstore.cli;
 
 import kv.Kv;
+import kv.KeyValueGrpcClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,8 +21,8 @@ final class DeleteCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      Kv.PutResponse r = c.kv(node.node).delete(Kv.DeleteRequest.newBuilder().setKey(key)
-          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Delete, Kv.DeleteRequest.newBuilder().setKey(key)
+          .setConsistency(NodeOption.consistency(consistency)).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
       return r.getOk() ? 0 : 1;
     }

@@ -1,6 +1,7 @@
 package kvstore.cli;
 
 import kv.Kv;
+import kv.KeyValueGrpcClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,8 +24,8 @@ final class GetCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      Kv.GetResponse r = c.kv(node.node).get(Kv.GetRequest.newBuilder().setKey(key)
-          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      Kv.GetResponse r = c.call(node.node, KeyValueGrpcClient.Get, Kv.GetRequest.newBuilder().setKey(key)
+          .setConsistency(NodeOption.consistency(consistency)).build());
       if (!r.getFound()) {
         System.err.println("not found (coordinator " + r.getOwnId() + ")");
         return 1;

@@ -21,7 +21,8 @@ public final class Kvctl implements Runnable {
   public static int run(String... args) {
     CommandLine cmd = new CommandLine(new Kvctl());
     cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
-      String msg = ex instanceof InvalidStatusException s ? "failed: gRPC status " + s.actualStatus() : "failed: " + ex.getMessage();
+      String msg = ex instanceof InvalidStatusException s ? "failed: gRPC status " + s.actualStatus()
+          : ex instanceof kvstore.node.RpcCall.Failure f ? "failed: " + f.getMessage() : "failed: " + ex.getMessage();
       line.getErr().println(line.getCommandName() + " " + msg);
       return 1;
     });

@@ -35,6 +35,17 @@ final class NodeConnection implements AutoCloseable {
     return ReplicaGrpcClient.create(client, address(hostPort));
   }
 
+  /** A unary call whose failure carries the server's status message. */
+  <Req, Resp> Resp call(String hostPort, io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req request) {
+    return kvstore.node.RpcCall.unary(client, address(hostPort), method, request).await();
+  }
+
+  /** A server-streaming call; returns when the stream ended with OK. */
+  <Req, Resp> void stream(String hostPort, io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req request,
+                          java.util.function.Consumer<Resp> onMessage) {
+    kvstore.node.RpcCall.stream(client, address(hostPort), method, request, onMessage).await();
+  }
+
   @Override
   public void close() {
     vertx.close();

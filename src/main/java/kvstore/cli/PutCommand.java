@@ -1,6 +1,7 @@
 package kvstore.cli;
 
 import kv.Kv;
+import kv.KeyValueGrpcClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,8 +23,8 @@ final class PutCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      Kv.PutResponse r = c.kv(node.node).put(Kv.PutRequest.newBuilder().setKey(key).setValue(value)
-          .setConsistency(NodeOption.consistency(consistency)).build()).await();
+      Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Put, Kv.PutRequest.newBuilder().setKey(key).setValue(value)
+          .setConsistency(NodeOption.consistency(consistency)).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
       return r.getOk() ? 0 : 1;
     }

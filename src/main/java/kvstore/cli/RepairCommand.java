@@ -1,7 +1,6 @@
 package kvstore.cli;
 
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,22 +26,22 @@ final class RepairCommand implements Callable<Integer> {
       ReplicaProto.RepairRequest req = ReplicaProto.RepairRequest.newBuilder().setPeer(peer == null ? "" : peer)
           .setRowsPerSec(rowsPerSec).build();
       long[] lastPrint = {0};
-      ReplicaProto.RepairProgress r = c.replica(node.node).repair(req).compose(stream -> {
-        Promise<ReplicaProto.RepairProgress> done = Promise.promise();
-        stream.handler(p -> {
-          if (p.getDone()) {
-            done.tryComplete(p);
-          } else if (System.nanoTime() - lastPrint[0] > 1_000_000_000L) {
-            lastPrint[0] = System.nanoTime();
-            System.out.printf("  %s (peer %d/%d): %d/%d ranges differ, %d leaves, %d rows pulled, %d pushed, %d bytes, %.1f s%n",
-                p.getPeer(), Math.min(p.getPeersDone() + 1, p.getPeersTotal()), p.getPeersTotal(), p.getRangesDiffering(),
-                p.getRangesCompared(), p.getLeavesDiffering(), p.getRowsPulled(), p.getRowsPushed(), p.getBytes(), p.getMillis() / 1000.0);
-          }
-        });
-        stream.exceptionHandler(done::tryFail);
-        stream.endHandler(v -> done.tryFail("the node ended the repair stream without a result"));
-        return done.future();
-      }).recover(Future::failedFuture).await();
+      ReplicaProto.RepairProgress[] last = new ReplicaProto.RepairProgress[1];
+      c.stream(node.node, ReplicaGrpcClient.Repair, req, p -> {
+        if (p.getDone()) {
+          last[0] = p;
+        } else if (System.nanoTime() - lastPrint[0] > 1_000_000_000L) {
+          lastPrint[0] = System.nanoTime();
+          System.out.printf("  %s (peer %d/%d): %d/%d ranges differ, %d leaves, %d rows pulled, %d pushed, %d bytes, %.1f s%n",
+              p.getPeer(), Math.min(p.getPeersDone() + 1, p.getPeersTotal()), p.getPeersTotal(), p.getRangesDiffering(),
+              p.getRangesCompared(), p.getLeavesDiffering(), p.getRowsPulled(), p.getRowsPushed(), p.getBytes(), p.getMillis() / 1000.0);
+        }
+      });
+      if (last[0] == null) {
+        System.err.println("repair failed: the node ended the repair stream without a result");
+        return 1;
+      }
+      ReplicaProto.RepairProgress r = last[0];
       System.out.printf("repaired with %d peer(s): %d rows exchanged (%d pulled, %d pushed); %d of %d ranges and %d leaves differed; "
               + "%d bytes in %.1f s%n", r.getPeersTotal(), r.getRowsPulled() + r.getRowsPushed(), r.getRowsPulled(), r.getRowsPushed(),
           r.getRangesDiffering(), r.getRangesCompared(), r.getLeavesDiffering(), r.getBytes(), r.getMillis() / 1000.0);

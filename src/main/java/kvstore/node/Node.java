@@ -76,7 +76,7 @@ public final class Node {
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees), config.effectiveGrpcInstances()))
-        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, clock, metrics, log, trees), 1))
+        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {
           node.serving = true;

@@ -13,12 +13,9 @@ import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.node.PeerClients;
-import kvstore.replication.LocalReplica;
-import kvstore.replication.RemoteReplica;
-import kvstore.replication.ReplicaDirectory;
+import io.vertx.core.net.SocketAddress;
 import kvstore.storage.EventBusStorage;
 import kvstore.storage.StorageMessages;
-import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versions;
 
 import java.util.ArrayList;
@@ -39,13 +36,11 @@ public final class AntiEntropyVerticle extends VerticleBase {
   public static final String REPAIR_NOW = "kv.repair.now";
 
   private final NodeConfig config;
-  private final HybridLogicalClock clock;
   private final NodeMetrics metrics;
   private final EventLog log;
   private final AtomicReference<RangeTrees> trees;
   private ViewSubscription view;
   private EventBusStorage storage;
-  private ReplicaDirectory directory;
   private GrpcClient peers;
   private Throttle throttle;
   private long timerId = -1;
@@ -56,10 +51,9 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private Future<?> tail = Future.succeededFuture();
   private boolean busy;
 
-  public AntiEntropyVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+  public AntiEntropyVerticle(NodeConfig config, NodeMetrics metrics, EventLog log,
                              AtomicReference<RangeTrees> trees) {
     this.config = config;
-    this.clock = clock;
     this.metrics = metrics;
     this.log = log;
     this.trees = trees;
@@ -71,7 +65,6 @@ public final class AntiEntropyVerticle extends VerticleBase {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
       peers = PeerClients.create(vertx, config);
-      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock), peers, clock, view);
       throttle = new Throttle(config.antiEntropyRowsPerSec(), System.nanoTime());
       rebuildIfRingChanged(view.get());
       vertx.eventBus().<JsonObject>consumer(REPAIR_NOW, req -> {
@@ -181,13 +174,16 @@ public final class AntiEntropyVerticle extends VerticleBase {
   }
 
   private Future<Void> syncWith(RangeTrees t, String peer, JsonObject totals, String progressAddress, long t0, Throttle pace) {
-    RemoteReplica remote = directory.remote(peer);
-    if (remote == null) {
+    Member m = view.get().member(peer);
+    if (m == null) {
       return Future.failedFuture("no address known");
     }
+    int colon = m.grpcAddress().lastIndexOf(':');
+    SocketAddress remote = SocketAddress.inetSocketAddress(Integer.parseInt(m.grpcAddress().substring(colon + 1)),
+        m.grpcAddress().substring(0, colon));
     long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
     JsonObject before = totals.copy();
-    PeerSync sync = new PeerSync(vertx, t, peer, remote.client(), storage, pace, purgeable, config.writeBatchMax(),
+    PeerSync sync = new PeerSync(vertx, t, peer, peers, remote, storage, pace, purgeable, config.writeBatchMax(),
         Math.max(1, config.maxMessageBytes() / 2), tally -> {
           merge(before, tally, totals);
           if (progressAddress != null) {

@@ -3,7 +3,10 @@ package kvstore.repair;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
 import kvstore.node.EventLog;
+import kvstore.node.RpcCall;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.replication.RemoteReplica;
@@ -56,7 +59,8 @@ final class PeerSync {
 
   private final Vertx vertx;
   private final RangeTrees trees;
-  private final ReplicaGrpcClient remote;
+  private final GrpcClient client;
+  private final SocketAddress remote;
   private final Storage storage;
   private final Throttle throttle;
   private final long purgeableBelowVersion;
@@ -66,10 +70,11 @@ final class PeerSync {
   private final EventLog log;
   private final Tally tally;
 
-  PeerSync(Vertx vertx, RangeTrees trees, String peer, ReplicaGrpcClient remote, Storage storage, Throttle throttle,
+  PeerSync(Vertx vertx, RangeTrees trees, String peer, GrpcClient client, SocketAddress remote, Storage storage, Throttle throttle,
            long purgeableBelowVersion, int batchRows, long batchBytes, Consumer<Tally> progress, EventLog log) {
     this.vertx = vertx;
     this.trees = trees;
+    this.client = client;
     this.remote = remote;
     this.storage = storage;
     this.throttle = throttle;
@@ -157,7 +162,7 @@ final class PeerSync {
       }
       return h;
     }, false);
-    return Future.all(mine, remote.merkleNodes(msg)).map(both -> {
+    return Future.all(mine, RpcCall.unary(client, remote, ReplicaGrpcClient.MerkleNodes, msg)).map(both -> {
       long[] local = both.resultAt(0);
       ReplicaProto.MerkleNodesResponse theirs = both.resultAt(1);
       tally.bytes += msg.getSerializedSize() + theirs.getSerializedSize();
@@ -183,19 +188,13 @@ final class PeerSync {
     }
     ReplicaProto.LeafDigestsRequest msg = req.build();
     tally.bytes += msg.getSerializedSize();
-    Future<List<KeyDigest>> theirs = remote.leafDigests(msg).compose(stream -> {
-      List<KeyDigest> all = new ArrayList<>();
-      Promise<List<KeyDigest>> p = Promise.promise();
-      stream.handler(b -> {
-        tally.bytes += b.getSerializedSize();
-        for (int i = 0; i < b.getKeysCount(); i++) {
-          all.add(new KeyDigest(b.getKeys(i), b.getVersions(i), b.getTombstones(i), b.getHashes(i)));
-        }
-      });
-      stream.exceptionHandler(p::tryFail);
-      stream.endHandler(v -> p.tryComplete(all));
-      return p.future();
-    });
+    List<KeyDigest> all = new ArrayList<>();
+    Future<List<KeyDigest>> theirs = RpcCall.stream(client, remote, ReplicaGrpcClient.LeafDigests, msg, b -> {
+      tally.bytes += b.getSerializedSize();
+      for (int i = 0; i < b.getKeysCount(); i++) {
+        all.add(new KeyDigest(b.getKeys(i), b.getVersions(i), b.getTombstones(i), b.getHashes(i)));
+      }
+    }).map(v -> all);
     Future<List<Versioned>> mine = storage.tokenRanges(bounds);
     return Future.all(mine, theirs).compose(both -> {
       List<Versioned> local = both.resultAt(0);
@@ -227,17 +226,11 @@ final class PeerSync {
           .addAllKeys(keys.subList(i, Math.min(keys.size(), i + KEYS_PER_FETCH))).build();
       chain = chain.compose(v -> {
         tally.bytes += req.getSerializedSize();
-        return remote.fetchRows(req);
-      }).compose(stream -> {
         List<Versioned> rows = new ArrayList<>();
-        Promise<List<Versioned>> p = Promise.promise();
-        stream.handler(r -> {
+        return RpcCall.stream(client, remote, ReplicaGrpcClient.FetchRows, req, r -> {
           tally.bytes += r.getSerializedSize();
           rows.add(RemoteReplica.fromRow(r));
-        });
-        stream.exceptionHandler(p::tryFail);
-        stream.endHandler(v -> p.tryComplete(rows));
-        return p.future();
+        }).map(x -> rows);
       }).compose(rows -> writeLocally(rows).map(v -> {
         tally.rowsPulled += rows.size();
         return null;
@@ -262,7 +255,7 @@ final class PeerSync {
         b.addRows(RemoteReplica.toRow(r, false));
       }
       ReplicaProto.WriteBatch msg = b.build();
-      chain = chain.compose(v -> remote.write(msg)).map(r -> {
+      chain = chain.compose(v -> RpcCall.unary(client, remote, ReplicaGrpcClient.Write, msg)).map(r -> {
         tally.bytes += msg.getSerializedSize() + r.getSerializedSize();
         tally.rowsPushed += batch.size();
         return null;

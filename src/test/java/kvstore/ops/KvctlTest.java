@@ -71,6 +71,14 @@ class KvctlTest {
       assertEquals(1, gone.exit());
       assertTrue(gone.err().contains("not found"));
 
+      // failures carry the server's words, not only a status code
+      Run empty = kvctl("put", "", "v", "--node", node);
+      assertEquals(1, empty.exit());
+      assertTrue(empty.err().contains("INVALID_ARGUMENT: key must not be empty"), empty.err());
+      Run stranger = kvctl("repair", "--node", node, "--peer", "nosuch");
+      assertEquals(1, stranger.exit());
+      assertTrue(stranger.err().contains("unknown peer 'nosuch'"), stranger.err());
+
       assertNotEquals(0, kvctl("get", "x", "--node", node, "--consistency", "MOST").exit());
       assertNotEquals(0, kvctl("get", "x", "--node", "127.0.0.1:1").exit(), "an unreachable node is a failure");
       assertNotEquals(0, kvctl("frobnicate").exit());
