@@ -46,10 +46,13 @@ public final class GrpcVerticle extends VerticleBase {
   private SqliteReader reader;
 
   private final java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees;
+  private final kvstore.storage.RowCache cache;
 
   public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                      java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees) {
+                      java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees,
+                      kvstore.storage.RowCache cache) {
     this.trees = trees;
+    this.cache = cache;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -61,7 +64,7 @@ public final class GrpcVerticle extends VerticleBase {
     return ViewSubscription.subscribe(vertx, v -> { }).compose(view -> {
       EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
       reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
-      SplitStorage storage = new SplitStorage(reader, bus);
+      SplitStorage storage = new SplitStorage(reader, bus, cache);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view);

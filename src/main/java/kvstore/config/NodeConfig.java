@@ -21,7 +21,7 @@ public record NodeConfig(
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
     long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
-    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec) {
+    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -56,7 +56,8 @@ public record NodeConfig(
       new ConfigKey("hintReplayRowsPerSec", ConfigKey.Type.INT, 5000, "Throttle of hint replay to a returning node."),
       new ConfigKey("tombstoneGraceMs", ConfigKey.Type.LONG, 864000000L, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds)."),
       new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."),
-      new ConfigKey("storageReaders", ConfigKey.Type.INT, 2, "SQLite reader verticles (each its own connection), in parallel with the single writer."));
+      new ConfigKey("storageReaders", ConfigKey.Type.INT, 2, "SQLite reader verticles (each its own connection), in parallel with the single writer."),
+      new ConfigKey("rowCacheEntries", ConfigKey.Type.INT, 100000, "Rows kept in memory for reads (written-through by every commit); 0 disables it."));
 
   private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 
@@ -109,7 +110,7 @@ public record NodeConfig(
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
         (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"),
-        (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"));
+        (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"), (int) values.get("rowCacheEntries"));
     c.validate();
     return c;
   }
@@ -154,6 +155,7 @@ public record NodeConfig(
     require(hintReplayRowsPerSec >= 1, "hintReplayRowsPerSec", "must be >= 1, got " + hintReplayRowsPerSec);
     require(tombstoneGraceMs >= 0, "tombstoneGraceMs", "must be >= 0, got " + tombstoneGraceMs);
     require(antiEntropyRowsPerSec >= 1, "antiEntropyRowsPerSec", "must be >= 1, got " + antiEntropyRowsPerSec);
+    require(rowCacheEntries >= 0, "rowCacheEntries", "must be >= 0 (0 disables the cache), got " + rowCacheEntries);
     require(storageReaders >= 1 && storageReaders <= 32, "storageReaders", "must be 1..32, got " + storageReaders);
     require(tombstoneGcIntervalMs >= 100, "tombstoneGcIntervalMs", "must be >= 100, got " + tombstoneGcIntervalMs);
   }

@@ -15,6 +15,7 @@ import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
 import kvstore.repair.RangeTrees;
 import kvstore.replication.HintReplayVerticle;
+import kvstore.storage.RowCache;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
@@ -72,10 +73,12 @@ public final class Node {
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
-    return node.deploy(() -> new StorageVerticle(config, metrics, log, trees), 1)
+    // hot rows, written through by the storage writer and read by the gRPC verticles
+    RowCache cache = new RowCache(config.rowCacheEntries());
+    return node.deploy(() -> new StorageVerticle(config, metrics, log, trees, cache), 1)
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees, cache), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {

@@ -58,6 +58,7 @@ public final class SqliteStorage implements Storage {
   private boolean committing;
   private final StorageStats stats = new StorageStats();
   private final AtomicReference<RangeTrees> trees;
+  private RowCache cache = new RowCache(0);
 
   /** One queued change; all queued changes of a round commit in one transaction. */
   private sealed interface Op permits PutRows, AddHints, DropHints, PurgeTombstones, ScanPage {
@@ -142,6 +143,11 @@ public final class SqliteStorage implements Storage {
         })
 
         .recover(err -> s.close().transform(ar -> Future.failedFuture(err)));
+  }
+
+  /** Keeps {@code cache} current: every committed row, every purge. */
+  public void cacheRows(RowCache cache) {
+    this.cache = cache;
   }
 
   public StorageStats stats() {
@@ -304,6 +310,8 @@ public final class SqliteStorage implements Storage {
         stats.recordCommit(rowCount[0], System.nanoTime() - started);
         hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
         updateTrees(before, after, purged, scanned);
+        after.forEach(cache::written);
+        purged.values().forEach(rows -> rows.forEach(r -> cache.written(r.key(), null)));
         for (Pending p : batch) {
           if (p.op() instanceof PutRows put) {
             long[] out = new long[put.rows().size()];

@@ -33,8 +33,11 @@ public final class StorageVerticle extends VerticleBase {
 
   private final AtomicReference<RangeTrees> trees;
 
-  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log, AtomicReference<RangeTrees> trees) {
+  private final RowCache cache;
+
+  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log, AtomicReference<RangeTrees> trees, RowCache cache) {
     this.config = config;
+    this.cache = cache;
     this.trees = trees;
     this.metrics = metrics;
     this.dataDir = Path.of(config.dataDir());
@@ -55,6 +58,7 @@ public final class StorageVerticle extends VerticleBase {
     }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax(),
         trees, msg -> log.info("[STORAGE] " + msg))).map(s -> {
       storage = s;
+      storage.cacheRows(cache);
       storage.stats().onCommit(metrics::storageCommit);
       consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
           m -> reply(m, storage.write(m.body().rows()).map(StorageMessages.StoredVersions::new))));
