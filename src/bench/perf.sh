@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput figures for the README: the no-op ceiling server, one node (RF 1) and a local 3-node
-# cluster (RF 3, QUORUM), measured side by side in one run with the same `kvctl bench` settings.
+# Throughput figures for the README: the no-op ceiling server, one node (RF 1), the same node with
+# its row cache off (gets and mixed), and a local 3-node cluster (RF 3, QUORUM), measured side by
+# side in one run with the same `kvctl bench` settings.
 # usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
 # needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s.
 set -euo pipefail
@@ -22,10 +23,12 @@ cp -r "$CEIL_SRC" "$WORK/ceiling"
 java -jar "$WORK/ceiling/target/ceiling.jar" --port 7000 --instances 2 > "$OUT/ceiling.log" 2>&1 & pids+=($!)
 
 java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"gossipPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
+# the same single node with its row cache off, to show what the cache does for reads
+java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"gossipPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
 for i in 1 2 3; do
   java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
 done
-for port in 46002 46201 46202 46203; do
+for port in 46002 46012 46201 46202 46203; do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
 done
 sleep 3
@@ -38,11 +41,13 @@ bench() { # name targets op concurrency
 }
 echo "preloading 100k keys into the single node and the cluster"
 java -jar $JAR kvctl bench --targets 127.0.0.1:46001 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
+java -jar $JAR kvctl bench --targets 127.0.0.1:46011 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
 java -jar $JAR kvctl bench --targets 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
 for c in 16 64; do
   for op in put get mixed; do
     bench ceiling 127.0.0.1:7000 $op $c
     bench node 127.0.0.1:46001 $op $c
+    [ "$op" != put ] && bench nocache 127.0.0.1:46011 $op $c
     bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op $c
   done
 done
