@@ -56,6 +56,17 @@ public final class NodeMetrics {
     return registry;
   }
 
+  /** Exports the row cache's size and the Merkle trees' state, read when scraped. */
+  public void watch(java.util.function.IntSupplier cachedRows, java.util.function.LongSupplier treeRowsScanned,
+                    java.util.function.BooleanSupplier treesReady) {
+    io.micrometer.core.instrument.Gauge.builder("kv.row.cache.entries", () -> cachedRows.getAsInt())
+        .description("Rows in the row cache").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("kv.merkle.rows.scanned", () -> treeRowsScanned.getAsLong())
+        .description("Rows the current Merkle tree build has scanned").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("kv.merkle.ready", () -> treesReady.getAsBoolean() ? 1 : 0)
+        .description("1 once the Merkle trees of the current ring are built").register(registry);
+  }
+
   /** The Prometheus text exposition of every meter, Vert.x's own included. */
   public String scrape() {
     return registry.scrape();

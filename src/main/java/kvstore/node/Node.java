@@ -75,6 +75,8 @@ public final class Node {
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
     // hot rows, written through by the storage writer and read by the gRPC verticles
     RowCache cache = new RowCache(config.rowCacheEntries());
+    metrics.watch(cache::size, () -> trees.get() == null ? 0 : trees.get().rowsScanned(),
+        () -> trees.get() != null && trees.get().ready());
     return node.deploy(() -> new StorageVerticle(config, metrics, log, trees, cache), 1)
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
