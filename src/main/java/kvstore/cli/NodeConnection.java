@@ -20,11 +20,7 @@ final class NodeConnection implements AutoCloseable {
   }
 
   static SocketAddress address(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'");
-    }
-    return SocketAddress.inetSocketAddress(Integer.parseInt(hostPort.substring(colon + 1)), hostPort.substring(0, colon));
+    return kvstore.node.PeerClients.address(hostPort);
   }
 
   KeyValueGrpcClient kv(String hostPort) {

@@ -3,6 +3,7 @@ package kvstore.node;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import kvstore.config.NodeConfig;
@@ -12,6 +13,15 @@ import java.util.concurrent.TimeUnit;
 /** The gRPC client a node uses to reach its peers: bounded waits everywhere, messages as large as the server takes. */
 public final class PeerClients {
   private PeerClients() {
+  }
+
+  /** "host:port" (the form gossip advertises and kvctl takes) as a socket address. */
+  public static SocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("expected host:port, got '" + hostPort + "'");
+    }
+    return SocketAddress.inetSocketAddress(Integer.parseInt(hostPort.substring(colon + 1)), hostPort.substring(0, colon));
   }
 
   public static GrpcClient create(Vertx vertx, NodeConfig config) {

@@ -178,9 +178,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     if (m == null) {
       return Future.failedFuture("no address known");
     }
-    int colon = m.grpcAddress().lastIndexOf(':');
-    SocketAddress remote = SocketAddress.inetSocketAddress(Integer.parseInt(m.grpcAddress().substring(colon + 1)),
-        m.grpcAddress().substring(0, colon));
+    SocketAddress remote = PeerClients.address(m.grpcAddress());
     long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
     JsonObject before = totals.copy();
     PeerSync sync = new PeerSync(vertx, t, peer, peers, remote, storage, pace, purgeable, config.writeBatchMax(),

@@ -1,9 +1,9 @@
 package kvstore.replication;
 
-import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
+import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.version.HybridLogicalClock;
 
@@ -44,10 +44,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
     }
     RemoteReplica r = remotes.get(nodeId);
     if (r == null || !m.grpcAddress().equals(addresses.get(nodeId))) {
-      int colon = m.grpcAddress().lastIndexOf(':');
-      SocketAddress addr = SocketAddress.inetSocketAddress(Integer.parseInt(m.grpcAddress().substring(colon + 1)),
-          m.grpcAddress().substring(0, colon));
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, addr), clock);
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock);
       remotes.put(nodeId, r);
       addresses.put(nodeId, m.grpcAddress());
     }
