@@ -13,7 +13,12 @@ public final class Chunks {
   }
 
   public static int of(String key) {
-    return (int) Long.remainderUnsigned(Murmur3.hash64(key.getBytes(StandardCharsets.UTF_8)), COUNT);
+    return ofToken(Murmur3.hash64(key.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The chunk of a key whose ring token ({@link Ring#token}, the same hash) is already known. */
+  public static int ofToken(long token) {
+    return (int) Long.remainderUnsigned(token, COUNT);
   }
 
   public static boolean valid(int chunkId) {

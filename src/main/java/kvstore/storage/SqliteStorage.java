@@ -363,8 +363,9 @@ public final class SqliteStorage implements Storage {
       params.add(v.value());
       params.add(v.version());
       params.add(v.tombstone() ? 1 : 0);
-      params.add(Chunks.of(v.key()));
-      params.add(Ring.token(v.key()));
+      long token = Ring.token(v.key());
+      params.add(Chunks.ofToken(token));
+      params.add(token);
     }
     return Tuple.wrap(params);
   }

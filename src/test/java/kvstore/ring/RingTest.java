@@ -94,6 +94,8 @@ class RingTest {
     int[] perChunk = new int[Chunks.COUNT];
     for (int i = 0; i < 16_000; i++) {
       perChunk[Chunks.of("k" + i)]++;
+      // the storage writer derives the chunk from the token it already hashed
+      assertEquals(Chunks.of("k" + i), Chunks.ofToken(Ring.token("k" + i)));
     }
     for (int c : perChunk) {
       assertTrue(c > 800 && c < 1200, "chunk load " + c);
