@@ -21,11 +21,14 @@ import kvstore.replication.HintSink;
 import kvstore.replication.StorageHintSink;
 import kvstore.replication.LocalReplica;
 import kvstore.replication.ReplicaDirectory;
+import kvstore.repair.RangeTrees;
 import kvstore.storage.EventBusStorage;
+import kvstore.storage.RowCache;
 import kvstore.storage.SplitStorage;
 import kvstore.storage.SqliteReader;
 import kvstore.version.HybridLogicalClock;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,12 +48,12 @@ public final class GrpcVerticle extends VerticleBase {
   private GrpcClient peers;
   private SqliteReader reader;
 
-  private final java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees;
-  private final kvstore.storage.RowCache cache;
+  private final AtomicReference<RangeTrees> trees;
+  private final RowCache cache;
 
   public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                      java.util.concurrent.atomic.AtomicReference<kvstore.repair.RangeTrees> trees,
-                      kvstore.storage.RowCache cache) {
+                      AtomicReference<RangeTrees> trees,
+                      RowCache cache) {
     this.trees = trees;
     this.cache = cache;
     this.config = config;

@@ -1,15 +1,16 @@
 package kvstore.cli;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
-import kv.KeyValueGrpcClient;
-import kvstore.replica.proto.ReplicaGrpcClient;
+import io.vertx.grpc.common.ServiceMethod;
+import kvstore.node.PeerClients;
+import kvstore.node.RpcCall;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** kvctl's connection to the cluster: its own Vertx, stubs per address. Used from the CLI's main thread only. */
+/** kvctl's connection to the cluster: its own Vertx; calls whose failures keep the server's message. Used from the CLI's main thread only. */
 final class NodeConnection implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final GrpcClient client;
@@ -19,27 +20,15 @@ final class NodeConnection implements AutoCloseable {
         .setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS).setScheduleDeadlineAutomatically(true));
   }
 
-  static SocketAddress address(String hostPort) {
-    return kvstore.node.PeerClients.address(hostPort);
-  }
-
-  KeyValueGrpcClient kv(String hostPort) {
-    return KeyValueGrpcClient.create(client, address(hostPort));
-  }
-
-  ReplicaGrpcClient replica(String hostPort) {
-    return ReplicaGrpcClient.create(client, address(hostPort));
-  }
-
   /** A unary call whose failure carries the server's status message. */
-  <Req, Resp> Resp call(String hostPort, io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req request) {
-    return kvstore.node.RpcCall.unary(client, address(hostPort), method, request).await();
+  <Req, Resp> Resp call(String hostPort, ServiceMethod<Resp, Req> method, Req request) {
+    return RpcCall.unary(client, PeerClients.address(hostPort), method, request).await();
   }
 
   /** A server-streaming call; returns when the stream ended with OK. */
-  <Req, Resp> void stream(String hostPort, io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req request,
-                          java.util.function.Consumer<Resp> onMessage) {
-    kvstore.node.RpcCall.stream(client, address(hostPort), method, request, onMessage).await();
+  <Req, Resp> void stream(String hostPort, ServiceMethod<Resp, Req> method, Req request,
+                          Consumer<Resp> onMessage) {
+    RpcCall.stream(client, PeerClients.address(hostPort), method, request, onMessage).await();
   }
 
   @Override

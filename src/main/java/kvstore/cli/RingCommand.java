@@ -1,5 +1,6 @@
 package kvstore.cli;
 
+import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.ring.Ring;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ final class RingCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      ReplicaProto.NodeStatus s = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+      ReplicaProto.NodeStatus s = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       List<String> ids = new ArrayList<>();
       for (ReplicaProto.MemberInfo m : s.getMembersList()) {
         if (!m.getStatus().equals("LEFT")) {

@@ -1,5 +1,6 @@
 package kvstore.cli;
 
+import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      ReplicaProto.NodeStatus seed = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+      ReplicaProto.NodeStatus seed = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       System.out.printf("cluster seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getNodeId(), seed.getMembersCount(),
           seed.getReplicationFactor(), seed.getVnodes());
       System.out.printf("%-12s %-8s %-22s %-15s %12s %10s %14s %-14s%n", "node", "status", "grpc address", "generation", "rows", "size", "hints pending", "merkle trees");
@@ -26,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
         String trees = "?";
         if (m.getStatus().equals("UP")) {
           try {
-            ReplicaProto.NodeStatus s = c.replica(m.getGrpcAddress()).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+            ReplicaProto.NodeStatus s = c.call(m.getGrpcAddress(), ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
             rows = Long.toString(s.getRows());
             size = RingCommand.bytes(s.getDataBytes());
             hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();

@@ -1,5 +1,6 @@
 package kvstore.cli;
 
+import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.ring.Ring;
 import kvstore.version.Versions;
@@ -25,7 +26,7 @@ final class WhereCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
-      ReplicaProto.NodeStatus s = c.replica(node.node).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
+      ReplicaProto.NodeStatus s = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       List<String> ids = new ArrayList<>();
       Map<String, ReplicaProto.MemberInfo> byId = new java.util.HashMap<>();
       for (ReplicaProto.MemberInfo m : s.getMembersList()) {
@@ -41,7 +42,7 @@ final class WhereCommand implements Callable<Integer> {
       for (String id : prefs) {
         ReplicaProto.MemberInfo m = byId.get(id);
         try {
-          ReplicaProto.ReadResult r = c.replica(m.getGrpcAddress()).read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).await();
+          ReplicaProto.ReadResult r = c.call(m.getGrpcAddress(), ReplicaGrpcClient.Read, ReplicaProto.ReadRequest.newBuilder().setKey(key).build());
           if (!r.getPresent()) {
             System.out.printf("%-12s %-8s %s%n", id, m.getStatus(), "(absent)");
           } else {
