@@ -8,6 +8,8 @@ import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import kvstore.repair.RangeTrees;
 import kvstore.repair.RowHash;
@@ -20,11 +22,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * SQLite in WAL mode through the Vert.x JDBC client (its calls run on the worker pool).
@@ -37,14 +39,17 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: use it from one Vert.x context (the storage verticle's).
  */
 public final class SqliteStorage implements Storage {
-  // The writer reads the stored rows of a batch first (it needs them for the Merkle trees' deltas)
-  // and writes only winners; the guard in SQL repeats Versioned.compare (version, then tombstone,
-  // then value bytes) so that the table can never move backwards whatever the Java side decided.
-  private static final String UPSERT_HEAD = "INSERT INTO kv(key, value, version, tombstone, chunk, token) VALUES ";
-  private static final String UPSERT_TAIL = " ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, tombstone = excluded.tombstone "
+  // The guard repeats Versioned.compare (version, then tombstone, then value bytes), so a write
+  // changes a row only when it is newer: no read before the write, and no way backwards.
+  private static final String UPSERT_HEAD = "INSERT INTO kv(key, value, version, tombstone, chunk, token, hash) VALUES ";
+  // SET sees the old row, so `replaced` keeps the hash of the row this write replaces, and
+  // RETURNING hands it back: the Merkle delta of a write without reading the row first.
+  // RETURNING lists only the rows inserted or updated, i.e. the winners.
+  private static final String UPSERT_TAIL = " ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version, "
+          + "tombstone = excluded.tombstone, hash = excluded.hash, replaced = kv.hash "
           + "WHERE excluded.version > kv.version "
           + "OR (excluded.version = kv.version AND (excluded.tombstone > kv.tombstone "
-          + "OR (excluded.tombstone = kv.tombstone AND excluded.value > kv.value)))";
+          + "OR (excluded.tombstone = kv.tombstone AND excluded.value > kv.value))) RETURNING key, replaced";
 
   private static final String INSERT_HINT =
       "INSERT INTO hints(target, key, value, version, tombstone, created_at) VALUES (?, ?, ?, ?, ?, ?)";
@@ -128,9 +133,9 @@ public final class SqliteStorage implements Storage {
     Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1).setName("kv-writer"));
     SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER)").execute()
+            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)").execute()
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
-        .compose(r -> TokenColumn.ensure(writer, progress))
+        .compose(r -> DerivedColumns.ensure(writer, progress))
         .compose(r -> writer.query("CREATE TABLE IF NOT EXISTS hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
             + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)").execute())
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS hints_target ON hints(target, id)").execute())
@@ -210,127 +215,17 @@ public final class SqliteStorage implements Storage {
       batch.add(p);
       size += p.op().size();
     }
-    Set<String> keys = new LinkedHashSet<>();
-    List<Tuple> hintInserts = new ArrayList<>();
-    List<Tuple> hintDeletes = new ArrayList<>();
-    Map<String, Long> hintDelta = new HashMap<>();
-    Map<Pending, Integer> hintsKept = new HashMap<>();
-    List<Pending> purges = new ArrayList<>();
-    List<Pending> scans = new ArrayList<>();
-    long now = System.currentTimeMillis();
-    for (Pending p : batch) {
-      if (p.op() instanceof PutRows put) {
-        for (Versioned v : put.rows()) {
-          keys.add(v.key());
-        }
-      } else if (p.op() instanceof AddHints add) {
-        int kept = 0;
-        for (Hint h : add.hints()) {
-          long count = hintCounts.getOrDefault(h.target(), 0L) + hintDelta.getOrDefault(h.target(), 0L);
-          if (count >= add.capPerTarget()) {
-            continue;
-          }
-          Versioned v = h.row();
-          hintInserts.add(Tuple.of(h.target(), v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, now));
-          hintDelta.merge(h.target(), 1L, Long::sum);
-          kept++;
-        }
-        hintsKept.put(p, kept);
-      } else if (p.op() instanceof DropHints drop) {
-        for (long id : drop.ids()) {
-          hintDeletes.add(Tuple.of(id));
-        }
-      } else if (p.op() instanceof PurgeTombstones) {
-        purges.add(p);
-      } else {
-        scans.add(p);
-      }
-    }
+    Group g = new Group(batch);
     long started = System.nanoTime();
-    Map<String, Versioned> before = new HashMap<>();
-    Map<String, Versioned> after = new HashMap<>();
-    Map<Pending, List<Versioned>> purged = new HashMap<>();
-    Map<Pending, List<Row>> scanned = new HashMap<>();
-    int[] rowCount = {0};
-    // One transaction per group, so the group shares one fsync. (Leaving single-statement groups
-    // in autocommit was tried: no measurable gain, and after a transaction the JDBC connection
-    // stays out of autocommit, so such writes were never committed - SqliteStorageTest caught it.)
-    writer.withTransaction(conn -> {
-      Future<?> f = Future.succeededFuture();
-      if (!keys.isEmpty()) {
-        f = f.compose(v -> conn.preparedQuery(selectRows(keys.size())).execute(Tuple.wrap(new ArrayList<>(keys))))
-            .compose(rows -> {
-              for (Row r : rows) {
-                before.put(r.getString(0), rowOf(r));
-              }
-              List<Versioned> winners = winners(batch, before, after);
-              rowCount[0] = winners.size();
-              Future<?> up = Future.succeededFuture();
-              for (int i = 0; i < winners.size(); i += ROWS_PER_UPSERT) {
-                List<Versioned> part = winners.subList(i, Math.min(winners.size(), i + ROWS_PER_UPSERT));
-                up = up.compose(v -> conn.preparedQuery(upsert(part.size())).execute(upsertParams(part)));
-              }
-              return up;
-            });
-      }
-      if (!hintInserts.isEmpty()) {
-        f = f.compose(v -> conn.preparedQuery(INSERT_HINT).executeBatch(hintInserts));
-      }
-      if (!hintDeletes.isEmpty()) {
-        f = f.compose(v -> conn.preparedQuery("DELETE FROM hints WHERE id = ?").executeBatch(hintDeletes));
-      }
-      for (Pending p : purges) {
-        Tuple below = Tuple.of(((PurgeTombstones) p.op()).olderThanVersion());
-        // read what goes first: the Merkle trees must subtract exactly the rows deleted
-        f = f.compose(v -> conn.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE tombstone = 1 AND version < ?").execute(below))
-            .compose(rows -> {
-              List<Versioned> gone = new ArrayList<>(rows.size());
-              rows.forEach(r -> gone.add(rowOf(r)));
-              purged.put(p, gone);
-              return conn.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ?").execute(below);
-            });
-      }
-      for (Pending p : scans) {
-        ScanPage page = (ScanPage) p.op();
-        RangeTrees.Cursor c = page.trees().cursor();
-        f = f.compose(v -> c == null
-            ? conn.preparedQuery("SELECT key, value, version, tombstone, token FROM kv ORDER BY token, key LIMIT ?").execute(Tuple.of(page.limit()))
-            : conn.preparedQuery("SELECT key, value, version, tombstone, token FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?")
-                .execute(Tuple.of(c.token(), c.key(), page.limit())))
-            .map(rows -> {
-              List<Row> list = new ArrayList<>(rows.size());
-              rows.forEach(list::add);
-              return scanned.put(p, list);
-            });
-      }
-      return f.mapEmpty();
-    }).onComplete(ar -> {
+    g.run().onComplete(ar -> {
       committing = false;
       if (ar.succeeded()) {
-        stats.recordCommit(rowCount[0], System.nanoTime() - started);
-        hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
-        updateTrees(before, after, purged, scanned);
-        after.forEach(cache::written);
-        purged.values().forEach(rows -> rows.forEach(r -> cache.written(r.key(), null)));
-        for (Pending p : batch) {
-          if (p.op() instanceof PutRows put) {
-            long[] out = new long[put.rows().size()];
-            for (int i = 0; i < out.length; i++) {
-              Versioned stored = after.getOrDefault(put.rows().get(i).key(), before.get(put.rows().get(i).key()));
-              out[i] = stored == null ? Long.MIN_VALUE : stored.version();
-            }
-            p.done().complete(out);
-          } else if (p.op() instanceof AddHints) {
-            p.done().complete(hintsKept.get(p));
-          } else if (p.op() instanceof DropHints drop) {
-            hintCounts.merge(drop.target(), -(long) drop.ids().size(), Long::sum);
-            p.done().complete(null);
-          } else if (p.op() instanceof PurgeTombstones) {
-            p.done().complete(purged.get(p).size());
-          } else {
-            p.done().complete(scanned.get(p).size());
-          }
-        }
+        stats.recordCommit(g.applied.size(), System.nanoTime() - started);
+        g.hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
+        updateTrees(g);
+        g.applied.keySet().forEach(key -> cache.written(key, g.newest.get(key).row()));
+        g.purged.values().forEach(rows -> rows.forEach(r -> cache.written(r.getString(0), null)));
+        g.complete();
       } else {
         stats.recordFailure();
         for (Pending p : batch) {
@@ -341,71 +236,217 @@ public final class SqliteStorage implements Storage {
     });
   }
 
-  /** Rows per multi-row upsert: 6 parameters each, well inside SQLite's 32766-parameter limit. */
-  private static final int ROWS_PER_UPSERT = 500;
+  /** A row to write with what is derived from it once: its ring token and its Merkle row hash. */
+  private record RowWrite(Versioned row, long token, long hash) {
+    static RowWrite of(Versioned row) {
+      return new RowWrite(row, Ring.token(row.key()), RowHash.of(row));
+    }
+  }
+
+  /** A step of a group: one statement, or one JDBC batch of a statement, on the writer. */
+  private interface Step extends Function<SqlClient, Future<?>> {
+  }
+
+  /**
+   * One group commit: the queued ops' statements, run as one transaction - or, when the group is
+   * a single statement (the usual case under load: one multi-row upsert), alone in autocommit,
+   * which is just as atomic and saves three worker hand-offs of BEGIN, COMMIT and a pool round.
+   */
+  private final class Group {
+    final List<Pending> batch;
+    /** Per key, the newest row the group writes: only it can change what is stored. */
+    final Map<String, RowWrite> newest = new LinkedHashMap<>();
+    /** Keys whose row the upserts changed, with the hash of the row each replaced (0: none). */
+    final Map<String, Long> applied = new HashMap<>();
+    /** Stored versions of keys whose rows all lost to what was stored. */
+    final Map<String, Long> storedVersions = new HashMap<>();
+    final Map<String, Long> hintDelta = new HashMap<>();
+    final Map<Pending, Integer> hintsKept = new HashMap<>();
+    final Map<Pending, List<Row>> purged = new HashMap<>();
+    final Map<Pending, List<Row>> scanned = new HashMap<>();
+    final List<Step> steps = new ArrayList<>();
+    boolean batched;
+
+    Group(List<Pending> batch) {
+      this.batch = batch;
+      List<Tuple> hintInserts = new ArrayList<>();
+      List<Tuple> hintDeletes = new ArrayList<>();
+      long now = System.currentTimeMillis();
+      for (Pending p : batch) {
+        if (p.op() instanceof PutRows put) {
+          for (Versioned v : put.rows()) {
+            RowWrite current = newest.get(v.key());
+            if (current == null || v.newerThan(current.row())) {
+              newest.put(v.key(), RowWrite.of(v));
+            }
+          }
+        } else if (p.op() instanceof AddHints add) {
+          int kept = 0;
+          for (Hint h : add.hints()) {
+            long count = hintCounts.getOrDefault(h.target(), 0L) + hintDelta.getOrDefault(h.target(), 0L);
+            if (count >= add.capPerTarget()) {
+              continue;
+            }
+            Versioned v = h.row();
+            hintInserts.add(Tuple.of(h.target(), v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, now));
+            hintDelta.merge(h.target(), 1L, Long::sum);
+            kept++;
+          }
+          hintsKept.put(p, kept);
+        } else if (p.op() instanceof DropHints drop) {
+          for (long id : drop.ids()) {
+            hintDeletes.add(Tuple.of(id));
+          }
+        } else if (p.op() instanceof PurgeTombstones purge) {
+          // RETURNING: the Merkle trees must subtract exactly the rows deleted
+          steps.add(c -> c.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ? RETURNING key, token, hash")
+              .execute(Tuple.of(purge.olderThanVersion())).map(rows -> purged.put(p, list(rows))));
+        } else {
+          ScanPage page = (ScanPage) p.op();
+          RangeTrees.Cursor cur = page.trees().cursor();
+          steps.add(c -> (cur == null
+              ? c.preparedQuery("SELECT key, token, hash FROM kv ORDER BY token, key LIMIT ?").execute(Tuple.of(page.limit()))
+              : c.preparedQuery("SELECT key, token, hash FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?")
+                  .execute(Tuple.of(cur.token(), cur.key(), page.limit())))
+              .map(rows -> scanned.put(p, list(rows))));
+        }
+      }
+      // the writes first, so a scan page in the same group reads what they stored
+      List<RowWrite> rows = new ArrayList<>(newest.values());
+      for (int i = 0; i < rows.size(); i += ROWS_PER_UPSERT) {
+        List<RowWrite> part = rows.subList(i, Math.min(rows.size(), i + ROWS_PER_UPSERT));
+        steps.add(i / ROWS_PER_UPSERT, c -> c.preparedQuery(upsert(part.size())).execute(upsertParams(part)).map(changed -> {
+          for (Row r : changed) {
+            Long replaced = r.getLong(1);
+            applied.put(r.getString(0), replaced == null ? 0L : replaced);
+          }
+          return null;
+        }));
+      }
+      if (!hintInserts.isEmpty()) {
+        batched = true;
+        steps.add(c -> c.preparedQuery(INSERT_HINT).executeBatch(hintInserts));
+      }
+      if (!hintDeletes.isEmpty()) {
+        batched = true;
+        steps.add(c -> c.preparedQuery("DELETE FROM hints WHERE id = ?").executeBatch(hintDeletes));
+      }
+    }
+
+    Future<?> run() {
+      Future<?> stored = steps.size() == 1 && !batched
+          ? steps.get(0).apply(writer)
+          : SqlTransaction.run(writer, conn -> {
+              Future<?> f = Future.succeededFuture();
+              for (Step step : steps) {
+                f = f.compose(v -> step.apply(conn));
+              }
+              return f;
+            });
+      return stored.compose(v -> readLosers());
+    }
+
+    /** Rows that lost to what was stored answer with its version (the coordinator re-stamps on it). */
+    private Future<?> readLosers() {
+      List<Object> lost = new ArrayList<>();
+      for (String key : newest.keySet()) {
+        if (!applied.containsKey(key)) {
+          lost.add(key);
+        }
+      }
+      if (lost.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      // only this writer changes rows, and it is still busy with this group: they are as committed
+      return writer.preparedQuery(selectVersions(lost.size())).execute(Tuple.wrap(lost)).map(rows -> {
+        rows.forEach(r -> storedVersions.put(r.getString(0), r.getLong(1)));
+        return null;
+      });
+    }
+
+    void complete() {
+      for (Pending p : batch) {
+        if (p.op() instanceof PutRows put) {
+          long[] out = new long[put.rows().size()];
+          for (int i = 0; i < out.length; i++) {
+            String key = put.rows().get(i).key();
+            out[i] = applied.containsKey(key) ? newest.get(key).row().version() : storedVersions.getOrDefault(key, Long.MIN_VALUE);
+          }
+          p.done().complete(out);
+        } else if (p.op() instanceof AddHints) {
+          p.done().complete(hintsKept.get(p));
+        } else if (p.op() instanceof DropHints drop) {
+          hintCounts.merge(drop.target(), -(long) drop.ids().size(), Long::sum);
+          p.done().complete(null);
+        } else if (p.op() instanceof PurgeTombstones) {
+          p.done().complete(purged.get(p).size());
+        } else {
+          p.done().complete(scanned.get(p).size());
+        }
+      }
+    }
+  }
+
+  private static List<Row> list(RowSet<Row> rows) {
+    List<Row> out = new ArrayList<>(rows.size());
+    rows.forEach(out::add);
+    return out;
+  }
+
+  /** Rows per multi-row upsert: 7 parameters each, inside SQLite's 32766-parameter limit. */
+  static final int ROWS_PER_UPSERT = 4000;
   private final Map<Integer, String> upsertSql = new HashMap<>();
 
   private String upsert(int rows) {
     return upsertSql.computeIfAbsent(rows, n -> {
       StringBuilder sb = new StringBuilder(UPSERT_HEAD);
       for (int i = 0; i < n; i++) {
-        sb.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
+        sb.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)");
       }
       return sb.append(UPSERT_TAIL).toString();
     });
   }
 
-  private static Tuple upsertParams(List<Versioned> rows) {
-    List<Object> params = new ArrayList<>(rows.size() * 6);
-    for (Versioned v : rows) {
+  private static Tuple upsertParams(List<RowWrite> rows) {
+    List<Object> params = new ArrayList<>(rows.size() * 7);
+    for (RowWrite w : rows) {
+      Versioned v = w.row();
       // byte[], not Buffer: sqlite-jdbc rejects Vert.x Buffers as parameters
       params.add(v.key());
       params.add(v.value());
       params.add(v.version());
       params.add(v.tombstone() ? 1 : 0);
-      long token = Ring.token(v.key());
-      params.add(Chunks.ofToken(token));
-      params.add(token);
+      params.add(Chunks.ofToken(w.token()));
+      params.add(w.token());
+      params.add(w.hash());
     }
     return Tuple.wrap(params);
   }
 
-  /**
-   * Applies the batch's rows in order to what is stored, last write winning, and answers the
-   * upserts for the keys whose row changed: one per key however often the batch wrote it.
-   */
-  private static List<Versioned> winners(List<Pending> batch, Map<String, Versioned> before, Map<String, Versioned> after) {
-    for (Pending p : batch) {
-      if (p.op() instanceof PutRows put) {
-        for (Versioned v : put.rows()) {
-          Versioned current = after.containsKey(v.key()) ? after.get(v.key()) : before.get(v.key());
-          if (v.newerThan(current)) {
-            after.put(v.key(), v);
-          }
-        }
-      }
-    }
-    return new ArrayList<>(after.values());
-  }
-
   /** Deltas of the committed writes and purges first, then the scan pages: see {@link RangeTrees}. */
-  private void updateTrees(Map<String, Versioned> before, Map<String, Versioned> after,
-                           Map<Pending, List<Versioned>> purged, Map<Pending, List<Row>> scanned) {
+  private void updateTrees(Group g) {
     RangeTrees t = trees.get();
     if (t != null) {
-      after.forEach((key, v) -> t.apply(Ring.token(key), key, RowHash.of(before.get(key)), RowHash.of(v)));
-      purged.values().forEach(rows -> rows.forEach(r -> t.apply(Ring.token(r.key()), r.key(), RowHash.of(r), 0)));
+      g.applied.forEach((key, replaced) -> {
+        RowWrite w = g.newest.get(key);
+        t.apply(w.token(), key, replaced, w.hash());
+      });
+      g.purged.values().forEach(rows -> rows.forEach(r -> t.apply(r.getLong(1), r.getString(0), r.getLong(2), 0)));
     }
-    scanned.forEach((p, rows) -> {
+    g.scanned.forEach((p, rows) -> {
       RangeTrees target = ((ScanPage) p.op()).trees();
       for (Row r : rows) {
-        target.addScanned(r.getLong(4), r.getString(0), RowHash.of(rowOf(r)));
+        target.addScanned(r.getLong(1), r.getString(0), r.getLong(2));
       }
     });
   }
 
-  private static Versioned rowOf(Row r) {
-    return new Versioned(r.getString(0), SqliteReader.bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0);
+  private static String selectVersions(int n) {
+    StringBuilder sb = new StringBuilder("SELECT key, version FROM kv WHERE key IN (");
+    for (int i = 0; i < n; i++) {
+      sb.append(i == 0 ? "?" : ",?");
+    }
+    return sb.append(')').toString();
   }
 
   private static String selectRows(int n) {

@@ -104,6 +104,35 @@ class SqliteStorageTest {
     await(s.close());
   }
 
+  /**
+   * A lone write group runs in autocommit, others in a transaction: a lone write after a
+   * transactional group (hints, a batch too big for one statement) must still be committed.
+   */
+  @Test
+  void loneWritesAfterTransactionalGroupsAreCommitted(Vertx vertx) {
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    onContext(vertx, () -> s.addHints(List.of(new Hint(0, "node2", v("h", "v", 1))), 10));
+    onContext(vertx, () -> s.write(List.of(v("after-hints", "v", 1))));
+    List<Versioned> big = new ArrayList<>();
+    for (int i = 0; i < SqliteStorage.ROWS_PER_UPSERT + 500; i++) {
+      big.add(v("big" + i, "v" + i, 5));
+    }
+    long[] stored = onContext(vertx, () -> s.write(big));
+    assertEquals(big.size(), stored.length);
+    assertTrue(Arrays.stream(stored).allMatch(x -> x == 5));
+    onContext(vertx, () -> s.write(List.of(v("after-big", "v", 1))));
+    // a batch that loses everywhere answers the stored versions
+    assertArrayEquals(new long[] {5, 5}, onContext(vertx, () -> s.write(List.of(v("big0", "old", 4), v("big1", "v1", 5)))));
+    onContext(vertx, s::close);
+    SqliteStorage again = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertEquals(1, await(again.read("after-hints")).version());
+    assertEquals(1, await(again.read("after-big")).version());
+    assertEquals("v4499", new String(await(again.read("big4499")).value(), StandardCharsets.UTF_8));
+    assertEquals("v0", new String(await(again.read("big0")).value(), StandardCharsets.UTF_8));
+    assertEquals(big.size() + 2, (long) await(again.count()), "hints live in their own table");
+    onContext(vertx, again::close);
+  }
+
   @Test
   void hintsAreCappedPerTargetAndSurviveReopen(Vertx vertx) {
     SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
@@ -176,7 +205,11 @@ class SqliteStorageTest {
     await(s.close());
   }
 
-  /** A data directory from before rows carried their ring token opens, upgraded, with every row findable by token. */
+  /**
+   * A data directory from before rows carried their ring token and hash opens, upgraded: every row
+   * findable by token, and Merkle trees built from the stored hashes (and kept by a write over an
+   * upgraded row) equal trees computed from the rows themselves.
+   */
   @Test
   void upgradesADataDirectoryWrittenBeforeRowsHadTokens(Vertx vertx) throws Exception {
     java.nio.file.Files.createDirectories(dir);
@@ -201,6 +234,17 @@ class SqliteStorageTest {
     assertEquals(12_000, onContext(vertx, () -> s.tokenRanges(List.of(new long[] {7, 7}))).size());
     long t = Ring.token("old42");
     assertTrue(onContext(vertx, () -> s.tokenRanges(List.of(new long[] {t - 1, t}))).stream().anyMatch(r -> r.key().equals("old42")));
+    Ring ring = Ring.of(List.of("a", "b"), 8);
+    RangeTrees built = new RangeTrees(ring, 1, "a");
+    onContext(vertx, () -> s.rebuildTrees(built, 1000, x -> { }));
+    onContext(vertx, () -> s.write(List.of(v("old7", "newer", 2))));
+    RangeTrees expected = new RangeTrees(ring, 1, "a");
+    for (int i = 0; i < 12_000; i++) {
+      Versioned row = i == 7 ? v("old7", "newer", 2) : new Versioned("old" + i, new byte[] {1}, 1, false);
+      expected.addScanned(Ring.token(row.key()), row.key(), kvstore.repair.RowHash.of(row));
+    }
+    expected.markReady();
+    assertEquals(Arrays.toString(expected.roots()), Arrays.toString(built.roots()));
     onContext(vertx, s::close);
     try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
       var rs = db.createStatement().executeQuery("SELECT count(*) FROM kv WHERE token IS NULL");
