@@ -79,11 +79,12 @@ public final class SqliteReader {
   }
 
   private static String selectIn(int n) {
-    StringBuilder sb = new StringBuilder("SELECT key, value, version, tombstone FROM kv WHERE key IN (?");
-    for (int i = 1; i < n; i++) {
-      sb.append(",?");
-    }
-    return sb.append(')').toString();
+    return "SELECT key, value, version, tombstone FROM kv WHERE key IN " + placeholders(n);
+  }
+
+  /** {@code (?,?,...)} with {@code n} parameters, for {@code IN} lists. */
+  static String placeholders(int n) {
+    return "(" + "?,".repeat(n - 1) + "?)";
   }
 
   /** Every row (tombstones included) of one of the 16 chunks, ordered by key. */

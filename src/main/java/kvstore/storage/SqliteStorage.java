@@ -442,19 +442,7 @@ public final class SqliteStorage implements Storage {
   }
 
   private static String selectVersions(int n) {
-    StringBuilder sb = new StringBuilder("SELECT key, version FROM kv WHERE key IN (");
-    for (int i = 0; i < n; i++) {
-      sb.append(i == 0 ? "?" : ",?");
-    }
-    return sb.append(')').toString();
-  }
-
-  private static String selectRows(int n) {
-    StringBuilder sb = new StringBuilder("SELECT key, value, version, tombstone FROM kv WHERE key IN (");
-    for (int i = 0; i < n; i++) {
-      sb.append(i == 0 ? "?" : ",?");
-    }
-    return sb.append(')').toString();
+    return "SELECT key, version FROM kv WHERE key IN " + SqliteReader.placeholders(n);
   }
 
   /**
