@@ -4,10 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.jdbcclient.JDBCConnectOptions;
-import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import kvstore.version.Versioned;
@@ -33,8 +30,7 @@ public final class SqliteReader {
   private boolean reading;
 
   public SqliteReader(Vertx vertx, Path dataDir, String synchronous, int connections) {
-    this.pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(SqliteStorage.url(dataDir, synchronous)),
-        new PoolOptions().setMaxSize(connections).setName("kv-reader-" + READERS.incrementAndGet()));
+    this.pool = SqliteValues.pool(vertx, SqliteStorage.url(dataDir, synchronous), connections, "kv-reader-" + READERS.incrementAndGet());
   }
 
   /**

@@ -3,10 +3,7 @@ package kvstore.storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.jdbcclient.JDBCConnectOptions;
-import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
@@ -130,7 +127,7 @@ public final class SqliteStorage implements Storage {
    */
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax,
                                            AtomicReference<RangeTrees> trees, Consumer<String> progress) {
-    Pool writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url(dataDir, synchronous)), new PoolOptions().setMaxSize(1).setName("kv-writer"));
+    Pool writer = SqliteValues.pool(vertx, url(dataDir, synchronous), 1, "kv-writer");
     SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
             + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)").execute()
