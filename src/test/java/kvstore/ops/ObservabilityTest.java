@@ -45,7 +45,7 @@ class ObservabilityTest {
           "kv_replica_writes_total{node=\"node1\",outcome=\"ok\"} 3.0",
           "kv_storage_commit_rows_count", "kv_storage_commit_seconds_bucket", "kv_gossip_rounds_total",
           "kv_hints_stored_total", "kv_hints_replayed_total", "kv_read_repairs_total", "kv_anti_entropy_rows_total",
-          "kv_event_loop_lag_seconds_count", "vertx_http_server_requests_total", "kv_row_cache_entries{node=\"node1\"}",
+          "kv_event_loop_lag_seconds_count", "vertx_sql_processing_time_seconds_count", "jvm_memory_used_bytes", "kv_row_cache_entries{node=\"node1\"}",
           "kv_merkle_ready{node=\"node1\"}", "kv_anti_entropy_bytes_total")) {
         assertTrue(text.contains(expected), "/metrics lacks " + expected);
       }
