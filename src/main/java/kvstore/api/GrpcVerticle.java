@@ -1,5 +1,6 @@
 package kvstore.api;
 
+
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -14,6 +15,7 @@ import io.vertx.grpc.reflection.ReflectionService;
 import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ViewSubscription;
 import kvstore.node.EventLog;
+import kvstore.node.FlushBatching;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcService;
 import kvstore.replication.Coordinator;
@@ -70,7 +72,7 @@ public final class GrpcVerticle extends VerticleBase {
       SplitStorage storage = new SplitStorage(reader, bus, cache);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
-      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view);
+      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes());
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);
@@ -94,6 +96,7 @@ public final class GrpcVerticle extends VerticleBase {
         expected[0] = now + LAG_PROBE_MS * 1_000_000;
       });
       return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
+          .connectionHandler(FlushBatching::install)
           .requestHandler(grpc)
           .listen()
           .recover(err -> Future.failedFuture(new IllegalStateException(

@@ -275,4 +275,9 @@ public record NodeConfig(
   public long maxMessageBytes() {
     return 4L * maxValueBytes + 4L * maxKeyBytes + 64 * 1024;
   }
+
+  /** Serialized rows per replica {@code Write} batch: half the message limit, so a batch always fits. */
+  public long replicaBatchBytes() {
+    return maxMessageBytes() / 2;
+  }
 }

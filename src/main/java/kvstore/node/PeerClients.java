@@ -4,7 +4,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.http.HttpClient;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.impl.GrpcClientImpl;
 import io.vertx.grpc.client.GrpcClientOptions;
 import kvstore.config.NodeConfig;
 
@@ -38,6 +40,9 @@ public final class PeerClients {
         .setConnectTimeout(Math.min(config.requestTimeoutMs(), 1000))
         .setHttp2MultiplexingLimit(1000)
         .setIdleTimeout(60);
-    return GrpcClient.client(vertx, grpc, http);
+    HttpClient transport = vertx.httpClientBuilder().with(http).withConnectHandler(FlushBatching::install).build();
+    // GrpcClient.client(vertx, HttpClient) would drop the options above; this constructor keeps them
+    return new GrpcClientImpl(vertx, grpc, transport, true) {
+    };
   }
 }

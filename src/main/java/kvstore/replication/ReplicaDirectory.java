@@ -21,11 +21,13 @@ public final class ReplicaDirectory implements Function<String, Replica> {
   private final GrpcClient client;
   private final HybridLogicalClock clock;
   private final Supplier<ClusterView> view;
+  private final long batchBytes;
   private final Map<String, RemoteReplica> remotes = new HashMap<>();
   private final Map<String, String> addresses = new HashMap<>();
 
-  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view) {
+  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes) {
     this.local = local;
+    this.batchBytes = batchBytes;
     this.client = client;
     this.clock = clock;
     this.view = view;
@@ -44,7 +46,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
     }
     RemoteReplica r = remotes.get(nodeId);
     if (r == null || !m.grpcAddress().equals(addresses.get(nodeId))) {
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock);
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock, batchBytes);
       remotes.put(nodeId, r);
       addresses.put(nodeId, m.grpcAddress());
     }
