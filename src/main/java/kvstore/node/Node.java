@@ -19,6 +19,7 @@ import kvstore.storage.RowCache;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
+import kvstore.storage.WalCheckpointVerticle;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
 
@@ -81,6 +82,7 @@ public final class Node {
     metrics.watch(cache::size, () -> trees.get() == null ? 0 : trees.get().rowsScanned(),
         () -> trees.get() != null && trees.get().ready());
     return node.deploy(() -> new StorageVerticle(config, metrics, log, trees, cache), 1)
+        .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees, cache), config.effectiveGrpcInstances()))

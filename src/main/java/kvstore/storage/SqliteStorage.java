@@ -111,9 +111,12 @@ public final class SqliteStorage implements Storage {
   }
 
   /** PRAGMAs in the URL reach every pooled connection; one run through a pool reaches only one connection. */
+  /** SQLite checkpoints in the committing connection past this many WAL pages (its default is 1000); see {@link WalCheckpointVerticle}. */
+  static final int WAL_AUTOCHECKPOINT_PAGES = 20_000;
+
   static String url(Path dataDir, String synchronous) {
     return "jdbc:sqlite:" + dataDir.resolve("kv.db").toAbsolutePath()
-        + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000";
+        + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000&wal_autocheckpoint=" + WAL_AUTOCHECKPOINT_PAGES;
   }
 
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {

@@ -3,6 +3,9 @@ package kvstore.storage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.core.json.JsonObject;
+import kvstore.config.NodeConfig;
+import kvstore.node.EventLog;
 import kvstore.repair.RangeTrees;
 import kvstore.ring.Ring;
 import kvstore.version.Versioned;
@@ -250,6 +253,41 @@ class SqliteStorageTest {
       var rs = db.createStatement().executeQuery("SELECT count(*) FROM kv WHERE token IS NULL");
       rs.next();
       assertEquals(0, rs.getInt(1));
+    }
+  }
+
+  @Test
+  void committedRowsReachTheDatabaseFileThroughTheBackgroundCheckpointNotTheWriter(Vertx vertx) throws Exception {
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    Path db = dir.resolve("kv.db");
+    Path wal = dir.resolve("kv.db-wal");
+    List<Versioned> rows = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      rows.add(v("ckpt-" + i, "x".repeat(200), 1));
+    }
+    onContext(vertx, () -> s.write(rows));
+    // ~150 pages went to the log, far below the writer's own checkpoint threshold: without the
+    // background checkpoint they would stay in the WAL and the database file would not grow
+    long walBytes = java.nio.file.Files.size(wal);
+    assertTrue(walBytes > 200 * 2000 && walBytes < SqliteStorage.WAL_AUTOCHECKPOINT_PAGES * 4096L, "WAL holds the rows: " + walBytes);
+    long before = java.nio.file.Files.size(db);
+    assertTrue(before < 200 * 2000, "database file before the checkpoint: " + before);
+    NodeConfig config = NodeConfig.parse(new JsonObject().put("nodeId", "n1").put("grpcPort", 1).put("gossipPort", 2)
+        .put("dataDir", dir.toString()), java.util.Map.of());
+    String id = vertx.deployVerticle(new WalCheckpointVerticle(config, new EventLog("n1", false))).await();
+    kvstore.testing.Await.until("the rows copied into kv.db", java.time.Duration.ofSeconds(10),
+        () -> fileSize(db) > 200 * 2000);
+    vertx.undeploy(id).await();
+    await(s.close());
+    SqliteStorage again = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertEquals("x".repeat(200), new String(await(again.read("ckpt-1999")).value(), StandardCharsets.UTF_8));
+  }
+
+  private static long fileSize(Path p) {
+    try {
+      return java.nio.file.Files.size(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }
