@@ -94,10 +94,18 @@ public final class StorageVerticle extends VerticleBase {
     });
   }
 
+  private RangeTrees latestBuild;
+
   /** Builds the Merkle trees for a new ring in the background, with a progress line every 10%-ish of rows. */
   private void rebuild(RangeTrees fresh) {
     long t0 = System.nanoTime();
+    latestBuild = fresh;
     storage.count().compose(total -> {
+      // counts run on reader contexts and may finish out of order: a ring that changed twice in
+      // quick succession (a restarted node learning its peers) must end with the newer ring's trees
+      if (latestBuild != fresh) {
+        return Future.failedFuture("superseded by a newer ring's build");
+      }
       log.info("[ANTI-ENTROPY] building Merkle trees for ring " + Long.toHexString(fresh.fingerprint()) + " over " + total + " rows");
       long step = Math.max(TREE_PAGE_ROWS, total / 10);
       long[] next = {step};

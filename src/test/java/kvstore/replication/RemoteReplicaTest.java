@@ -123,5 +123,4 @@ class RemoteReplicaTest {
     assertEquals("replica peer answered 1 versions for 2 rows", answers.get(0));
     assertEquals(answers.get(0), answers.get(1));
   }
-
 }
