@@ -283,6 +283,23 @@ class SqliteStorageTest {
     assertEquals("x".repeat(200), new String(await(again.read("ckpt-1999")).value(), StandardCharsets.UTF_8));
   }
 
+  @Test
+  void binaryValuesAndLargeVersionsRoundTripExactlyThroughTheLeanCodec(Vertx vertx) {
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "FULL", 512));
+    byte[] all = new byte[512];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    long big = Long.MAX_VALUE - 7;
+    onContext(vertx, () -> s.write(List.of(new Versioned("bin", all, big, false), new Versioned("small", new byte[0], 3, false))));
+    Versioned bin = await(s.read("bin"));
+    assertArrayEquals(all, bin.value(), "every byte value survives binding and reading");
+    assertEquals(big, bin.version(), "64-bit versions are not narrowed");
+    Versioned small = await(s.read("small"));
+    assertEquals(0, small.value().length);
+    assertEquals(3, small.version(), "a version that fits an int reads back as the same number");
+  }
+
   private static long fileSize(Path p) {
     try {
       return java.nio.file.Files.size(p);
