@@ -30,7 +30,7 @@ public final class RemoteReplica implements Replica {
     this.nodeId = nodeId;
     this.client = client;
     this.clock = clock;
-    this.batcher = new WriteBatcher<>(MAX_BATCH_ROWS, batchBytes, this::send);
+    this.batcher = new WriteBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::send);
   }
 
   @Override
@@ -51,10 +51,6 @@ public final class RemoteReplica implements Replica {
   private Future<long[]> send(List<ReplicaProto.Row> rows) {
     return client.write(ReplicaProto.WriteBatch.newBuilder().addAllRows(rows).build()).map(result -> {
       clock.observe(result.getClock());
-      if (result.getStoredVersionsCount() != rows.size()) {
-        throw new IllegalStateException("replica " + nodeId + " answered " + result.getStoredVersionsCount()
-            + " versions for " + rows.size() + " rows");
-      }
       return result.getStoredVersionsList().stream().mapToLong(Long::longValue).toArray();
     });
   }

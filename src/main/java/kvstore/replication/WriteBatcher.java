@@ -21,6 +21,7 @@ import java.util.function.Function;
  * @param <T> what a batch is made of
  */
 final class WriteBatcher<T> {
+  private final String target;
   private final int maxItems;
   private final long maxBytes;
   /** Sends a batch; answers one stored version per item, in order. */
@@ -30,8 +31,12 @@ final class WriteBatcher<T> {
   private long pendingBytes;
   private boolean sendScheduled;
 
-  /** {@code maxBytes}: the batch's size budget; a single item larger than it still goes alone. */
-  WriteBatcher(int maxItems, long maxBytes, Function<List<T>, Future<long[]>> send) {
+  /**
+   * {@code target}: who receives the batches, for error messages; {@code maxBytes}: the batch's size
+   * budget, a single item larger than it still goes alone.
+   */
+  WriteBatcher(String target, int maxItems, long maxBytes, Function<List<T>, Future<long[]>> send) {
+    this.target = target;
     this.maxItems = maxItems;
     this.maxBytes = maxBytes;
     this.send = send;
@@ -81,7 +86,7 @@ final class WriteBatcher<T> {
         answers.forEach(a -> a.fail(ar.cause()));
       } else if (ar.result().length != answers.size()) {
         IllegalStateException wrong = new IllegalStateException(
-            "answered " + ar.result().length + " versions for " + answers.size() + " rows");
+            target + " answered " + ar.result().length + " versions for " + answers.size() + " rows");
         answers.forEach(a -> a.fail(wrong));
       } else {
         for (int i = 0; i < answers.size(); i++) {
