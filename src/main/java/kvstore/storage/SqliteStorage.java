@@ -110,10 +110,10 @@ public final class SqliteStorage implements Storage {
     this.readers = new SqliteReader(vertx, dataDir, synchronous, 1);
   }
 
-  /** PRAGMAs in the URL reach every pooled connection; one run through a pool reaches only one connection. */
   /** SQLite checkpoints in the committing connection past this many WAL pages (its default is 1000); see {@link WalCheckpointVerticle}. */
   static final int WAL_AUTOCHECKPOINT_PAGES = 20_000;
 
+  /** PRAGMAs in the URL reach every pooled connection; one run through a pool reaches only one connection. */
   static String url(Path dataDir, String synchronous) {
     return "jdbc:sqlite:" + dataDir.resolve("kv.db").toAbsolutePath()
         + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000&wal_autocheckpoint=" + WAL_AUTOCHECKPOINT_PAGES;
@@ -397,14 +397,19 @@ public final class SqliteStorage implements Storage {
   static final int ROWS_PER_UPSERT = 4000;
   private final Map<Integer, String> upsertSql = new HashMap<>();
 
+  /** Statements are kept for group sizes up to this; larger (rare) ones are built each time, so the cache stays ~3 MB. */
+  private static final int CACHED_UPSERT_ROWS = 512;
+
   private String upsert(int rows) {
-    return upsertSql.computeIfAbsent(rows, n -> {
-      StringBuilder sb = new StringBuilder(UPSERT_HEAD);
-      for (int i = 0; i < n; i++) {
-        sb.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)");
-      }
-      return sb.append(UPSERT_TAIL).toString();
-    });
+    return rows <= CACHED_UPSERT_ROWS ? upsertSql.computeIfAbsent(rows, SqliteStorage::buildUpsert) : buildUpsert(rows);
+  }
+
+  private static String buildUpsert(int rows) {
+    StringBuilder sb = new StringBuilder(UPSERT_HEAD);
+    for (int i = 0; i < rows; i++) {
+      sb.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)");
+    }
+    return sb.append(UPSERT_TAIL).toString();
   }
 
   private static Tuple upsertParams(List<RowWrite> rows) {
