@@ -1,6 +1,5 @@
 package kvstore.api;
 
-
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
