@@ -59,6 +59,7 @@ public final class Main {
       fail(EXIT_CONFIG, "config error: " + e.getMessage());
       return;
     }
+    LogFormat.setLevel(config.effectiveLogLevel());
     NodeMetrics metrics = new NodeMetrics(config.nodeId());
     Vertx vertx = Node.newVertx(metrics, 0);
     Node node;

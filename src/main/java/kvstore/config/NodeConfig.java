@@ -21,7 +21,8 @@ public record NodeConfig(
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
     long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
-    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries) {
+    long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries,
+    String logLevel) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -57,7 +58,11 @@ public record NodeConfig(
       new ConfigKey("tombstoneGraceMs", ConfigKey.Type.LONG, 864000000L, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds)."),
       new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."),
       new ConfigKey("storageReaders", ConfigKey.Type.INT, 2, "SQLite reader verticles (each its own connection), in parallel with the single writer."),
-      new ConfigKey("rowCacheEntries", ConfigKey.Type.INT, 100000, "Rows kept in memory for reads (written-through by every commit); 0 disables it."));
+      new ConfigKey("rowCacheEntries", ConfigKey.Type.INT, 100000, "Rows kept in memory for reads (written-through by every commit); 0 disables it."),
+      new ConfigKey("logLevel", ConfigKey.Type.STRING, "INFO", "Least severe log line printed: ERROR, WARN, INFO or DEBUG (DEBUG also turns the per-event trace lines on, like `debug`)."));
+
+  /** The levels {@code logLevel} accepts, most severe first. */
+  public static final List<String> LOG_LEVELS = List.of("ERROR", "WARN", "INFO", "DEBUG");
 
   private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 
@@ -110,9 +115,20 @@ public record NodeConfig(
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
         (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"),
-        (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"), (int) values.get("rowCacheEntries"));
+        (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"), (int) values.get("rowCacheEntries"),
+        ((String) values.get("logLevel")).toUpperCase(java.util.Locale.ROOT));
     c.validate();
     return c;
+  }
+
+  /** Trace lines are on with {@code debug} or with {@code logLevel} DEBUG; either implies the other. */
+  public boolean traceOn() {
+    return debug || logLevel.equals("DEBUG");
+  }
+
+  /** The level logs are printed at: {@code logLevel}, lowered to DEBUG when {@code debug} is on. */
+  public String effectiveLogLevel() {
+    return debug ? "DEBUG" : logLevel;
   }
 
   private void validate() {
@@ -157,6 +173,7 @@ public record NodeConfig(
     require(antiEntropyRowsPerSec >= 1, "antiEntropyRowsPerSec", "must be >= 1, got " + antiEntropyRowsPerSec);
     require(rowCacheEntries >= 0, "rowCacheEntries", "must be >= 0 (0 disables the cache), got " + rowCacheEntries);
     require(storageReaders >= 1 && storageReaders <= 32, "storageReaders", "must be 1..32, got " + storageReaders);
+    require(LOG_LEVELS.contains(logLevel), "logLevel", "must be one of " + String.join(", ", LOG_LEVELS) + ", got " + logLevel);
     require(tombstoneGcIntervalMs >= 100, "tombstoneGcIntervalMs", "must be >= 100, got " + tombstoneGcIntervalMs);
   }
 

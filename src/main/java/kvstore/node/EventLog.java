@@ -7,7 +7,8 @@ import java.util.logging.Logger;
 /**
  * One line per event, prefixed with the node id (several nodes share a JVM in tests). Trace lines
  * ({@code [WRITE]}, {@code [READ]}, ...) are built only when {@code debug} is on, so a node with
- * debug off pays nothing per request.
+ * debug off pays nothing per request. They are logged at DEBUG (JUL's FINE), so the process's
+ * log level must admit DEBUG for them to print; {@code kvstore.cli.LogFormat} sets it from the config.
  */
 public final class EventLog {
   private static final Logger LOG = Logger.getLogger("kvstore");
@@ -25,7 +26,7 @@ public final class EventLog {
 
   public void trace(Supplier<String> line) {
     if (debug) {
-      LOG.info(prefix + line.get());
+      LOG.fine(prefix + line.get());
     }
   }
 

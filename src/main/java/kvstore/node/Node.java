@@ -73,7 +73,7 @@ public final class Node {
   public static Future<Node> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
     registerCodecs(vertx.eventBus());
     Node node = new Node(vertx, config);
-    EventLog log = new EventLog(config.nodeId(), config.debug());
+    EventLog log = new EventLog(config.nodeId(), config.traceOn());
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RangeTrees> trees = new AtomicReference<>();

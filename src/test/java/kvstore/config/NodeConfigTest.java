@@ -63,6 +63,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void logLevelIsOneOfFourAndDebugLowersItToDebug() {
+    NodeConfig plain = NodeConfig.parse(minimal(), Map.of());
+    assertEquals("INFO", plain.effectiveLogLevel());
+    assertTrue(!plain.traceOn());
+    NodeConfig quiet = NodeConfig.parse(minimal().put("logLevel", "WARN"), Map.of());
+    assertEquals("WARN", quiet.effectiveLogLevel());
+    NodeConfig fromEnv = NodeConfig.parse(minimal(), Map.of("KV_LOG_LEVEL", "debug"));
+    assertEquals("DEBUG", fromEnv.logLevel());
+    assertTrue(fromEnv.traceOn(), "DEBUG turns the trace lines on");
+    NodeConfig traced = NodeConfig.parse(minimal().put("logLevel", "ERROR").put("debug", true), Map.of());
+    assertEquals("DEBUG", traced.effectiveLogLevel(), "debug must print its trace lines whatever logLevel says");
+    assertTrue(error(minimal().put("logLevel", "TRACE"), Map.of()).contains("'logLevel': must be one of ERROR, WARN, INFO, DEBUG, got TRACE"));
+  }
+
+  @Test
   void envNamesFollowTheKeys() {
     assertEquals("KV_GRPC_PORT", new ConfigKey("grpcPort", ConfigKey.Type.INT, 1, "").envName());
     assertEquals("KV_MAX_VALUE_BYTES", new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1, "").envName());
