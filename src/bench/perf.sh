@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Throughput figures for the README: the no-op ceiling server, one node (RF 1), the same node with
 # its row cache off (gets and mixed), and a local 3-node cluster (RF 3, QUORUM), measured side by
-# side in one run with the same `kvctl bench` settings.
+# side in one run with the same `kvctl bench` settings. Beside ops/s it prints the servers' CPU per
+# operation over the measured window (utime+stime from /proc), which this noisy 2-core machine
+# disturbs much less than throughput.
 # usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
 # needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s.
 set -euo pipefail
@@ -21,23 +23,39 @@ echo "building the ceiling server from $CEIL_SRC (into $WORK, not the repository
 cp -r "$CEIL_SRC" "$WORK/ceiling"
 (cd "$WORK/ceiling" && mvn -B -q package)
 java -jar "$WORK/ceiling/target/ceiling.jar" --port 7000 --instances 2 > "$OUT/ceiling.log" 2>&1 & pids+=($!)
+declare -A serving   # name -> the pids that serve it
+serving[ceiling]=$!
 
 java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"gossipPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
+serving[node]=$!
 # the same single node with its row cache off, to show what the cache does for reads
 java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"gossipPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
+serving[nocache]=$!
 for i in 1 2 3; do
   java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
+  serving[cluster]="${serving[cluster]:-} $!"
 done
 for port in 46002 46012 46201 46202 46203; do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
 done
 sleep 3
 
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
 bench() { # name targets op concurrency
-  local name=$1 targets=$2 op=$3 c=$4
+  local name=$1 targets=$2 op=$3 c=$4 t0 t1 ok
   java -jar $JAR kvctl bench --targets "$targets" --op "$op" --read-ratio 0.9 --concurrency "$c" --warmup "$WARMUP" \
-    --duration "$DURATION" --keys 100000 --value-size 100 --json "$OUT/$name-$op-c$c.json" > "$OUT/$name-$op-c$c.txt" 2>&1
-  printf '%-8s %-6s c=%-3s %s\n' "$name" "$op" "$c" "$(tail -2 "$OUT/$name-$op-c$c.txt" | tr '\n' ' ')"
+    --duration "$DURATION" --keys 100000 --value-size 100 --json "$OUT/$name-$op-c$c.json" > "$OUT/$name-$op-c$c.txt" 2>&1 &
+  local bench_pid=$!
+  # the measured window starts when the warm-up ends: WARMUP after the bench says it is warming up
+  if [ "${WARMUP%s}" -gt 0 ]; then
+    until grep -q "warming up" "$OUT/$name-$op-c$c.txt" 2>/dev/null; do sleep 0.1; done
+  fi
+  sleep "${WARMUP%s}"; t0=$(cpu_ticks ${serving[$name]})
+  wait $bench_pid
+  t1=$(cpu_ticks ${serving[$name]})
+  ok=$(sed -n 's/.*"ok" : \([0-9]*\).*/\1/p' "$OUT/$name-$op-c$c.json")
+  printf '%-8s %-6s c=%-3s %s  server CPU %d us/op\n' "$name" "$op" "$c" "$(tail -2 "$OUT/$name-$op-c$c.txt" | tr '\n' ' ')" \
+    $(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / (ok > 0 ? ok : 1) ))
 }
 echo "preloading 100k keys into the single node and the cluster"
 java -jar $JAR kvctl bench --targets 127.0.0.1:46001 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
