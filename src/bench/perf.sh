@@ -5,7 +5,8 @@
 # operation over the measured window (utime+stime from /proc), which this noisy 2-core machine
 # disturbs much less than throughput.
 # usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
-# needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s.
+# needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s (WARMUP in
+# whole seconds with an s, e.g. 30s: the CPU window is timed from it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-target/perf}

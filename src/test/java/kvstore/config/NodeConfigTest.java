@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,7 +67,7 @@ class NodeConfigTest {
   void logLevelIsOneOfFourAndDebugLowersItToDebug() {
     NodeConfig plain = NodeConfig.parse(minimal(), Map.of());
     assertEquals("INFO", plain.effectiveLogLevel());
-    assertTrue(!plain.traceOn());
+    assertFalse(plain.traceOn());
     NodeConfig quiet = NodeConfig.parse(minimal().put("logLevel", "WARN"), Map.of());
     assertEquals("WARN", quiet.effectiveLogLevel());
     NodeConfig fromEnv = NodeConfig.parse(minimal(), Map.of("KV_LOG_LEVEL", "debug"));
