@@ -58,7 +58,7 @@ public record NodeConfig(
       new ConfigKey("tombstoneGraceMs", ConfigKey.Type.LONG, 864000000L, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds)."),
       new ConfigKey("tombstoneGcIntervalMs", ConfigKey.Type.INT, 3600000, "How often the tombstone purge runs."),
       new ConfigKey("storageReaders", ConfigKey.Type.INT, 2, "SQLite reader verticles (each its own connection), in parallel with the single writer."),
-      new ConfigKey("rowCacheEntries", ConfigKey.Type.INT, 100000, "Rows kept in memory for reads (written-through by every commit); 0 disables it."),
+      new ConfigKey("rowCacheEntries", ConfigKey.Type.INT, 100000, "Rows kept in memory for reads (a commit drops the rows it changed); 0 disables it."),
       new ConfigKey("logLevel", ConfigKey.Type.STRING, "INFO", "Least severe log line printed: ERROR, WARN, INFO or DEBUG (DEBUG also turns the per-event trace lines on, like `debug`)."));
 
   /** The levels {@code logLevel} accepts, most severe first. */

@@ -7,12 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Recently read and written rows, shared by the writer and every reader of a node, so a hot read
+ * Recently read rows, shared by the writer and every reader of a node, so a hot read
  * skips the hand-off to a JDBC worker thread. Bounded by entries; evicts in hash order (no LRU
  * bookkeeping on the read path).
  *
- * <p>The writer replaces a key's entry after each commit; a reader may add a row it read from
- * SQLite only if no commit touched the key's stripe since before its read began. Both happen in
+ * <p>The writer drops a key's entry after each commit that changed it; a reader may add a row it
+ * read from SQLite only if no commit touched the key's stripe since before its read began. Both happen in
  * the map's per-key {@code compute}, so a read that raced a commit can never leave its older row
  * behind, even when the newer entry was evicted in between.
  */
@@ -51,17 +51,21 @@ public final class RowCache {
     trim();
   }
 
-  /** The writer's word after a commit: the key's row now ({@code null}: it was deleted). */
-  public void written(String key, Versioned row) {
+  /**
+   * The writer's word after a commit changed the key (or a purge removed it): its cached row, if
+   * any, is gone, and reads that began before cannot put theirs back. Invalidated rather than
+   * written through: under a write-heavy load every written-through row outlived a few young
+   * collections and was copied by each, which cost more than the misses it saved.
+   */
+  public void invalidate(String key) {
     if (capacity == 0) {
       return;
     }
     int s = stripe(key);
     rows.compute(key, (k, cur) -> {
       stripes.incrementAndGet(s);
-      return row;
+      return null;
     });
-    trim();
   }
 
   public int size() {

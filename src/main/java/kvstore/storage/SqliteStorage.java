@@ -223,8 +223,8 @@ public final class SqliteStorage implements Storage {
         stats.recordCommit(g.applied.size(), System.nanoTime() - started);
         g.hintDelta.forEach((t, n) -> hintCounts.merge(t, n, Long::sum));
         updateTrees(g);
-        g.applied.keySet().forEach(key -> cache.written(key, g.newest.get(key).row()));
-        g.purged.values().forEach(rows -> rows.forEach(r -> cache.written(r.getString(0), null)));
+        g.applied.keySet().forEach(cache::invalidate);
+        g.purged.values().forEach(rows -> rows.forEach(r -> cache.invalidate(r.getString(0))));
         g.complete();
       } else {
         stats.recordFailure();
