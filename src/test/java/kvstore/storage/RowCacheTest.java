@@ -32,10 +32,12 @@ class RowCacheTest {
     assertEquals(2, cache.get("k").version(), "a read begun after the commit is cached");
     cache.invalidate("k");
     assertNull(cache.get("k"), "a commit or purge drops the row");
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 200; i++) {          // eviction runs
       cache.fill("other" + i, v("other" + i, 1), cache.stamp("other" + i));
     }
     assertTrue(cache.size() <= 100, "bounded: " + cache.size());
+    cache.fill("k", v("k", 1), stamp);
+    assertNull(cache.get("k"), "the stale read is still refused after evictions");
     RowCache off = new RowCache(0);
     off.fill("k", v("k", 1), off.stamp("k"));
     assertNull(off.get("k"));
@@ -54,7 +56,7 @@ class RowCacheTest {
     threads.add(new Thread(() -> {
       for (long version = 1; version <= 200_000; version++) {
         String key = "k" + (version % 16);
-        storage.put(key, v(key, version));               // the commit
+        storage.put(key, v(key, version));   // the commit
         cache.invalidate(key);               // then the writer's word to the cache
       }
       stop.set(true);
