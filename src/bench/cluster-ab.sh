@@ -7,12 +7,14 @@
 # WARMUP, DURATION (whole seconds with an s) and EXTRA (JSON members added to each node's config,
 # e.g. EXTRA='"storageSync":"NORMAL",') override put, 64, 20s, 20s and nothing.
 set -euo pipefail
-A=$1; B=$2; PAIRS=${3:-2}
+A=$(realpath "$1"); B=$(realpath "$2"); PAIRS=${3:-2}
+cd "$(dirname "$0")/../.."
+source src/bench/lib.sh
 OP=${OP:-put}; C=${C:-64}; WARMUP=${WARMUP:-20s}; DURATION=${DURATION:-20s}; EXTRA=${EXTRA:-}
 TARGETS=127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103
 
 run() { # jar
-  local jar=$1 work pids=() i t0=0 t1=0 p out
+  local jar=$1 work pids=() i p
   work=$(mktemp -d)
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' RETURN
   for i in 1 2 3; do
@@ -23,21 +25,8 @@ run() { # jar
     for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$p/healthz" > /dev/null && break; sleep 0.5; done
   done
   java -jar "$jar" kvctl bench --targets $TARGETS --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
-  out=$work/bench.txt
-  java -jar "$jar" kvctl bench --targets $TARGETS --op "$OP" --read-ratio 0.9 --concurrency "$C" --warmup "$WARMUP" \
-    --duration "$DURATION" --keys 100000 --value-size 100 --json "$work/bench.json" > "$out" 2>&1 &
-  local bench=$!
-  if [ "${WARMUP%s}" -gt 0 ]; then
-    until grep -q "warming up" "$out" 2>/dev/null; do sleep 0.1; done
-  fi
-  sleep "${WARMUP%s}"
-  for p in "${pids[@]}"; do t0=$((t0 + $(awk '{print $14 + $15}' /proc/$p/stat))); done
-  wait $bench
-  for p in "${pids[@]}"; do t1=$((t1 + $(awk '{print $14 + $15}' /proc/$p/stat))); done
-  local ok
-  ok=$(sed -n 's/.*"ok" : \([0-9]*\).*/\1/p' "$work/bench.json")
-  printf '%s  %s  nodes CPU %d us/op\n' "$(basename "$jar")" "$(tail -2 "$out" | sed 's/.*targets=\[[^]]*\]: //' | tr '\n' ' ')" \
-    $(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / (ok > 0 ? ok : 1) ))
+  printf '%s  %s\n' "$(basename "$jar")" "$(measure "$jar" "$work/bench" $TARGETS "$OP" "$C" "$WARMUP" "$DURATION" "${pids[@]}" \
+    | sed 's/.*targets=\[[^]]*\]: //')"
 }
 
 for _ in $(seq 1 "$PAIRS"); do

@@ -41,22 +41,9 @@ for port in 46002 46012 46201 46202 46203; do
 done
 sleep 3
 
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+source src/bench/lib.sh
 bench() { # name targets op concurrency
-  local name=$1 targets=$2 op=$3 c=$4 t0 t1 ok
-  java -jar $JAR kvctl bench --targets "$targets" --op "$op" --read-ratio 0.9 --concurrency "$c" --warmup "$WARMUP" \
-    --duration "$DURATION" --keys 100000 --value-size 100 --json "$OUT/$name-$op-c$c.json" > "$OUT/$name-$op-c$c.txt" 2>&1 &
-  local bench_pid=$!
-  # the measured window starts when the warm-up ends: WARMUP after the bench says it is warming up
-  if [ "${WARMUP%s}" -gt 0 ]; then
-    until grep -q "warming up" "$OUT/$name-$op-c$c.txt" 2>/dev/null; do sleep 0.1; done
-  fi
-  sleep "${WARMUP%s}"; t0=$(cpu_ticks ${serving[$name]})
-  wait $bench_pid
-  t1=$(cpu_ticks ${serving[$name]})
-  ok=$(sed -n 's/.*"ok" : \([0-9]*\).*/\1/p' "$OUT/$name-$op-c$c.json")
-  printf '%-8s %-6s c=%-3s %s  server CPU %d us/op\n' "$name" "$op" "$c" "$(tail -2 "$OUT/$name-$op-c$c.txt" | tr '\n' ' ')" \
-    $(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / (ok > 0 ? ok : 1) ))
+  printf '%-8s %-6s c=%-3s %s\n' "$1" "$3" "$4" "$(measure $JAR "$OUT/$1-$3-c$4" "$2" "$3" "$4" "$WARMUP" "$DURATION" ${serving[$1]})"
 }
 echo "preloading 100k keys into the single node and the cluster"
 java -jar $JAR kvctl bench --targets 127.0.0.1:46001 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
