@@ -96,10 +96,37 @@ public final class ReplicaApi extends ReplicaService {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return GrpcErrors.mapped(storage.read(req.getKey()).map(v -> {
-      ReplicaProto.ReadResult.Builder b = ReplicaProto.ReadResult.newBuilder().setClock(clock.peek());
-      if (v != null) {
-        b.setPresent(true).setRow(RemoteReplica.toRow(v, false));
+    return GrpcErrors.mapped(storage.read(req.getKey()).map(v -> readResult(v).setClock(clock.peek()).build()), "replica read", log);
+  }
+
+  private static ReplicaProto.ReadResult.Builder readResult(Versioned v) {
+    ReplicaProto.ReadResult.Builder b = ReplicaProto.ReadResult.newBuilder();
+    if (v != null) {
+      b.setPresent(true).setRow(RemoteReplica.toRow(v, false));
+    }
+    return b;
+  }
+
+  @Override
+  public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch req) {
+    List<Future<Versioned>> reads = new ArrayList<>(req.getKeysCount());
+    try {
+      if (req.getKeysCount() == 0 || req.getKeysCount() > RemoteReplica.MAX_READ_KEYS) {
+        throw RequestLimits.invalid("a read batch holds 1.." + RemoteReplica.MAX_READ_KEYS + " keys, got " + req.getKeysCount());
+      }
+      for (int i = 0; i < req.getKeysCount(); i++) {
+        limits.checkKey(req.getKeysBytes(i));
+      }
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    for (String key : req.getKeysList()) {
+      reads.add(storage.read(key));
+    }
+    return GrpcErrors.mapped(Future.all(reads).map(all -> {
+      ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(clock.peek());
+      for (Future<Versioned> f : reads) {
+        b.addResults(readResult(f.result()));
       }
       return b.build();
     }), "replica read", log);

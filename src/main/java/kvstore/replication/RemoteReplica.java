@@ -3,34 +3,44 @@ package kvstore.replication;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.vertx.core.Future;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.common.GrpcStatus;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
  * A peer's storage through the internal {@code kvreplica.Replica} gRPC service. Every answer carries
  * the peer's clock, which this node observes, so clocks move together with the data. Writes of one
- * event-loop turn travel as one {@code Write} batch ({@link WriteBatcher}). Used from one event
- * loop only, like the {@link ReplicaDirectory} that owns it.
+ * event-loop turn travel as one {@code Write} batch, reads as one {@code ReadMany} ({@link TurnBatcher}).
+ * Used from one event loop only, like the {@link ReplicaDirectory} that owns it.
  */
 public final class RemoteReplica implements Replica {
   /** Rows per batch; with the byte budget, bounds the message and the work one failure undoes. */
   static final int MAX_BATCH_ROWS = 128;
+  /** Keys per {@code ReadMany}: the peer refuses more (see {@code ReplicaApi}). */
+  public static final int MAX_READ_KEYS = 128;
 
   private final String nodeId;
   private final ReplicaGrpcClient client;
   private final HybridLogicalClock clock;
-  private final WriteBatcher<ReplicaProto.Row> batcher;
+  private final TurnBatcher<ReplicaProto.Row, Long> writes;
+  private final TurnBatcher<String, Versioned> reads;
+  /** Set when the peer answered UNIMPLEMENTED to ReadMany (a node of an older release): reads go one by one. */
+  private boolean singleReadsOnly;
 
   /** {@code batchBytes}: serialized rows per batch; a single row larger than it still goes alone. */
   public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes) {
     this.nodeId = nodeId;
     this.client = client;
     this.clock = clock;
-    this.batcher = new WriteBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::send);
+    this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::sendWrites);
+    this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads);
   }
 
   @Override
@@ -45,21 +55,56 @@ public final class RemoteReplica implements Replica {
   @Override
   public Future<Long> write(Versioned row, boolean clockStamped) {
     ReplicaProto.Row r = toRow(row, clockStamped);
-    return batcher.add(r, r.getSerializedSize());
+    return writes.add(r, r.getSerializedSize());
   }
 
-  private Future<long[]> send(List<ReplicaProto.Row> rows) {
+  private Future<List<Long>> sendWrites(List<ReplicaProto.Row> rows) {
     return client.write(ReplicaProto.WriteBatch.newBuilder().addAllRows(rows).build()).map(result -> {
       clock.observe(result.getClock());
-      return result.getStoredVersionsList().stream().mapToLong(Long::longValue).toArray();
+      return result.getStoredVersionsList();
     });
   }
 
   @Override
   public Future<Versioned> read(String key) {
-    return client.read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).map(r -> {
-      clock.observe(r.getClock());
-      return r.getPresent() ? fromRow(r.getRow()) : null;
+    return reads.add(key, key.length());
+  }
+
+  private Future<List<Versioned>> sendReads(List<String> keys) {
+    if (keys.size() == 1 || singleReadsOnly) {
+      return readOneByOne(keys);
+    }
+    return client.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(keys).build()).<List<Versioned>>map(result -> {
+      clock.observe(result.getClock());
+      List<Versioned> out = new ArrayList<>(result.getResultsCount());
+      for (ReplicaProto.ReadResult r : result.getResultsList()) {
+        out.add(r.getPresent() ? fromRow(r.getRow()) : null);
+      }
+      return out;
+    }).recover(err -> {
+      if (err instanceof InvalidStatusException s && s.actualStatus() == GrpcStatus.UNIMPLEMENTED) {
+        singleReadsOnly = true;
+        return readOneByOne(keys);
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<List<Versioned>> readOneByOne(List<String> keys) {
+    List<Future<Versioned>> each = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      each.add(client.read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).map(r -> {
+        clock.observe(r.getClock());
+        return r.getPresent() ? fromRow(r.getRow()) : null;
+      }));
+    }
+    if (each.size() == 1) {
+      return each.get(0).map(Collections::singletonList); // null (absent) allowed
+    }
+    return Future.all(each).map(all -> {
+      List<Versioned> out = new ArrayList<>(each.size());
+      each.forEach(f -> out.add(f.result()));
+      return out;
     });
   }
 

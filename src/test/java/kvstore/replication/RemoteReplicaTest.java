@@ -120,7 +120,7 @@ class RemoteReplicaTest {
             Future.succeededFuture(ReplicaProto.WriteResult.newBuilder().addStoredVersions(1).build()));
     RemoteReplica replica = new RemoteReplica("peer", wrong, HybridLogicalClock.system(0), 1 << 20);
     List<Object> answers = writeInOneTurn(replica, 2, 10);
-    assertEquals("replica peer answered 1 versions for 2 rows", answers.get(0));
+    assertEquals("replica peer answered 1 results for 2 items", answers.get(0));
     assertEquals(answers.get(0), answers.get(1));
   }
 }
