@@ -79,7 +79,7 @@ public final class GrpcVerticle extends VerticleBase {
       GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
       grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), metrics, log)));
-      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, view,
+      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, config.replicaBatchBytes(), view,
           config.replicationFactor(), config.vnodes(), config.dataDir(), log, trees)));
       // grpc.health.v1 for load balancers and Docker; NOT_SERVING as soon as shutdown begins
       HealthService health = HealthService.create(vertx);

@@ -33,6 +33,9 @@ public final class ReplicaApi extends ReplicaService {
   private final Storage storage;
   private final HybridLogicalClock clock;
   private final RequestLimits limits;
+  /** A ReadMany answer's budget for rows: the rows past it are deferred (the caller asks again). */
+  private final long readBatchBytes;
+  private static final ReplicaProto.ReadResult DEFERRED = ReplicaProto.ReadResult.newBuilder().setDeferred(true).build();
   private final Supplier<ClusterView> view;
   private final int replicationFactor;
   private final int vnodes;
@@ -44,7 +47,7 @@ public final class ReplicaApi extends ReplicaService {
   private static final int MAX_FETCH_KEYS = 1000;
   private static final int DIGESTS_PER_MESSAGE = 1000;
 
-  public ReplicaApi(Vertx vertx, Storage storage, HybridLogicalClock clock, RequestLimits limits,
+  public ReplicaApi(Vertx vertx, Storage storage, HybridLogicalClock clock, RequestLimits limits, long readBatchBytes,
                     Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, EventLog log,
                     AtomicReference<RangeTrees> trees) {
     this.trees = trees;
@@ -54,6 +57,7 @@ public final class ReplicaApi extends ReplicaService {
     this.storage = storage;
     this.clock = clock;
     this.limits = limits;
+    this.readBatchBytes = readBatchBytes;
     this.view = view;
     this.replicationFactor = replicationFactor;
     this.log = log;
@@ -125,8 +129,12 @@ public final class ReplicaApi extends ReplicaService {
     }
     return GrpcErrors.mapped(Future.all(reads).map(all -> {
       ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(clock.peek());
+      long bytes = 0;
       for (Future<Versioned> f : reads) {
-        b.addResults(readResult(f.result()));
+        ReplicaProto.ReadResult r = readResult(f.result()).build();
+        bytes += r.getSerializedSize();
+        // the first row always goes: one value alone is within the message limit
+        b.addResults(b.getResultsCount() > 0 && bytes > readBatchBytes ? DEFERRED : r);
       }
       return b.build();
     }), "replica read", log);

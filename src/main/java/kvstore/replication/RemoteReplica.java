@@ -74,19 +74,45 @@ public final class RemoteReplica implements Replica {
     if (keys.size() == 1 || singleReadsOnly) {
       return readOneByOne(keys);
     }
-    return client.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(keys).build()).<List<Versioned>>map(result -> {
-      clock.observe(result.getClock());
-      List<Versioned> out = new ArrayList<>(result.getResultsCount());
-      for (ReplicaProto.ReadResult r : result.getResultsList()) {
-        out.add(r.getPresent() ? fromRow(r.getRow()) : null);
-      }
-      return out;
-    }).recover(err -> {
+    return client.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(keys).build()).compose(result -> answers(keys, result), err -> {
       if (err instanceof InvalidStatusException s && s.actualStatus() == GrpcStatus.UNIMPLEMENTED) {
         singleReadsOnly = true;
         return readOneByOne(keys);
       }
       return Future.failedFuture(err);
+    });
+  }
+
+  /** The batch's rows; the keys the peer deferred (their rows would have overfilled the answer) are asked again. */
+  private Future<List<Versioned>> answers(List<String> keys, ReplicaProto.ReadBatchResult result) {
+    clock.observe(result.getClock());
+    if (result.getResultsCount() != keys.size()) {
+      return Future.failedFuture(new IllegalStateException(
+          "replica " + nodeId + " answered " + result.getResultsCount() + " results for " + keys.size() + " keys"));
+    }
+    List<Versioned> out = new ArrayList<>(keys.size());
+    List<String> again = new ArrayList<>();
+    List<Integer> at = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      ReplicaProto.ReadResult r = result.getResults(i);
+      out.add(r.getPresent() ? fromRow(r.getRow()) : null);
+      if (r.getDeferred()) {
+        again.add(keys.get(i));
+        at.add(i);
+      }
+    }
+    if (again.isEmpty()) {
+      return Future.succeededFuture(out);
+    }
+    if (again.size() == keys.size()) {
+      // each round must make progress, or this would ask forever
+      return Future.failedFuture(new IllegalStateException("replica " + nodeId + " deferred every key of a read batch"));
+    }
+    return sendReads(again).map(rest -> {
+      for (int j = 0; j < rest.size(); j++) {
+        out.set(at.get(j), rest.get(j));
+      }
+      return out;
     });
   }
 

@@ -62,10 +62,22 @@ class ReplicaReadsTest {
         : ReplicaProto.ReadResult.newBuilder().setPresent(true).setRow(RemoteReplica.toRow(v, false)).setClock(5).build();
   }
 
-  /** A peer serving {@link #STORED}; without ReadMany when {@code old}, like a node of an older release. */
-  private SocketAddress peer(boolean old) {
+  /** How a fake peer answers ReadMany. */
+  private enum Peer {
+    /** every row */
+    CURRENT,
+    /** not at all (UNIMPLEMENTED), like a node of an older release */
+    OLD,
+    /** the first half of the keys' rows, the rest deferred, as a node does when the rows would overfill its answer */
+    HALF_DEFERRED,
+    /** every key deferred, which no node does: the caller must not ask forever */
+    ALL_DEFERRED
+  }
+
+  /** A peer serving {@link #STORED}. */
+  private SocketAddress peer(Peer kind) {
     GrpcServer grpc = GrpcServer.server(vertx);
-    if (old) {
+    if (kind == Peer.OLD) {
       grpc.callHandler(ReplicaGrpcService.Read, req -> req.handler(r -> {
         calls.add("Read " + r.getKey());
         req.response().end(result(r.getKey()));
@@ -82,7 +94,10 @@ class ReplicaReadsTest {
         public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch r) {
           calls.add("ReadMany " + r.getKeysCount());
           ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(5);
-          r.getKeysList().forEach(k -> b.addResults(result(k)));
+          int answered = kind == Peer.CURRENT ? r.getKeysCount() : kind == Peer.ALL_DEFERRED ? 0 : (r.getKeysCount() + 1) / 2;
+          for (int i = 0; i < r.getKeysCount(); i++) {
+            b.addResults(i < answered ? result(r.getKeys(i)) : ReplicaProto.ReadResult.newBuilder().setDeferred(true).build());
+          }
           return Future.succeededFuture(b.build());
         }
       }));
@@ -133,7 +148,7 @@ class ReplicaReadsTest {
 
   @Test
   void readsOfOneTurnTravelAsReadManyBatchesOfAtMost128AndALoneReadAsRead() throws Exception {
-    RemoteReplica replica = replica(peer(false));
+    RemoteReplica replica = replica(peer(Peer.CURRENT));
     List<String> keys = keys(300);
     assertAnswers(keys, readInOneTurn(replica, keys));
     assertEquals(List.of("ReadMany 128", "ReadMany 128", "ReadMany 44"), calls);
@@ -144,7 +159,7 @@ class ReplicaReadsTest {
 
   @Test
   void aPeerWithoutReadManyAnswersUnimplementedAndGetsTheReadsOneByOneFromThenOn() throws Exception {
-    SocketAddress old = peer(true);
+    SocketAddress old = peer(Peer.OLD);
     // what an older node really answers for the RPC it does not know
     var err = assertThrows(Exception.class, () -> ReplicaGrpcClient.create(GrpcClient.client(vertx), old)
         .readMany(ReplicaProto.ReadBatch.newBuilder().addKeys("a").build()).await());
@@ -160,8 +175,21 @@ class ReplicaReadsTest {
   }
 
   @Test
-  void aNodeAnswersReadManyInOrderAndRefusesBatchesOutsideItsLimitsByName() {
-    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1).put("maxKeyBytes", 64)).start()) {
+  void keysAPeerDeferredAreAskedAgainUntilAllAreAnsweredAndAPeerThatDefersEverythingFailsTheBatch() throws Exception {
+    RemoteReplica replica = replica(peer(Peer.HALF_DEFERRED));
+    List<String> keys = keys(10);
+    assertAnswers(keys, readInOneTurn(replica, keys));
+    // 10 keys: 5 answered, then 3 of the other 5, then 1 of 2, and the last one alone
+    assertEquals(List.of("ReadMany 10", "ReadMany 5", "ReadMany 2", "Read " + keys.get(9)), calls);
+
+    RemoteReplica stuck = replica(peer(Peer.ALL_DEFERRED));
+    assertEquals(Collections.nCopies(3, "replica peer deferred every key of a read batch"), readInOneTurn(stuck, keys(3)));
+  }
+
+  @Test
+  void aNodeAnswersReadManyInOrderDefersWhatWouldOverfillItsAnswerAndRefusesBatchesOutsideItsLimitsByName() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1).put("maxKeyBytes", 64)
+        .put("maxValueBytes", 1000)).start()) {
       c.client(0).put("k1", "v1", Kv.Consistency.ONE);
       c.client(0).delete("k2", Kv.Consistency.ONE);
       GrpcClient grpc = GrpcClient.client(c.clientVertx());
@@ -174,6 +202,43 @@ class ReplicaReadsTest {
       assertEquals(false, r.getResults(1).getPresent());
       assertEquals("v1", r.getResults(2).getRow().getValue().toStringUtf8());
       assertTrue(r.getClock() > 0);
+
+
+      // 40 values of 1,000 bytes (~41 KB) against an answer budget of half the message limit (~35 KB here)
+      List<String> big = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        big.add("big-" + i);
+        c.client(0).put("big-" + i, String.valueOf((char) ('a' + i % 26)).repeat(1000), Kv.Consistency.ONE);
+      }
+      ReplicaProto.ReadBatchResult some = node.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(big).build()).await();
+      int answered = 0;
+      while (answered < 40 && !some.getResults(answered).getDeferred()) {
+        answered++;
+      }
+      assertTrue(answered >= 20 && answered < 40, "answered " + answered + " of 40 before deferring");
+      for (int i = answered; i < 40; i++) {
+        assertTrue(some.getResults(i).getDeferred(), "everything after the first deferred key is deferred: " + i);
+      }
+      assertTrue(some.getSerializedSize() < 40_000, "answer of " + some.getSerializedSize() + " bytes");
+      // through RemoteReplica, the deferred keys are asked again and every read gets its row
+      RemoteReplica replica = new RemoteReplica("node1", node, HybridLogicalClock.system(0), 1 << 20);
+      CompletableFuture<List<Versioned>> all = new CompletableFuture<>();
+      c.clientVertx().runOnContext(v -> {
+        List<Future<Versioned>> reads = new ArrayList<>();
+        big.forEach(k -> reads.add(replica.read(k)));
+        Future.all(reads).onComplete(ar -> {
+          if (ar.failed()) {
+            all.completeExceptionally(ar.cause());
+          } else {
+            all.complete(reads.stream().map(Future::result).toList());
+          }
+        });
+      });
+      List<Versioned> rows = all.get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 40; i++) {
+        assertEquals("big-" + i, rows.get(i).key());
+        assertEquals(String.valueOf((char) ('a' + i % 26)).repeat(1000), new String(rows.get(i).value()));
+      }
 
       assertEquals("INVALID_ARGUMENT: a read batch holds 1..128 keys, got 129", statusOf(grpc, at, Collections.nCopies(129, "k1")));
       assertEquals("INVALID_ARGUMENT: a read batch holds 1..128 keys, got 0", statusOf(grpc, at, List.of()));
