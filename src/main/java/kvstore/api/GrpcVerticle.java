@@ -71,7 +71,7 @@ public final class GrpcVerticle extends VerticleBase {
       SplitStorage storage = new SplitStorage(reader, bus, cache);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock);
       peers = PeerClients.create(vertx, config);
-      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes());
+      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);

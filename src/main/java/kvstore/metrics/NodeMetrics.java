@@ -31,6 +31,8 @@ public final class NodeMetrics {
   private final DistributionSummary commitRows;
   private final Timer commitLatency;
   private final Timer eventLoopLag;
+  private final DistributionSummary replicaWriteBatch;
+  private final DistributionSummary replicaReadBatch;
 
   public NodeMetrics(String nodeId) {
     registry.config().commonTags("node", nodeId);
@@ -47,9 +49,22 @@ public final class NodeMetrics {
         .publishPercentileHistogram().register(registry);
     commitLatency = Timer.builder("kv.storage.commit").description("SQLite transaction latency").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+    replicaWriteBatch = replicaBatch("write");
+    replicaReadBatch = replicaBatch("read");
     eventLoopLag = Timer.builder("kv.event.loop.lag").description("Delay of a 100 ms timer on the gRPC event loops")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
+  }
+
+  private DistributionSummary replicaBatch(String kind) {
+    return DistributionSummary.builder("kv.replica.batch.items")
+        .description("Writes or reads sent to one peer in one event-loop turn, as one RPC (Write, ReadMany or Read)")
+        .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
+  }
+
+  /** One batch of replica writes ({@code reads} false) or reads sent to a peer. */
+  public void replicaBatch(boolean reads, int items) {
+    (reads ? replicaReadBatch : replicaWriteBatch).record(items);
   }
 
   public MeterRegistry registry() {

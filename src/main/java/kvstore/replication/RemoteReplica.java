@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.vertx.core.Future;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.common.GrpcStatus;
+import kvstore.metrics.NodeMetrics;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.version.HybridLogicalClock;
@@ -35,12 +36,14 @@ public final class RemoteReplica implements Replica {
   private boolean singleReadsOnly;
 
   /** {@code batchBytes}: serialized rows per batch; a single row larger than it still goes alone. */
-  public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes) {
+  public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes, NodeMetrics metrics) {
     this.nodeId = nodeId;
     this.client = client;
     this.clock = clock;
-    this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::sendWrites);
-    this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads);
+    this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::sendWrites,
+        n -> metrics.replicaBatch(false, n));
+    this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads,
+        n -> metrics.replicaBatch(true, n));
   }
 
   @Override

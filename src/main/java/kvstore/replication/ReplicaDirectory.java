@@ -3,6 +3,7 @@ package kvstore.replication;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
+import kvstore.metrics.NodeMetrics;
 import kvstore.node.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.version.HybridLogicalClock;
@@ -22,10 +23,13 @@ public final class ReplicaDirectory implements Function<String, Replica> {
   private final HybridLogicalClock clock;
   private final Supplier<ClusterView> view;
   private final long batchBytes;
+  private final NodeMetrics metrics;
   private final Map<String, RemoteReplica> remotes = new HashMap<>();
   private final Map<String, String> addresses = new HashMap<>();
 
-  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes) {
+  public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes,
+                          NodeMetrics metrics) {
+    this.metrics = metrics;
     this.local = local;
     this.batchBytes = batchBytes;
     this.client = client;
@@ -46,7 +50,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
     }
     RemoteReplica r = remotes.get(nodeId);
     if (r == null || !m.grpcAddress().equals(addresses.get(nodeId))) {
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock, batchBytes);
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock, batchBytes, metrics);
       remotes.put(nodeId, r);
       addresses.put(nodeId, m.grpcAddress());
     }

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * Sends the items one event-loop turn produces as one batch. The first item of a turn schedules
@@ -27,6 +28,8 @@ final class TurnBatcher<T, R> {
   private final long maxBytes;
   /** Sends a batch; answers one result per item, in order. */
   private final Function<List<T>, Future<List<R>>> send;
+  /** Hears each batch's size as it is sent. */
+  private final IntConsumer sizes;
   private List<T> items = new ArrayList<>();
   private List<Promise<R>> waiters = new ArrayList<>();
   private long pendingBytes;
@@ -36,7 +39,8 @@ final class TurnBatcher<T, R> {
    * {@code target}: who receives the batches, for error messages; {@code maxBytes}: the batch's size
    * budget, a single item larger than it still goes alone.
    */
-  TurnBatcher(String target, int maxItems, long maxBytes, Function<List<T>, Future<List<R>>> send) {
+  TurnBatcher(String target, int maxItems, long maxBytes, Function<List<T>, Future<List<R>>> send, IntConsumer sizes) {
+    this.sizes = sizes;
     this.target = target;
     this.maxItems = maxItems;
     this.maxBytes = maxBytes;
@@ -76,6 +80,7 @@ final class TurnBatcher<T, R> {
     items = new ArrayList<>();
     waiters = new ArrayList<>();
     pendingBytes = 0;
+    sizes.accept(batch.size());
     Future<List<R>> sent;
     try {
       sent = send.apply(batch);

@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ReplicaReadsTest {
   private final Vertx vertx = Vertx.vertx();
+  private final kvstore.metrics.NodeMetrics metrics = new kvstore.metrics.NodeMetrics("test");
   /** Every call a fake peer received: "Read k" or "ReadMany n". */
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private static final Map<String, Versioned> STORED = Map.of(
@@ -123,7 +124,7 @@ class ReplicaReadsTest {
   }
 
   private RemoteReplica replica(SocketAddress to) {
-    return new RemoteReplica("peer", ReplicaGrpcClient.create(GrpcClient.client(vertx), to), HybridLogicalClock.system(0), 1 << 20);
+    return new RemoteReplica("peer", ReplicaGrpcClient.create(GrpcClient.client(vertx), to), HybridLogicalClock.system(0), 1 << 20, metrics);
   }
 
   private static List<String> keys(int n) {
@@ -155,6 +156,9 @@ class ReplicaReadsTest {
     calls.clear();
     assertAnswers(List.of("b"), readInOneTurn(replica, List.of("b")));
     assertEquals(List.of("Read b"), calls);
+    var sizes = metrics.registry().find("kv.replica.batch.items").tag("kind", "read").summary();
+    assertEquals(4, sizes.count(), "batches counted in kv_replica_batch_items");
+    assertEquals(301.0, sizes.totalAmount());
   }
 
   @Test
@@ -221,7 +225,7 @@ class ReplicaReadsTest {
       }
       assertTrue(some.getSerializedSize() < 40_000, "answer of " + some.getSerializedSize() + " bytes");
       // through RemoteReplica, the deferred keys are asked again and every read gets its row
-      RemoteReplica replica = new RemoteReplica("node1", node, HybridLogicalClock.system(0), 1 << 20);
+      RemoteReplica replica = new RemoteReplica("node1", node, HybridLogicalClock.system(0), 1 << 20, metrics);
       CompletableFuture<List<Versioned>> all = new CompletableFuture<>();
       c.clientVertx().runOnContext(v -> {
         List<Future<Versioned>> reads = new ArrayList<>();
