@@ -1,5 +1,6 @@
 package kvstore.api;
 
+import com.google.protobuf.ProtocolStringList;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.streams.WriteStream;
@@ -103,6 +104,25 @@ public final class ReplicaApi extends ReplicaService {
     return GrpcErrors.mapped(storage.read(req.getKey()).map(v -> readResult(v).setClock(clock.peek()).build()), "replica read", log);
   }
 
+  /** A batch of keys within its size bounds, each key within the key limit; INVALID_ARGUMENT naming what is wrong otherwise. */
+  private void checkKeys(ProtocolStringList keys, int min, int max, String what) {
+    if (keys.size() < min || keys.size() > max) {
+      throw RequestLimits.invalid(what + " holds " + min + ".." + max + " keys, got " + keys.size());
+    }
+    keys.asByteStringList().forEach(limits::checkKey);
+  }
+
+  /** Each key's row (null when absent), in the keys' order. */
+  private Future<List<Versioned>> readAll(List<String> keys) {
+    List<Future<Versioned>> reads = new ArrayList<>(keys.size());
+    keys.forEach(k -> reads.add(storage.read(k)));
+    return Future.all(reads).map(all -> {
+      List<Versioned> rows = new ArrayList<>(reads.size());
+      reads.forEach(f -> rows.add(f.result()));
+      return rows;
+    });
+  }
+
   private static ReplicaProto.ReadResult.Builder readResult(Versioned v) {
     ReplicaProto.ReadResult.Builder b = ReplicaProto.ReadResult.newBuilder();
     if (v != null) {
@@ -113,25 +133,16 @@ public final class ReplicaApi extends ReplicaService {
 
   @Override
   public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch req) {
-    List<Future<Versioned>> reads = new ArrayList<>(req.getKeysCount());
     try {
-      if (req.getKeysCount() == 0 || req.getKeysCount() > RemoteReplica.MAX_READ_KEYS) {
-        throw RequestLimits.invalid("a read batch holds 1.." + RemoteReplica.MAX_READ_KEYS + " keys, got " + req.getKeysCount());
-      }
-      for (int i = 0; i < req.getKeysCount(); i++) {
-        limits.checkKey(req.getKeysBytes(i));
-      }
+      checkKeys(req.getKeysList(), 1, RemoteReplica.MAX_READ_KEYS, "a read batch");
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    for (String key : req.getKeysList()) {
-      reads.add(storage.read(key));
-    }
-    return GrpcErrors.mapped(Future.all(reads).map(all -> {
+    return GrpcErrors.mapped(readAll(req.getKeysList()).map(rows -> {
       ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(clock.peek());
       long bytes = 0;
-      for (Future<Versioned> f : reads) {
-        ReplicaProto.ReadResult r = readResult(f.result()).build();
+      for (Versioned row : rows) {
+        ReplicaProto.ReadResult r = readResult(row).build();
         bytes += r.getSerializedSize();
         // the first row always goes: one value alone is within the message limit
         b.addResults(b.getResultsCount() > 0 && bytes > readBatchBytes ? DEFERRED : r);
@@ -233,31 +244,22 @@ public final class ReplicaApi extends ReplicaService {
   @Override
   protected void fetchRows(ReplicaProto.FetchRowsRequest req, WriteStream<ReplicaProto.Row> out) {
     GrpcServerResponse<?, ReplicaProto.Row> resp = (GrpcServerResponse<?, ReplicaProto.Row>) out;
-    List<Future<Versioned>> reads = new ArrayList<>(req.getKeysCount());
     try {
-      if (req.getKeysCount() > MAX_FETCH_KEYS) {
-        throw RequestLimits.invalid("at most " + MAX_FETCH_KEYS + " keys per call, got " + req.getKeysCount());
-      }
-      for (int i = 0; i < req.getKeysCount(); i++) {
-        limits.checkKey(req.getKeysBytes(i));
-      }
+      checkKeys(req.getKeysList(), 0, MAX_FETCH_KEYS, "a fetch");
     } catch (StatusException e) {
       resp.status(e.status()).statusMessage(e.getMessage()).end();
       return;
     }
-    for (String key : req.getKeysList()) {
-      reads.add(storage.read(key));
-    }
-    Future.all(reads).onComplete(ar -> {
+    readAll(req.getKeysList()).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("FetchRows failed", ar.cause());
         resp.status(GrpcStatus.INTERNAL).statusMessage("FetchRows failed: " + ar.cause()).end();
         return;
       }
-      List<Versioned> rows = new ArrayList<>(reads.size());
-      for (Future<Versioned> f : reads) {
-        if (f.result() != null) {
-          rows.add(f.result());
+      List<Versioned> rows = new ArrayList<>(ar.result().size());
+      for (Versioned v : ar.result()) {
+        if (v != null) {
+          rows.add(v);
         }
       }
       RowStreams.writeAll(rows.iterator(), v -> RemoteReplica.toRow(v, false), out);

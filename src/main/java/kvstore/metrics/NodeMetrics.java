@@ -58,7 +58,7 @@ public final class NodeMetrics {
 
   private DistributionSummary replicaBatch(String kind) {
     return DistributionSummary.builder("kv.replica.batch.items")
-        .description("Writes or reads sent to one peer in one event-loop turn, as one RPC (Write, ReadMany or Read)")
+        .description("Writes or reads a node sent one peer in one event-loop turn: one Write, ReadMany or Read call (more when the peer defers keys or predates ReadMany)")
         .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
   }
 
