@@ -33,6 +33,7 @@ public final class NodeMetrics {
   private final Timer eventLoopLag;
   private final DistributionSummary replicaWriteBatch;
   private final DistributionSummary replicaReadBatch;
+  private final DistributionSummary localWriteBatch;
 
   public NodeMetrics(String nodeId) {
     registry.config().commonTags("node", nodeId);
@@ -51,6 +52,7 @@ public final class NodeMetrics {
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
     replicaWriteBatch = replicaBatch("write");
     replicaReadBatch = replicaBatch("read");
+    localWriteBatch = replicaBatch("local_write");
     eventLoopLag = Timer.builder("kv.event.loop.lag").description("Delay of a 100 ms timer on the gRPC event loops")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
@@ -58,8 +60,14 @@ public final class NodeMetrics {
 
   private DistributionSummary replicaBatch(String kind) {
     return DistributionSummary.builder("kv.replica.batch.items")
-        .description("Writes or reads a node sent one peer in one event-loop turn: one Write, ReadMany or Read call (more when the peer defers keys or predates ReadMany)")
+        .description("Writes or reads a node sent one replica in one event-loop turn: to a peer one Write, ReadMany or Read call "
+            + "(more when the peer defers keys or predates ReadMany), to its own storage (local_write) one request to the writer")
         .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
+  }
+
+  /** One batch of writes to this node's own storage writer. */
+  public void localWriteBatch(int items) {
+    localWriteBatch.record(items);
   }
 
   /** One batch of replica writes ({@code reads} false) or reads sent to a peer. */

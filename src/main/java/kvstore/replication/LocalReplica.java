@@ -5,18 +5,31 @@ import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
-/** This node's own storage as a replica. */
+/**
+ * This node's own storage as a replica. The writes of one event-loop turn reach the storage
+ * writer as one request ({@link TurnBatcher}), as a peer's do in one {@code Write} RPC: each
+ * request is an event-bus message, a hop to the writer's thread and a reply, which cost more than
+ * the row they carry.
+ */
 public final class LocalReplica implements Replica {
   private final String nodeId;
   private final Storage storage;
   private final HybridLogicalClock clock;
+  private final TurnBatcher<Versioned, Long> writes;
 
-  public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock) {
+  /**
+   * {@code batchBytes}: keys and values per storage request, a single row larger than it still goes
+   * alone; {@code batchSizes} hears the rows of each request.
+   */
+  public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, IntConsumer batchSizes) {
     this.nodeId = nodeId;
     this.storage = storage;
     this.clock = clock;
+    this.writes = new TurnBatcher<>("local storage", RemoteReplica.MAX_BATCH_ROWS, batchBytes, this::store, batchSizes);
   }
 
   @Override
@@ -29,7 +42,17 @@ public final class LocalReplica implements Replica {
     if (clockStamped) {
       clock.observe(row.version());
     }
-    return storage.write(List.of(row)).map(v -> v[0]);
+    return writes.add(row, row.key().length() + (long) row.value().length);
+  }
+
+  private Future<List<Long>> store(List<Versioned> rows) {
+    return storage.write(rows).map(versions -> {
+      List<Long> out = new ArrayList<>(versions.length);
+      for (long v : versions) {
+        out.add(v);
+      }
+      return out;
+    });
   }
 
   @Override

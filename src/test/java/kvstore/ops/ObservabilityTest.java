@@ -47,8 +47,9 @@ class ObservabilityTest {
           "kv_hints_stored_total", "kv_hints_replayed_total", "kv_read_repairs_total", "kv_anti_entropy_rows_total",
           "kv_event_loop_lag_seconds_count", "vertx_sql_processing_time_seconds_count", "jvm_memory_used_bytes", "kv_row_cache_entries{node=\"node1\"}",
           "kv_merkle_ready{node=\"node1\"}", "kv_anti_entropy_bytes_total",
-          // the ALL put sent one Write to each of the two peers, the get one read to a peer
+          // the ALL put sent one Write to each of the two peers and one request to its own storage, the get one read to a peer
           "kv_replica_batch_items_count{kind=\"write\",node=\"node1\"} 2\n",
+          "kv_replica_batch_items_count{kind=\"local_write\",node=\"node1\"} 1\n",
           "kv_replica_batch_items_count{kind=\"read\",node=\"node1\"} 1\n")) {
         assertTrue(text.contains(expected), "/metrics lacks " + expected);
       }
