@@ -33,7 +33,7 @@ serving[node]=$!
 java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"gossipPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
 serving[nocache]=$!
 for i in 1 2 3; do
-  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
+  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"eventLoops\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
   serving[cluster]="${serving[cluster]:-} $!"
 done
 for port in 46002 46012 46201 46202 46203; do

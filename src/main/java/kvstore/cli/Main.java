@@ -61,7 +61,7 @@ public final class Main {
     }
     LogFormat.setLevel(config.effectiveLogLevel());
     NodeMetrics metrics = new NodeMetrics(config.nodeId());
-    Vertx vertx = Node.newVertx(metrics, 0);
+    Vertx vertx = Node.newVertx(metrics, config.eventLoops());
     Node node;
     try {
       node = Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -19,7 +19,7 @@ public record NodeConfig(
     int replicationFactor, Consistency writeConsistency, Consistency readConsistency, int vnodes,
     int gossipIntervalMs, int antiEntropyIntervalMs, int maxKeyBytes, int maxValueBytes, boolean debug,
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
-    long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
+    int eventLoops, long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
     long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries,
     String logLevel) {
@@ -46,6 +46,7 @@ public record NodeConfig(
       new ConfigKey("writeBatchMax", ConfigKey.Type.INT, 512, "Most writes committed in one SQLite transaction (group commit)."),
       new ConfigKey("storageSync", ConfigKey.Type.STRING, "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash)."),
       new ConfigKey("grpcInstances", ConfigKey.Type.INT, 0, "gRPC verticle instances (one event loop each); 0 means one per core."),
+      new ConfigKey("eventLoops", ConfigKey.Type.INT, 0, "Event-loop threads of the node, shared by all its verticles; 0 means Vert.x's default, two per core."),
       new ConfigKey("clockOffsetMs", ConfigKey.Type.INT, 0, "Added to this node's wall clock; for clock-skew tests only."),
       new ConfigKey("failureDetectorPhiSuspect", ConfigKey.Type.INT, 5, "Phi at which a silent peer becomes SUSPECT."),
       new ConfigKey("failureDetectorPhiDown", ConfigKey.Type.INT, 10, "Phi at which a silent peer becomes DOWN (coordinators stop waiting on it and hint instead)."),
@@ -110,7 +111,7 @@ public record NodeConfig(
         (int) values.get("maxKeyBytes"), (int) values.get("maxValueBytes"), (boolean) values.get("debug"),
         (int) values.get("requestTimeoutMs"), (int) values.get("maxGossipBodyBytes"),
         (int) values.get("writeBatchMax"), (String) values.get("storageSync"),
-        (int) values.get("grpcInstances"), ((Integer) values.get("clockOffsetMs")).longValue(),
+        (int) values.get("grpcInstances"), (int) values.get("eventLoops"), ((Integer) values.get("clockOffsetMs")).longValue(),
         (int) values.get("failureDetectorPhiSuspect"), (int) values.get("failureDetectorPhiDown"),
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
@@ -162,6 +163,7 @@ public record NodeConfig(
     require(writeBatchMax >= 1 && writeBatchMax <= 10000, "writeBatchMax", "must be 1..10000, got " + writeBatchMax);
     require(storageSync.equals("FULL") || storageSync.equals("NORMAL"), "storageSync", "must be FULL or NORMAL, got " + storageSync);
     require(grpcInstances >= 0 && grpcInstances <= 64, "grpcInstances", "must be 0..64, got " + grpcInstances);
+    require(eventLoops >= 0 && eventLoops <= 256, "eventLoops", "must be 0..256, got " + eventLoops);
     require(failureDetectorPhiSuspect >= 1, "failureDetectorPhiSuspect", "must be >= 1, got " + failureDetectorPhiSuspect);
     require(failureDetectorPhiDown >= failureDetectorPhiSuspect, "failureDetectorPhiDown", "must be >= failureDetectorPhiSuspect, got " + failureDetectorPhiDown);
     require(failureDetectorPauseMs >= 0, "failureDetectorPauseMs", "must be >= 0, got " + failureDetectorPauseMs);

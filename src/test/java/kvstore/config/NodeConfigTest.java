@@ -48,6 +48,7 @@ class NodeConfigTest {
     assertTrue(error(minimal().put("readConsistency", "MOST"), Map.of()).contains("readConsistency"));
     assertTrue(error(minimal().put("seeds", new JsonArray().add("nohost")), Map.of()).contains("seeds"));
     assertTrue(error(minimal().put("debug", "yes"), Map.of()).contains("debug"));
+    assertTrue(error(minimal().put("eventLoops", -1), Map.of()).contains("'eventLoops': must be 0..256, got -1"));
   }
 
   @Test
@@ -60,6 +61,8 @@ class NodeConfigTest {
     assertEquals(Consistency.ALL, c.writeConsistency());
     assertTrue(c.debug());
     assertEquals("fromenv", c.nodeId());
+    assertEquals(0, c.eventLoops(), "0: Vert.x's default");
+    assertEquals(1, NodeConfig.parse(minimal(), Map.of("KV_EVENT_LOOPS", "1")).eventLoops());
     assertTrue(error(minimal(), Map.of("KV_GOSSIP_PORT", "x")).contains("KV_GOSSIP_PORT"));
   }
 
