@@ -1,5 +1,7 @@
 package kvstore.cli;
 
+import kvstore.node.UnhandledErrors;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -19,6 +21,7 @@ public final class LogFormat extends Formatter {
   // JUL holds loggers weakly: a level set on one nobody references is lost at the next GC
   private static final Logger OURS = Logger.getLogger("kvstore");
   private static final Logger METER_REGISTRY = Logger.getLogger("io.micrometer.core.instrument.MeterRegistry");
+  private static final Logger NETTY_HTTP2_STREAMS = Logger.getLogger("io.netty.handler.codec.http2.DefaultHttp2Connection");
 
   @Override
   public String format(LogRecord r) {
@@ -65,6 +68,9 @@ public final class LogFormat extends Formatter {
     // vertx-micrometer 5.0.7 registers its event-bus handler gauge twice; Micrometer ignores the
     // second registration (the metric is exported once) but warns at every start
     METER_REGISTRY.setLevel(Level.SEVERE);
+    // Vert.x 5.0.7's NullPointerException for a reply to a stream its client reset (see
+    // UnhandledErrors) also reaches Netty's stream listener, which logs it as an ERROR of its own
+    NETTY_HTTP2_STREAMS.setFilter(r -> !UnhandledErrors.isReplyToResetStream(r.getThrown()));
     HANDLER.setFormatter(new LogFormat());
     root.addHandler(HANDLER);
     setLevel("INFO");

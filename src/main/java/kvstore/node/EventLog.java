@@ -41,4 +41,8 @@ public final class EventLog {
   public void warn(String msg, Throwable err) {
     LOG.log(Level.WARNING, prefix + msg + ": " + err, err);
   }
+
+  public void error(String msg, Throwable err) {
+    LOG.log(Level.SEVERE, prefix + msg + ": " + err, err);
+  }
 }

@@ -74,6 +74,7 @@ public final class Node {
     registerCodecs(vertx.eventBus());
     Node node = new Node(vertx, config);
     EventLog log = new EventLog(config.nodeId(), config.traceOn());
+    vertx.exceptionHandler(new UnhandledErrors(log));
     HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
