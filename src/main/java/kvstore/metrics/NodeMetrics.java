@@ -8,6 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +33,10 @@ public final class NodeMetrics {
   private final DistributionSummary commitRows;
   private final Timer commitLatency;
   private final Timer eventLoopLag;
-  private final DistributionSummary replicaWriteBatch;
-  private final DistributionSummary replicaReadBatch;
-  private final DistributionSummary localWriteBatch;
+  private final Map<BatchKind, DistributionSummary> batchItems = new EnumMap<>(BatchKind.class);
+
+  /** What a turn's batch carried: writes or reads to a peer, or writes to this node's own storage writer. */
+  public enum BatchKind { WRITE, READ, LOCAL_WRITE }
 
   public NodeMetrics(String nodeId) {
     registry.config().commonTags("node", nodeId);
@@ -50,9 +53,9 @@ public final class NodeMetrics {
         .publishPercentileHistogram().register(registry);
     commitLatency = Timer.builder("kv.storage.commit").description("SQLite transaction latency").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
-    replicaWriteBatch = replicaBatch("write");
-    replicaReadBatch = replicaBatch("read");
-    localWriteBatch = replicaBatch("local_write");
+    for (BatchKind kind : BatchKind.values()) {
+      batchItems.put(kind, replicaBatch(kind.name().toLowerCase(Locale.ROOT)));
+    }
     eventLoopLag = Timer.builder("kv.event.loop.lag").description("Delay of a 100 ms timer on the gRPC event loops")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
@@ -65,14 +68,9 @@ public final class NodeMetrics {
         .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
   }
 
-  /** One batch of writes to this node's own storage writer. */
-  public void localWriteBatch(int items) {
-    localWriteBatch.record(items);
-  }
-
-  /** One batch of replica writes ({@code reads} false) or reads sent to a peer. */
-  public void replicaBatch(boolean reads, int items) {
-    (reads ? replicaReadBatch : replicaWriteBatch).record(items);
+  /** One batch of {@code items} sent in one event-loop turn. */
+  public void replicaBatch(BatchKind kind, int items) {
+    batchItems.get(kind).record(items);
   }
 
   public MeterRegistry registry() {

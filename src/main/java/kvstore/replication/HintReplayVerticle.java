@@ -53,7 +53,9 @@ public final class HintReplayVerticle extends VerticleBase {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 30_000);
       peers = PeerClients.create(vertx, config);
-      directory = new ReplicaDirectory(new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), metrics::localWriteBatch), peers, clock, view, config.replicaBatchBytes(), metrics);
+      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
+          n -> metrics.replicaBatch(NodeMetrics.BatchKind.LOCAL_WRITE, n));
+      directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
       timerId = vertx.setPeriodic(1000, t -> tick());
       return null;
     });
