@@ -68,12 +68,18 @@ public final class LogFormat extends Formatter {
     // vertx-micrometer 5.0.7 registers its event-bus handler gauge twice; Micrometer ignores the
     // second registration (the metric is exported once) but warns at every start
     METER_REGISTRY.setLevel(Level.SEVERE);
-    // Vert.x 5.0.7's NullPointerException for a reply to a stream its client reset (see
-    // UnhandledErrors) also reaches Netty's stream listener, which logs it as an ERROR of its own
-    NETTY_HTTP2_STREAMS.setFilter(r -> !UnhandledErrors.isReplyToResetStream(r.getThrown()));
+    dropNettysReportOfResetStreamReplies();
     HANDLER.setFormatter(new LogFormat());
     root.addHandler(HANDLER);
     setLevel("INFO");
+  }
+
+  /**
+   * Vert.x 5.0.7's NullPointerException for a reply to a stream its client reset (see
+   * {@link UnhandledErrors}) also reaches Netty's stream listener, which logs it as an ERROR of its own.
+   */
+  public static void dropNettysReportOfResetStreamReplies() {
+    NETTY_HTTP2_STREAMS.setFilter(r -> !UnhandledErrors.isReplyToResetStream(r.getThrown()));
   }
 
   /**
