@@ -6,16 +6,21 @@
 # disturbs much less than throughput.
 # usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
 # needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s (WARMUP in
-# whole seconds with an s, e.g. 30s: the CPU window is timed from it).
+# whole seconds with an s, e.g. 30s: the CPU window is timed from it). NODE_JAVA (default java) is
+# the java command the servers (the ceiling and every node) run on; the load generator always
+# runs on the default java, so a JVM change shows in the servers alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-target/perf}
 WARMUP=${WARMUP:-20s}
 DURATION=${DURATION:-20s}
 JAR=target/node.jar
+NODE_JAVA=${NODE_JAVA:-java}
 CEIL_SRC=../shared/tools/ceiling
 WORK=$(mktemp -d)
 mkdir -p "$OUT"
+"$NODE_JAVA" -version > "$OUT/node-java.txt" 2>&1
+echo "servers run on: $(head -1 "$OUT/node-java.txt")"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -23,17 +28,17 @@ trap cleanup EXIT
 echo "building the ceiling server from $CEIL_SRC (into $WORK, not the repository)"
 cp -r "$CEIL_SRC" "$WORK/ceiling"
 (cd "$WORK/ceiling" && mvn -B -q package)
-java -jar "$WORK/ceiling/target/ceiling.jar" --port 7000 --instances 2 > "$OUT/ceiling.log" 2>&1 & pids+=($!)
+"$NODE_JAVA" -jar "$WORK/ceiling/target/ceiling.jar" --port 7000 --instances 2 > "$OUT/ceiling.log" 2>&1 & pids+=($!)
 declare -A serving   # name -> the pids that serve it
 serving[ceiling]=$!
 
-java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"gossipPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"gossipPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
 serving[node]=$!
 # the same single node with its row cache off, to show what the cache does for reads
-java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"gossipPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"gossipPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
 serving[nocache]=$!
 for i in 1 2 3; do
-  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"eventLoops\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
+  "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"eventLoops\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
   serving[cluster]="${serving[cluster]:-} $!"
 done
 for port in 46002 46012 46201 46202 46203; do
