@@ -51,7 +51,7 @@ final class LocalCluster {
       }
       String name = Path.of(conf).getFileName().toString().replaceFirst("\\.json$", "");
       File logFile = Path.of("logs", name + ".log").toFile();
-      ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar, "-conf", conf)
+      ProcessBuilder pb = new ProcessBuilder(nodeCommand(java, Runtime.version().feature(), jar, conf))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
       if (debug) {
         pb.environment().put("DEBUG_LOG", "true");
@@ -81,6 +81,20 @@ final class LocalCluster {
         return 0;
       }
     }
+  }
+
+  /**
+   * The java command line of one node, on the same JVM as this launcher. From Java 23 on, the first
+   * use of sun.misc.Unsafe by protobuf-java prints four WARNING lines into every node's log; this
+   * states the use instead (older JVMs refuse to start on the option, so they do not get it).
+   */
+  static List<String> nodeCommand(String java, int javaFeature, String jar, String conf) {
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+    if (javaFeature >= 23) {
+      cmd.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    cmd.addAll(List.of("-jar", jar, "-conf", conf));
+    return cmd;
   }
 
   private static synchronized void stopAll(List<Process> nodes) {

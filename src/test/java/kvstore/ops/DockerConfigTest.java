@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,18 +22,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with the cluster shape the README promises.
  */
 class DockerConfigTest {
+  /** NAME=value or NAME="value with spaces", as Docker's ENV takes them. */
+  private static final Pattern ENV_PAIR = Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)");
+
   private static Map<String, String> dockerfileEnv() throws Exception {
     Map<String, String> env = new HashMap<>();
     String text = Files.readString(Path.of("docker/Dockerfile")).replace("\\\n", " ");
     for (String line : text.lines().toList()) {
       if (line.startsWith("ENV ")) {
-        for (String kv : line.substring(4).trim().split("\\s+")) {
-          String[] p = kv.split("=", 2);
-          env.put(p[0], p[1].replace("\"", ""));
+        Matcher kv = ENV_PAIR.matcher(line.substring(4));
+        while (kv.find()) {
+          env.put(kv.group(1), kv.group(2).replace("\"", ""));
         }
       }
     }
     return env;
+  }
+
+  @Test
+  void jvmFlagsSuitTheRuntimeImage() throws Exception {
+    String dockerfile = Files.readString(Path.of("docker/Dockerfile"));
+    Matcher from = Pattern.compile("(?m)^FROM eclipse-temurin:(\\d+)-jre").matcher(dockerfile);
+    assertTrue(from.find(), "runtime stage is a Temurin JRE");
+    int major = Integer.parseInt(from.group(1));
+    // a JVM older than 23 refuses to start on an option it does not know, and this one is 23's
+    if (dockerfileEnv().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("--sun-misc-unsafe-memory-access")) {
+      assertTrue(major >= 23, "--sun-misc-unsafe-memory-access needs Java 23+, the image runs " + major);
+    }
   }
 
   @Test
