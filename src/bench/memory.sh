@@ -4,12 +4,16 @@
 # inside the Java heap's mapping (G1 touching more of its -Xmx256m) and the rest (metaspace, code,
 # threads, Netty's direct buffers, SQLite's own malloc), and the database and WAL file sizes.
 # usage: bash src/bench/memory.sh     (from the repository root, after `mvn -DskipTests package`)
+# NODE_JAVA (default java) is the java command the node runs on; its JDK's jcmd reads the heap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=${MINUTES:-10}
 JAR=target/node.jar
+NODE_JAVA=${NODE_JAVA:-java}
+JCMD=$(dirname "$(readlink -f "$(command -v "$NODE_JAVA")")")/jcmd
 WORK=$(mktemp -d)
-java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"mem\",\"grpcPort\":46301,\"gossipPort\":46302,\"dataDir\":\"$WORK/d\",\"replicationFactor\":1}" > "$WORK/node.log" 2>&1 &
+echo "node runs on: $("$NODE_JAVA" -version 2>&1 | head -1)"
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"mem\",\"grpcPort\":46301,\"gossipPort\":46302,\"dataDir\":\"$WORK/d\",\"replicationFactor\":1}" > "$WORK/node.log" 2>&1 &
 NODE=$!
 trap 'kill $NODE 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 60); do curl -sf http://127.0.0.1:46302/healthz > /dev/null && break; sleep 0.5; done
@@ -18,7 +22,7 @@ rss() { awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$NODE/status; }
 # the resident part of every mapping inside it: G1 splits the heap into several mappings
 heap_rss() {
   local range lo hi first rest start inheap=0 kb=0
-  range=$(jcmd $NODE GC.heap_info 2>/dev/null | grep -o '\[0x[0-9a-f]*, 0x[0-9a-f]*)' | head -1)
+  range=$("$JCMD" $NODE GC.heap_info 2>/dev/null | grep -o '\[0x[0-9a-f]*, 0x[0-9a-f]*)' | head -1)
   [ -n "$range" ] || return 0
   lo=$(( $(echo "$range" | sed 's/\[\(0x[0-9a-f]*\),.*/\1/') )); hi=$(( $(echo "$range" | sed 's/.*, \(0x[0-9a-f]*\))/\1/') ))
   while read -r first rest; do
