@@ -83,16 +83,10 @@ final class LocalCluster {
     }
   }
 
-  /**
-   * The java command line of one node, on the same JVM as this launcher. From Java 23 on, the first
-   * use of sun.misc.Unsafe by protobuf-java prints four WARNING lines into every node's log; this
-   * states the use instead (older JVMs refuse to start on the option, so they do not get it).
-   */
+  /** The java command line of one node, on the same JVM as this launcher. */
   static List<String> nodeCommand(String java, int javaFeature, String jar, String conf) {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
-    if (javaFeature >= 23) {
-      cmd.add("--sun-misc-unsafe-memory-access=allow");
-    }
+    cmd.addAll(JvmFlags.forJava(javaFeature));
     cmd.addAll(List.of("-jar", jar, "-conf", conf));
     return cmd;
   }

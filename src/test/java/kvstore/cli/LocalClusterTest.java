@@ -14,5 +14,7 @@ class LocalClusterTest {
         LocalCluster.nodeCommand("/j/bin/java", 17, "node.jar", "config/node1.json"));
     assertEquals(List.of("/j/bin/java", "-Xmx256m", "--sun-misc-unsafe-memory-access=allow", "-jar", "node.jar", "-conf", "config/node1.json"),
         LocalCluster.nodeCommand("/j/bin/java", 25, "node.jar", "config/node1.json"));
+    assertEquals(List.of(), JvmFlags.forJava(22), "Java 22 does not know the option");
+    assertEquals(List.of("--sun-misc-unsafe-memory-access=allow"), JvmFlags.forJava(23));
   }
 }

@@ -1,6 +1,7 @@
 package kvstore.e2e;
 
 import kv.Kv;
+import kvstore.cli.JvmFlags;
 import kvstore.testing.Await;
 import kvstore.testing.ProcessCluster;
 import org.junit.jupiter.api.Test;
@@ -38,8 +39,9 @@ class AntiEntropyIT {
   }
 
   private Run run(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", ProcessCluster.jar(), "kvctl"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
+    cmd.addAll(List.of("-jar", ProcessCluster.jar(), "kvctl"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kvctl " + String.join(" ", args) + " finished");

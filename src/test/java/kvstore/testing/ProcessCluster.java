@@ -3,6 +3,8 @@ package kvstore.testing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import kvstore.cli.JvmFlags;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +74,9 @@ public final class ProcessCluster implements AutoCloseable {
 
   public static Process launch(List<String> prefix, Path logFile, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(prefix);
-    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar()));
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
+    cmd.addAll(List.of("-jar", jar()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
