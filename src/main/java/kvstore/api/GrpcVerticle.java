@@ -69,7 +69,7 @@ public final class GrpcVerticle extends VerticleBase {
       EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
       reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
       SplitStorage storage = new SplitStorage(reader, bus, cache);
-      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), n -> metrics.replicaBatch(NodeMetrics.BatchKind.LOCAL_WRITE, n));
+      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
       peers = PeerClients.create(vertx, config);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * One node's meters, in one registry per node (several nodes share a JVM in tests). Names follow
@@ -68,9 +69,10 @@ public final class NodeMetrics {
         .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
   }
 
-  /** One batch of {@code items} sent in one event-loop turn. */
-  public void replicaBatch(BatchKind kind, int items) {
-    batchItems.get(kind).record(items);
+  /** Records the item count of each batch of {@code kind} sent in one event-loop turn. */
+  public IntConsumer batchSizes(BatchKind kind) {
+    DistributionSummary summary = batchItems.get(kind);
+    return summary::record;
   }
 
   public MeterRegistry registry() {

@@ -54,7 +54,7 @@ public final class HintReplayVerticle extends VerticleBase {
       storage = new EventBusStorage(vertx.eventBus(), 30_000);
       peers = PeerClients.create(vertx, config);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
-          n -> metrics.replicaBatch(NodeMetrics.BatchKind.LOCAL_WRITE, n));
+          metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
       directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
       timerId = vertx.setPeriodic(1000, t -> tick());
       return null;

@@ -41,9 +41,9 @@ public final class RemoteReplica implements Replica {
     this.client = client;
     this.clock = clock;
     this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::sendWrites,
-        n -> metrics.replicaBatch(NodeMetrics.BatchKind.WRITE, n));
+        metrics.batchSizes(NodeMetrics.BatchKind.WRITE));
     this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads,
-        n -> metrics.replicaBatch(NodeMetrics.BatchKind.READ, n));
+        metrics.batchSizes(NodeMetrics.BatchKind.READ));
   }
 
   @Override
