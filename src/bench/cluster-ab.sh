@@ -21,7 +21,7 @@ run() { # label jar java
   work=$(mktemp -d)
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' RETURN
   for i in 1 2 3; do
-    $java -Xmx256m -jar "$jar" -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"gossipPort\":4620$i,\"dataDir\":\"$work/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"logLevel\":\"WARN\",$EXTRA\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$work/node$i.log" 2>&1 &
+    $java -Xmx256m -jar "$jar" -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"httpPort\":4620$i,\"dataDir\":\"$work/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"logLevel\":\"WARN\",$EXTRA\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$work/node$i.log" 2>&1 &
     pids+=($!)
   done
   for p in 46201 46202 46203; do

@@ -16,6 +16,8 @@ import kvstore.membership.ViewSubscription;
 import kvstore.node.EventLog;
 import kvstore.node.FlushBatching;
 import kvstore.node.PeerClients;
+import kvstore.security.ClusterTls;
+import kvstore.security.ConnectionCap;
 import kvstore.replica.proto.ReplicaGrpcService;
 import kvstore.replication.Coordinator;
 import kvstore.replication.HintSink;
@@ -52,9 +54,15 @@ public final class GrpcVerticle extends VerticleBase {
   private final AtomicReference<RangeTrees> trees;
   private final RowCache cache;
 
+  private final ConnectionCap clientConnections;
+  private final ConnectionCap peerConnections;
+  private HttpServer peerServer;
+
   public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                      AtomicReference<RangeTrees> trees,
-                      RowCache cache) {
+                      AtomicReference<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
+                      ConnectionCap peerConnections) {
+    this.clientConnections = clientConnections;
+    this.peerConnections = peerConnections;
     this.trees = trees;
     this.cache = cache;
     this.config = config;
@@ -75,32 +83,89 @@ public final class GrpcVerticle extends VerticleBase {
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);
-      RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes());
-      GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes()));
-      grpc.addService(KeyValueGrpcService.of(new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
-          config.writeConsistency(), config.readConsistency(), metrics, log)));
-      grpc.addService(ReplicaGrpcService.of(new ReplicaApi(vertx, storage, clock, limits, config.replicaBatchBytes(), view,
-          config.replicationFactor(), config.vnodes(), config.dataDir(), log, trees)));
+      RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), clock);
+      ClusterTls tls = ClusterTls.of(config);
+      KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
+          config.writeConsistency(), config.readConsistency(), metrics, log);
+      ReplicaApi replica = new ReplicaApi(vertx, storage, clock, limits, config.replicaBatchBytes(), view,
+          config.replicationFactor(), config.vnodes(), config.dataDir(), log, trees);
+      GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
+      GrpcServer client = GrpcServer.server(vertx, grpcOptions);
+      client.addService(KeyValueGrpcService.of(keyValue));
+      GrpcServer peer = GrpcServer.server(vertx, grpcOptions);
+      peer.addService(KeyValueGrpcService.of(keyValue));
+      peer.addService(ReplicaGrpcService.of(replica));
+      if (tls == null) {
+        // insecure: one trust level, so the client port also answers node-to-node and operator calls
+        client.addService(ReplicaGrpcService.of(replica));
+      }
       // grpc.health.v1 for load balancers and Docker; NOT_SERVING as soon as shutdown begins
       HealthService health = HealthService.create(vertx);
       health.register("", () -> Future.succeededFuture(serving));
       health.register("kv.KeyValue", () -> Future.succeededFuture(serving));
-      grpc.addService(health);
+      client.addService(health);
       // server reflection, so `grpcurl -plaintext host:port list` works without the .proto files
-      grpc.addService(ReflectionService.v1());
+      client.addService(ReflectionService.v1());
       long[] expected = {System.nanoTime() + LAG_PROBE_MS * 1_000_000};
       lagTimer = vertx.setPeriodic(LAG_PROBE_MS, t -> {
         long now = System.nanoTime();
         metrics.eventLoopLag(now - expected[0]);
         expected[0] = now + LAG_PROBE_MS * 1_000_000;
       });
-      return vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()))
-          .connectionHandler(FlushBatching::install)
-          .requestHandler(grpc)
+      HttpServerOptions clientOptions = idle(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()));
+      if (config.clientTls()) {
+        tls.clientServer(clientOptions, config.clientCertRequired());
+      }
+      TrustBoundary boundary = new TrustBoundary(tls, config.peerAddress(), metrics, log);
+      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> clientHandler = tls == null ? client : req -> {
+        if (TrustBoundary.internal(req.path())) {
+          boundary.refuseOnClientPort(req);
+        } else {
+          client.handle(req);
+        }
+      };
+      io.vertx.ext.web.Router gossip = kvstore.membership.GossipRoute.router(vertx, config.maxGossipBodyBytes(), log);
+      HttpServerOptions peerOptions = idle(new HttpServerOptions().setHost(config.host()).setPort(config.peerPort()));
+      if (tls != null) {
+        tls.peerServer(peerOptions);
+      }
+      Future<HttpServer> clientPort = vertx.createHttpServer(clientOptions)
+          .connectionHandler(c -> {
+            if (clientConnections.admit(c)) {
+              FlushBatching.install(c);
+            }
+          })
+          .requestHandler(clientHandler)
           .listen()
           .recover(err -> Future.failedFuture(new IllegalStateException(
               "cannot listen on grpcPort " + config.host() + ":" + config.grpcPort() + ": " + err.getMessage())));
-    }).map(s -> server = s);
+      return clientPort.compose(s -> {
+        server = s;
+        return vertx.createHttpServer(peerOptions)
+            .connectionHandler(c -> {
+              if (peerConnections.admit(c)) {
+                FlushBatching.install(c);
+              }
+            })
+            .requestHandler(req -> {
+              if (!boundary.admitOnPeerPort(req)) {
+                return;
+              }
+              if (TrustBoundary.isGrpc(req)) {
+                peer.handle(req);
+              } else {
+                gossip.handle(req);
+              }
+            })
+            .listen()
+            .recover(err -> Future.failedFuture(new IllegalStateException(
+                "cannot listen on peerPort " + config.peerAddress() + ": " + err.getMessage())));
+      });
+    }).map(s -> peerServer = s);
+  }
+
+  private HttpServerOptions idle(HttpServerOptions o) {
+    return o.setIdleTimeout(config.idleTimeoutMs()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -110,7 +175,8 @@ public final class GrpcVerticle extends VerticleBase {
       vertx.cancelTimer(lagTimer);
     }
     // stop accepting, let in-flight calls finish (bounded), then drop peer connections
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+    Future<Void> closed = Future.all(server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS),
+        peerServer == null ? Future.succeededFuture() : peerServer.shutdown(10, TimeUnit.SECONDS)).mapEmpty();
     return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close())
         .eventually(() -> reader == null ? Future.succeededFuture() : reader.close());
   }

@@ -74,8 +74,9 @@ public final class ReplicaApi extends ReplicaService {
       for (ReplicaProto.Row r : req.getRowsList()) {
         limits.checkKey(r.getKeyBytes());
         limits.checkValue(r.getValue());
-        if (r.getVersion() <= 0) {
-          throw RequestLimits.invalid("row version must be positive, got " + r.getVersion());
+        limits.checkVersion(r.getVersion());
+        if (r.getTombstone() && !r.getValue().isEmpty()) {
+          throw RequestLimits.invalid("a tombstone row carries no value");
         }
         if (r.getClockStamped()) {
           clock.observe(r.getVersion());
@@ -293,7 +294,7 @@ public final class ReplicaApi extends ReplicaService {
       for (Object o : members.result().getJsonArray("nodes")) {
         JsonObject n = (JsonObject) o;
         b.addMembers(ReplicaProto.MemberInfo.newBuilder().setNodeId(n.getString("nodeId")).setGrpcAddress(n.getString("grpcAddress"))
-            .setGossipAddress(n.getString("gossipAddress")).setStatus(n.getString("status")).setHeartbeat(n.getLong("heartbeat"))
+            .setHttpAddress(n.getString("httpAddress")).setPeerAddress(n.getString("peerAddress")).setStatus(n.getString("status")).setHeartbeat(n.getLong("heartbeat"))
             .setGeneration(n.getLong("generation")).setPhi(n.getDouble("phi", 0.0)));
       }
       return b.build();

@@ -3,16 +3,22 @@ package kvstore.api;
 import com.google.protobuf.ByteString;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.StatusException;
+import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versions;
 
-/** The network-facing limits on keys, values and versions; violations are INVALID_ARGUMENT naming the limit. */
+/**
+ * The network-facing limits on keys, values and versions, the same for client and internal writes;
+ * violations are INVALID_ARGUMENT naming the limit.
+ */
 public final class RequestLimits {
   private final int maxKeyBytes;
   private final int maxValueBytes;
+  private final HybridLogicalClock clock;
 
-  public RequestLimits(int maxKeyBytes, int maxValueBytes) {
+  public RequestLimits(int maxKeyBytes, int maxValueBytes, HybridLogicalClock clock) {
     this.maxKeyBytes = maxKeyBytes;
     this.maxValueBytes = maxValueBytes;
+    this.clock = clock;
   }
 
   /** Lengths are of the UTF-8 bytes on the wire, not of Java chars. */
@@ -23,17 +29,39 @@ public final class RequestLimits {
     if (keyUtf8.size() > maxKeyBytes) {
       throw invalid("key is " + keyUtf8.size() + " bytes; the limit (maxKeyBytes) is " + maxKeyBytes);
     }
+    if (!keyUtf8.isValidUtf8()) {
+      throw invalid("key is not valid UTF-8");
+    }
   }
 
+  /** Values are strings in the client API, so a replica's bytes must be UTF-8 too, or a later Get could not answer them. */
   public void checkValue(ByteString valueUtf8) {
     if (valueUtf8.size() > maxValueBytes) {
       throw invalid("value is " + valueUtf8.size() + " bytes; the limit (maxValueBytes) is " + maxValueBytes);
+    }
+    if (!valueUtf8.isValidUtf8()) {
+      throw invalid("value is not valid UTF-8");
     }
   }
 
   public void checkModifiedAt(long millis) {
     if (millis < 0 || millis > Versions.MAX_MILLIS) {
       throw invalid("modified_at must be 0 (stamp it for me) or milliseconds since the epoch, got " + millis);
+    }
+    if (millis > 0 && !clock.acceptable(Versions.fromMillis(millis))) {
+      throw invalid("modified_at " + millis + " is more than maxClockSkewMs (" + clock.maxSkewMillis()
+          + " ms) ahead of this node's clock; send milliseconds since the epoch, or 0 to let the node stamp it");
+    }
+  }
+
+  /** A row version from a peer: positive and not beyond the skew bound (which would freeze the key). */
+  public void checkVersion(long version) {
+    if (version <= 0) {
+      throw invalid("row version must be positive, got " + version);
+    }
+    if (!clock.acceptable(version)) {
+      throw invalid("row version " + version + " is more than maxClockSkewMs (" + clock.maxSkewMillis()
+          + " ms) ahead of this node's clock");
     }
   }
 

@@ -42,6 +42,12 @@ public final class LoadGenerator {
   private volatile long stopAtNanos;
 
   public LoadGenerator(BenchSettings settings, PrintStream out) {
+    this(settings, out, new io.vertx.core.http.HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false));
+  }
+
+  /** {@code transport}: the HTTP/2 connection's options, TLS included when the client port speaks it. */
+  public LoadGenerator(BenchSettings settings, PrintStream out, io.vertx.core.http.HttpClientOptions transport) {
     this.s = settings;
     this.out = out;
     this.keys = settings.distribution().equals("zipfian") ? KeyChooser.zipfian(settings.keys()) : KeyChooser.uniform(settings.keys());
@@ -51,7 +57,7 @@ public final class LoadGenerator {
       var addr = io.vertx.core.net.SocketAddress.inetSocketAddress(Integer.parseInt(target.substring(colon + 1)), target.substring(0, colon));
       for (int c = 0; c < settings.connectionsPerTarget(); c++) {
         GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setTimeout(30).setTimeoutUnit(TimeUnit.SECONDS)
-            .setScheduleDeadlineAutomatically(true).setMaxMessageSize(256L * 1024 * 1024));
+            .setScheduleDeadlineAutomatically(true).setMaxMessageSize(256L * 1024 * 1024), new io.vertx.core.http.HttpClientOptions(transport));
         stubs.add(KeyValueGrpcClient.create(client, addr));
       }
     }

@@ -20,7 +20,7 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Delete, Kv.DeleteRequest.newBuilder().setKey(key)
           .setConsistency(NodeOption.consistency(consistency)).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());

@@ -23,7 +23,7 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       Kv.GetResponse r = c.call(node.node, KeyValueGrpcClient.Get, Kv.GetRequest.newBuilder().setKey(key)
           .setConsistency(NodeOption.consistency(consistency)).build());
       if (!r.getFound()) {

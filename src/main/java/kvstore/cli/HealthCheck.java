@@ -8,12 +8,12 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * {@code java -jar node.jar health [host:gossipPort]}: exit 0 when the node's /healthz answers 200,
+ * {@code java -jar node.jar health [host:httpPort]}: exit 0 when the node's /healthz answers 200,
  * 1 when it does not, 2 on a bad argument. It is Docker's HEALTHCHECK, so it defaults to the
- * container's own KV_HOST and KV_GOSSIP_PORT and stays a plain HTTP call (no Vert.x to start).
+ * container's own KV_HOST and KV_HTTP_PORT and stays a plain HTTP call (no Vert.x to start).
  */
 final class HealthCheck {
-  static final String USAGE = "usage: java -jar node.jar health [host:gossipPort]   (default $KV_HOST:$KV_GOSSIP_PORT, else 127.0.0.1:8001)";
+  static final String USAGE = "usage: java -jar node.jar health [host:httpPort]   (default $KV_HOST:$KV_HTTP_PORT, else 127.0.0.1:8001)";
 
   private HealthCheck() {
   }
@@ -31,7 +31,7 @@ final class HealthCheck {
       System.err.println("health takes at most one argument, got " + args.length + "\n" + USAGE);
       return 2;
     }
-    String target = args.length == 1 ? args[0] : env.getOrDefault("KV_HOST", "127.0.0.1") + ":" + env.getOrDefault("KV_GOSSIP_PORT", "8001");
+    String target = args.length == 1 ? args[0] : env.getOrDefault("KV_HOST", "127.0.0.1") + ":" + env.getOrDefault("KV_HTTP_PORT", "8001");
     URI uri;
     try {
       uri = URI.create("http://" + target + "/healthz");

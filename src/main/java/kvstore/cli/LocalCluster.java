@@ -40,6 +40,12 @@ final class LocalCluster {
       System.err.println("cannot prepare the cluster: " + e);
       return 1;
     }
+    try {
+      ensureCertificates(configs);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("cannot prepare the cluster's certificates: " + e.getMessage());
+      return 1;
+    }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> nodes = new ArrayList<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(nodes), "cluster-stop"));
@@ -79,6 +85,41 @@ final class LocalCluster {
         Thread.sleep(500);
       } catch (InterruptedException e) {
         return 0;
+      }
+    }
+  }
+
+  /**
+   * Secure by default: the first run creates the cluster CA and each node's certificate where the
+   * configs name them (NAME.pem and NAME-key.pem beside the CA, NAME the node id), plus a client
+   * certificate {@code kvctl} for operators. Later runs keep them.
+   */
+  static void ensureCertificates(List<String> configs) throws IOException {
+    for (String conf : configs) {
+      if (!Files.isRegularFile(Path.of(conf))) {
+        continue; // reported by the caller
+      }
+      io.vertx.core.json.JsonObject c = new io.vertx.core.json.JsonObject(Files.readString(Path.of(conf)));
+      if (c.getBoolean("insecure", false) || c.getString("tlsCaFile") == null) {
+        continue;
+      }
+      Path caFile = Path.of(c.getString("tlsCaFile"));
+      Path dir = caFile.toAbsolutePath().getParent();
+      String id = c.getString("nodeId");
+      boolean created = !Files.exists(caFile);
+      kvstore.security.CertificateAuthority ca = kvstore.security.CertificateAuthority.openOrCreate(dir, "kvstore-local");
+      if (created) {
+        System.out.println("created the cluster CA " + caFile + " (keep " + dir.resolve(kvstore.security.CertificateAuthority.CA_KEY) + " secret)");
+      }
+      if (!ca.certFile(id).equals(Path.of(c.getString("tlsCertFile", "")).toAbsolutePath())
+          || !ca.keyFile(id).equals(Path.of(c.getString("tlsKeyFile", "")).toAbsolutePath())) {
+        continue; // certificates named otherwise are the operator's to provide
+      }
+      if (ca.issue(id, List.of(c.getString("host", "127.0.0.1"), "localhost", "127.0.0.1"))) {
+        System.out.println("issued " + ca.certFile(id) + " for " + id);
+      }
+      if (ca.issue("kvctl", List.of())) {
+        System.out.println("issued " + ca.certFile("kvctl") + " for kvctl (--tls-dir " + dir + ")");
       }
     }
   }

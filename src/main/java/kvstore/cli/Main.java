@@ -35,6 +35,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("kvctl")) {
       System.exit(Kvctl.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length > 0 && args[0].equals("certs")) {
+      System.exit(CertsCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length > 0 && args[0].equals("health")) {
       System.exit(HealthCheck.run(Arrays.copyOfRange(args, 1, args.length)));
     }
@@ -45,7 +48,8 @@ public final class Main {
       } else if (args[i].equals("-h") || args[i].equals("--help")) {
         System.out.println("usage: java -jar node.jar -conf CONFIG.json   (start a node; KV_* environment variables override the file)\n"
             + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)\n"
-            + "       java -jar node.jar health [host:gossipPort] (exit 0 when the node answers /healthz)\n"
+            + "       java -jar node.jar health [host:httpPort]   (exit 0 when the node answers /healthz)\n"
+            + "       java -jar node.jar certs --help             (the cluster CA, node and client certificates)\n"
             + "       java -jar node.jar kvctl --help             (put/get/delete/status/ring/where/repair/bench)");
         return;
       } else {
@@ -56,6 +60,12 @@ public final class Main {
     try {
       config = NodeConfig.parse(readConf(conf), System.getenv());
     } catch (ConfigException e) {
+      fail(EXIT_CONFIG, "config error: " + e.getMessage());
+      return;
+    }
+    try {
+      kvstore.security.ClusterTls.of(config);
+    } catch (IllegalArgumentException e) {
       fail(EXIT_CONFIG, "config error: " + e.getMessage());
       return;
     }

@@ -22,7 +22,7 @@ final class PutCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Put, Kv.PutRequest.newBuilder().setKey(key).setValue(value)
           .setConsistency(NodeOption.consistency(consistency)).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());

@@ -21,7 +21,7 @@ final class RepairCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(Math.max(node.timeoutMs, 24L * 3600 * 1000))) {
+    try (NodeConnection c = node.connect(Math.max(node.timeoutMs, 24L * 3600 * 1000))) {
       System.out.println("repairing " + node.node + (peer == null ? " with every live peer" : " with " + peer) + " ...");
       ReplicaProto.RepairRequest req = ReplicaProto.RepairRequest.newBuilder().setPeer(peer == null ? "" : peer)
           .setRowsPerSec(rowsPerSec).build();

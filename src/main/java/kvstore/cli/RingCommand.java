@@ -20,7 +20,7 @@ final class RingCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       ReplicaProto.NodeStatus s = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       List<String> ids = new ArrayList<>();
       for (ReplicaProto.MemberInfo m : s.getMembersList()) {

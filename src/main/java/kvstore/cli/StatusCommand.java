@@ -15,7 +15,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       ReplicaProto.NodeStatus seed = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       System.out.printf("cluster seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getNodeId(), seed.getMembersCount(),
           seed.getReplicationFactor(), seed.getVnodes());
@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
         String trees = "?";
         if (m.getStatus().equals("UP")) {
           try {
-            ReplicaProto.NodeStatus s = c.call(m.getGrpcAddress(), ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
+            ReplicaProto.NodeStatus s = c.call(c.addressOf(m), ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
             rows = Long.toString(s.getRows());
             size = RingCommand.bytes(s.getDataBytes());
             hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();

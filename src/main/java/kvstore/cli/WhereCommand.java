@@ -25,7 +25,7 @@ final class WhereCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (NodeConnection c = new NodeConnection(node.timeoutMs)) {
+    try (NodeConnection c = node.connect()) {
       ReplicaProto.NodeStatus s = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
       List<String> ids = new ArrayList<>();
       Map<String, ReplicaProto.MemberInfo> byId = new java.util.HashMap<>();
@@ -42,7 +42,7 @@ final class WhereCommand implements Callable<Integer> {
       for (String id : prefs) {
         ReplicaProto.MemberInfo m = byId.get(id);
         try {
-          ReplicaProto.ReadResult r = c.call(m.getGrpcAddress(), ReplicaGrpcClient.Read, ReplicaProto.ReadRequest.newBuilder().setKey(key).build());
+          ReplicaProto.ReadResult r = c.call(c.addressOf(m), ReplicaGrpcClient.Read, ReplicaProto.ReadRequest.newBuilder().setKey(key).build());
           if (!r.getPresent()) {
             System.out.printf("%-12s %-8s %s%n", id, m.getStatus(), "(absent)");
           } else {

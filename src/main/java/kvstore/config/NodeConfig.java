@@ -15,21 +15,24 @@ import java.util.Map;
  * overridden by {@code KV_*} environment variables for Docker.
  */
 public record NodeConfig(
-    String nodeId, String host, int grpcPort, int gossipPort, List<String> seeds, String dataDir,
+    String nodeId, String host, int grpcPort, int httpPort, int peerPort, List<String> seeds, String dataDir,
     int replicationFactor, Consistency writeConsistency, Consistency readConsistency, int vnodes,
     int gossipIntervalMs, int antiEntropyIntervalMs, int maxKeyBytes, int maxValueBytes, boolean debug,
     int requestTimeoutMs, int maxGossipBodyBytes, int writeBatchMax, String storageSync, int grpcInstances,
     int eventLoops, long clockOffsetMs, int failureDetectorPhiSuspect, int failureDetectorPhiDown, int failureDetectorPauseMs,
     int failureDetectorMinStdDevMs, boolean hintedHandoff, long hintWindowMs, int maxHintsPerNode, int hintReplayRowsPerSec,
     long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries,
-    String logLevel) {
+    String logLevel, boolean insecure, String tlsCaFile, String tlsCertFile, String tlsKeyFile, boolean clientTls,
+    boolean clientCertRequired, long maxClockSkewMs, int maxClusterNodes, int idleTimeoutMs, int maxClientConnections,
+    int maxHttpConnections, int maxPeerConnections, long downMemberGossipAfterMs) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
       new ConfigKey("host", ConfigKey.Type.STRING, "127.0.0.1", "Address to bind and to advertise to peers."),
-      new ConfigKey("grpcPort", ConfigKey.Type.INT, null, "Port of the gRPC API, client and node-to-node (required)."),
-      new ConfigKey("gossipPort", ConfigKey.Type.INT, null, "Port of the HTTP gossip endpoint, /membership and /healthz (required)."),
-      new ConfigKey("seeds", ConfigKey.Type.STRING_LIST, List.of(), "Gossip addresses (\"host:gossipPort\") to join through."),
+      new ConfigKey("grpcPort", ConfigKey.Type.INT, null, "Client port: the gRPC API kv.KeyValue, health and reflection (required)."),
+      new ConfigKey("httpPort", ConfigKey.Type.INT, null, "HTTP port for operators: /healthz, /metrics, /membership (required)."),
+      new ConfigKey("peerPort", ConfigKey.Type.INT, null, "Peer port: gossip and every node-to-node RPC, mutual TLS unless `insecure` (required)."),
+      new ConfigKey("seeds", ConfigKey.Type.STRING_LIST, List.of(), "Peer addresses (\"host:peerPort\") to join through."),
       new ConfigKey("dataDir", ConfigKey.Type.STRING, "data", "Directory of the SQLite database."),
       new ConfigKey("replicationFactor", ConfigKey.Type.INT, 3, "Number of replicas of each key (RF)."),
       new ConfigKey("writeConsistency", ConfigKey.Type.CONSISTENCY, "QUORUM", "Default W: ONE, QUORUM (RF/2+1) or ALL."),
@@ -43,11 +46,24 @@ public record NodeConfig(
       new ConfigKey("debug", ConfigKey.Type.BOOLEAN, false, "Print one trace line per event ([WRITE], [READ], [GOSSIP], ...). Also DEBUG_LOG=true."),
       new ConfigKey("requestTimeoutMs", ConfigKey.Type.INT, 2000, "Deadline for a replica to answer, and for W or R answers to arrive."),
       new ConfigKey("maxGossipBodyBytes", ConfigKey.Type.INT, 1048576, "Largest accepted gossip body; larger ones get HTTP 413."),
+      new ConfigKey("insecure", ConfigKey.Type.BOOLEAN, false, "Run without TLS: every port plaintext and node-to-node calls unauthenticated. Without it the node needs tlsCaFile, tlsCertFile and tlsKeyFile."),
+      new ConfigKey("tlsCaFile", ConfigKey.Type.STRING, "", "PEM certificate of the cluster CA: the peer port accepts only certificates it signed."),
+      new ConfigKey("tlsCertFile", ConfigKey.Type.STRING, "", "PEM certificate of this node, signed by the cluster CA (`java -jar node.jar certs`)."),
+      new ConfigKey("tlsKeyFile", ConfigKey.Type.STRING, "", "PEM (PKCS#8) private key of tlsCertFile."),
+      new ConfigKey("clientTls", ConfigKey.Type.BOOLEAN, false, "Serve the client port (grpcPort) over TLS with this node's certificate; plaintext when false."),
+      new ConfigKey("clientCertRequired", ConfigKey.Type.BOOLEAN, false, "With clientTls: clients must present a certificate signed by the cluster CA."),
+      new ConfigKey("maxClockSkewMs", ConfigKey.Type.LONG, 10000L, "Largest lead over this node's clock that a version, modified_at or peer clock may have; beyond it they are refused and never observed."),
+      new ConfigKey("maxClusterNodes", ConfigKey.Type.INT, 512, "Most members this node keeps, and most it has not yet heard from itself; entries beyond are dropped with a WARN."),
+      new ConfigKey("idleTimeoutMs", ConfigKey.Type.INT, 60000, "A connection to any listener that carries no bytes for this long is closed."),
+      new ConfigKey("maxClientConnections", ConfigKey.Type.INT, 1024, "Concurrent connections the client port (grpcPort) accepts; more are closed at once."),
+      new ConfigKey("maxHttpConnections", ConfigKey.Type.INT, 256, "Concurrent connections the HTTP port (httpPort) accepts; more are closed at once."),
+      new ConfigKey("maxPeerConnections", ConfigKey.Type.INT, 1024, "Concurrent connections the peer port (peerPort) accepts; more are closed at once."),
+      new ConfigKey("downMemberGossipAfterMs", ConfigKey.Type.LONG, 300000L, "A member DOWN for longer than this is sent gossip at most once a minute."),
       new ConfigKey("writeBatchMax", ConfigKey.Type.INT, 512, "Most writes committed in one SQLite transaction (group commit)."),
       new ConfigKey("storageSync", ConfigKey.Type.STRING, "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash)."),
       new ConfigKey("grpcInstances", ConfigKey.Type.INT, 0, "gRPC verticle instances (one event loop each); 0 means one per core."),
       new ConfigKey("eventLoops", ConfigKey.Type.INT, 0, "Event-loop threads of the node, shared by all its verticles; 0 means Vert.x's default, two per core."),
-      new ConfigKey("clockOffsetMs", ConfigKey.Type.INT, 0, "Added to this node's wall clock; for clock-skew tests only."),
+      new ConfigKey("clockOffsetMs", ConfigKey.Type.LONG, 0L, "Added to this node's wall clock; for clock-skew tests only."),
       new ConfigKey("failureDetectorPhiSuspect", ConfigKey.Type.INT, 5, "Phi at which a silent peer becomes SUSPECT."),
       new ConfigKey("failureDetectorPhiDown", ConfigKey.Type.INT, 10, "Phi at which a silent peer becomes DOWN (coordinators stop waiting on it and hint instead)."),
       new ConfigKey("failureDetectorPauseMs", ConfigKey.Type.INT, 2000, "Heartbeat pause tolerated before phi rises (GC, load); added to the mean interval."),
@@ -78,6 +94,9 @@ public record NodeConfig(
     Map<String, Object> values = new LinkedHashMap<>();
     for (String name : json.fieldNames()) {
       ConfigKey key = BY_NAME.get(name);
+      if (name.equals("gossipPort")) {
+        throw new ConfigException("config key 'gossipPort' is now 'httpPort' (operators' HTTP), and gossip travels on the new 'peerPort'; seeds name host:peerPort");
+      }
       if (key == null) {
         throw new ConfigException("unknown config key '" + name + "' (known keys: " + String.join(", ", BY_NAME.keySet()) + ")");
       }
@@ -104,20 +123,25 @@ public record NodeConfig(
     @SuppressWarnings("unchecked")
     NodeConfig c = new NodeConfig(
         (String) values.get("nodeId"), (String) values.get("host"), (int) values.get("grpcPort"),
-        (int) values.get("gossipPort"), (List<String>) values.get("seeds"), (String) values.get("dataDir"),
+        (int) values.get("httpPort"), (int) values.get("peerPort"), (List<String>) values.get("seeds"), (String) values.get("dataDir"),
         (int) values.get("replicationFactor"), (Consistency) values.get("writeConsistency"),
         (Consistency) values.get("readConsistency"), (int) values.get("vnodes"),
         (int) values.get("gossipIntervalMs"), (int) values.get("antiEntropyIntervalMs"),
         (int) values.get("maxKeyBytes"), (int) values.get("maxValueBytes"), (boolean) values.get("debug"),
         (int) values.get("requestTimeoutMs"), (int) values.get("maxGossipBodyBytes"),
         (int) values.get("writeBatchMax"), (String) values.get("storageSync"),
-        (int) values.get("grpcInstances"), (int) values.get("eventLoops"), ((Integer) values.get("clockOffsetMs")).longValue(),
+        (int) values.get("grpcInstances"), (int) values.get("eventLoops"), (long) values.get("clockOffsetMs"),
         (int) values.get("failureDetectorPhiSuspect"), (int) values.get("failureDetectorPhiDown"),
         (int) values.get("failureDetectorPauseMs"), (int) values.get("failureDetectorMinStdDevMs"),
         (boolean) values.get("hintedHandoff"), (long) values.get("hintWindowMs"), (int) values.get("maxHintsPerNode"),
         (int) values.get("hintReplayRowsPerSec"), (long) values.get("tombstoneGraceMs"), (int) values.get("tombstoneGcIntervalMs"),
         (int) values.get("storageReaders"), (int) values.get("antiEntropyRowsPerSec"), (int) values.get("rowCacheEntries"),
-        ((String) values.get("logLevel")).toUpperCase(java.util.Locale.ROOT));
+        ((String) values.get("logLevel")).toUpperCase(java.util.Locale.ROOT),
+        (boolean) values.get("insecure"), (String) values.get("tlsCaFile"), (String) values.get("tlsCertFile"),
+        (String) values.get("tlsKeyFile"), (boolean) values.get("clientTls"), (boolean) values.get("clientCertRequired"),
+        (long) values.get("maxClockSkewMs"), (int) values.get("maxClusterNodes"), (int) values.get("idleTimeoutMs"),
+        (int) values.get("maxClientConnections"), (int) values.get("maxHttpConnections"), (int) values.get("maxPeerConnections"),
+        (long) values.get("downMemberGossipAfterMs"));
     c.validate();
     return c;
   }
@@ -136,8 +160,24 @@ public record NodeConfig(
     require(!nodeId.isBlank() && nodeId.matches("[A-Za-z0-9._-]+"), "nodeId", "must be non-empty letters, digits, '.', '_' or '-'");
     require(!host.isBlank(), "host", "must not be empty");
     requirePort(grpcPort, "grpcPort");
-    requirePort(gossipPort, "gossipPort");
-    require(grpcPort != gossipPort, "gossipPort", "must differ from grpcPort");
+    requirePort(httpPort, "httpPort");
+    requirePort(peerPort, "peerPort");
+    require(grpcPort != httpPort, "httpPort", "must differ from grpcPort");
+    require(peerPort != grpcPort && peerPort != httpPort, "peerPort", "must differ from grpcPort and httpPort");
+    if (!insecure) {
+      require(!tlsCaFile.isBlank() && !tlsCertFile.isBlank() && !tlsKeyFile.isBlank(), "tlsCaFile",
+          "node-to-node traffic needs certificates: set tlsCaFile, tlsCertFile and tlsKeyFile (create them with `java -jar node.jar certs`), or set \"insecure\": true");
+    }
+    require(!clientCertRequired || clientTls, "clientCertRequired", "needs clientTls: true");
+    require(!clientTls || !insecure, "clientTls", "serves the node's certificate, which an insecure node does not load; set insecure to false");
+    require(maxClockSkewMs >= 100 && maxClockSkewMs <= 3_600_000L, "maxClockSkewMs", "must be 100..3600000, got " + maxClockSkewMs);
+    require(Math.abs(clockOffsetMs) <= 86_400_000L, "clockOffsetMs", "must be within a day, got " + clockOffsetMs);
+    require(maxClusterNodes >= 1 && maxClusterNodes <= 10000, "maxClusterNodes", "must be 1..10000, got " + maxClusterNodes);
+    require(idleTimeoutMs >= 1000, "idleTimeoutMs", "must be >= 1000, got " + idleTimeoutMs);
+    require(maxClientConnections >= 1, "maxClientConnections", "must be >= 1, got " + maxClientConnections);
+    require(maxHttpConnections >= 1, "maxHttpConnections", "must be >= 1, got " + maxHttpConnections);
+    require(maxPeerConnections >= 1, "maxPeerConnections", "must be >= 1, got " + maxPeerConnections);
+    require(downMemberGossipAfterMs >= 0, "downMemberGossipAfterMs", "must be >= 0, got " + downMemberGossipAfterMs);
     for (String seed : seeds) {
       int colon = seed.lastIndexOf(':');
       boolean ok = colon > 0;
@@ -149,7 +189,7 @@ public record NodeConfig(
           ok = false;
         }
       }
-      require(ok, "seeds", "entry '" + seed + "' is not host:gossipPort");
+      require(ok, "seeds", "entry '" + seed + "' is not host:peerPort");
     }
     require(!dataDir.isBlank(), "dataDir", "must not be empty");
     require(replicationFactor >= 1, "replicationFactor", "must be >= 1, got " + replicationFactor);
@@ -282,8 +322,12 @@ public record NodeConfig(
     return host + ":" + grpcPort;
   }
 
-  public String gossipAddress() {
-    return host + ":" + gossipPort;
+  public String httpAddress() {
+    return host + ":" + httpPort;
+  }
+
+  public String peerAddress() {
+    return host + ":" + peerPort;
   }
 
   public int effectiveGrpcInstances() {

@@ -2,53 +2,63 @@ package kvstore.membership;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.ext.web.handler.BodyHandler;
 import kvstore.config.NodeConfig;
 import kvstore.metrics.NodeMetrics;
 import kvstore.node.EventLog;
 import kvstore.ring.Ring;
+import kvstore.security.ClusterTls;
+import kvstore.security.ConnectionCap;
 import kvstore.version.HybridLogicalClock;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Push-pull gossip over HTTP: every {@code gossipIntervalMs} this node POSTs its digest to its seeds
- * and a few random live peers, and merges the digest each answers with. Serves {@code /membership}
- * and {@code /healthz}, and publishes a new {@link ClusterView} on the event bus when anything changes.
+ * Push-pull gossip: every {@code gossipIntervalMs} this node POSTs its digest to the peer ports of
+ * its seeds and a few random live peers (mutual TLS unless insecure), and merges the digest each
+ * answers with. Digests POSTed to this node arrive from the peer port's {@link GossipRoute} over the
+ * event bus. Serves the operators' HTTP port ({@code /membership}, {@code /healthz}, {@code /metrics})
+ * and publishes a new {@link ClusterView} on the event bus when anything changes.
  */
 public final class GossipVerticle extends VerticleBase {
   public static final String VIEW_ADDRESS = "kv.cluster.view";
   public static final String VIEW_REQUEST = "kv.cluster.view.get";
   /** Answers the /membership JSON (with phi) plus this node's generation, for kvctl status. */
   public static final String MEMBERSHIP_REQUEST = "kv.cluster.membership.get";
+  /** A digest POSTed to the peer port: absorbed, answered with this node's digest. */
+  public static final String EXCHANGE = "kv.gossip.exchange";
   private static final int FANOUT = 3;
+  /** Unconfirmed entries probed per round: enough to confirm a joining node within a round or two, few enough that forged ones cost little. */
+  private static final int PROBES = 2;
+  private static final long DOWN_MEMBER_GOSSIP_EVERY_MS = 60_000;
 
   private final NodeConfig config;
   private final HybridLogicalClock clock;
   private final EventLog log;
+  private final NodeMetrics metrics;
+  private final java.util.function.BooleanSupplier ready;
+  private final ConnectionCap httpConnections;
   private MembershipTable table;
   private WebClient client;
   private HttpServer server;
   private long timerId = -1;
   private ClusterView view;
   private Set<String> ringNodes = Set.of();
-
-  private final NodeMetrics metrics;
-
-  private final java.util.function.BooleanSupplier ready;
+  private final Map<String, Long> lastSentToSilent = new HashMap<>();
 
   public GossipVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
                         java.util.function.BooleanSupplier ready) {
@@ -57,37 +67,39 @@ public final class GossipVerticle extends VerticleBase {
     this.metrics = metrics;
     this.clock = clock;
     this.log = log;
+    this.httpConnections = new ConnectionCap("httpPort", config.maxHttpConnections(), metrics, log);
   }
 
   @Override
   public Future<?> start() {
+    ClusterTls tls = ClusterTls.of(config);
     long generation = System.currentTimeMillis();
-    Member self = new Member(config.nodeId(), config.grpcAddress(), config.gossipAddress(), 0, generation, Status.UP);
+    Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation, Status.UP);
     table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(
         config.failureDetectorPhiSuspect(), config.failureDetectorPhiDown(), 100, config.failureDetectorMinStdDevMs(),
-        config.failureDetectorPauseMs(), config.gossipIntervalMs()));
-    client = WebClient.create(vertx, new WebClientOptions()
+        config.failureDetectorPauseMs(), config.gossipIntervalMs()),
+        new MembershipTable.Limits(config.maxClusterNodes(), Math.max(30_000, 30L * config.gossipIntervalMs()),
+            config.maxClockSkewMs(), Math.max(5, config.gossipIntervalMs() / 2)));
+    table.onRefusal((id, reason) -> {
+      metrics.refused("gossip_entry");
+      log.warnLimited("gossip-entry", "[GOSSIP] refused the entry for " + EventLog.quote(id) + ": " + reason);
+    });
+    WebClientOptions options = new WebClientOptions()
         .setConnectTimeout(Math.max(200, config.gossipIntervalMs()))
-        .setIdleTimeout(30).setKeepAlive(true));
+        .setIdleTimeout(30).setKeepAlive(true);
+    if (tls != null) {
+      tls.peerClient(options);
+    }
+    client = WebClient.create(vertx, options);
     publishIfChanged();
     vertx.eventBus().consumer(VIEW_REQUEST, m -> m.reply(view));
     vertx.eventBus().consumer(MEMBERSHIP_REQUEST, m -> m.reply(membershipWithPhi().put("generation", table.self().generation())));
+    vertx.eventBus().<JsonObject>consumer(EXCHANGE, this::onGossip);
 
     Router router = Router.router(vertx);
-    router.post("/gossip").handler(BodyHandler.create(false).setBodyLimit(config.maxGossipBodyBytes()));
-    router.post("/gossip").handler(this::onGossip);
     router.get("/membership").handler(ctx -> ctx.json(membershipWithPhi()));
-    router.route().failureHandler(ctx -> {
-      Throwable err = ctx.failure();
-      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-      if (status >= 500) {
-        log.warn("gossip endpoint " + ctx.request().path() + " failed", err);
-      }
-      if (!ctx.response().ended() && !ctx.response().closed()) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "text/plain")
-            .end(status == 413 ? "gossip body larger than maxGossipBodyBytes\n" : "HTTP " + status + "\n");
-      }
-    });
+    router.post("/gossip").handler(ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "text/plain")
+        .end("gossip is accepted on the peer port (" + config.peerAddress() + "), not on httpPort\n"));
     // scraping walks every meter: a few ms of CPU, so not on the event loop
     router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
       if (ar.succeeded()) {
@@ -101,7 +113,13 @@ public final class GossipVerticle extends VerticleBase {
       boolean up = ready.getAsBoolean();
       ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
     });
-    return vertx.createHttpServer().requestHandler(router).listen(config.gossipPort(), config.host())
+    GossipRoute.plainFailures(router, log);
+    return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(config.idleTimeoutMs())
+            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .connectionHandler(httpConnections::admit)
+        .requestHandler(router).listen(config.httpPort(), config.host())
+        .recover(err -> Future.failedFuture(new IllegalStateException(
+            "cannot listen on httpPort " + config.httpAddress() + ": " + err.getMessage())))
         .map(s -> {
           server = s;
           timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
@@ -126,39 +144,46 @@ public final class GossipVerticle extends VerticleBase {
         n.put("phi", Math.round(table.phi(n.getString("nodeId")) * 100) / 100.0);
       }
     }
-    return j;
+    return j.put("unconfirmed", table.unconfirmedCount());
   }
 
   private JsonObject digest() {
     return membershipJson().put("from", config.nodeId()).put("clock", clock.peek());
   }
 
-  private void onGossip(RoutingContext ctx) {
+  /** A digest from the peer port: answered with ours, or failed with 400 and what is wrong with it. */
+  private void onGossip(Message<JsonObject> m) {
     List<Member> digest;
     long peerClock;
     try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body == null) {
-        throw new IllegalArgumentException("empty body");
-      }
-      digest = parseDigest(body);
-      peerClock = body.getValue("clock") instanceof Number n ? n.longValue() : 0;
-    } catch (DecodeException | IllegalArgumentException | ClassCastException e) {
-      ctx.response().setStatusCode(400).putHeader("content-type", "text/plain")
-          .end("malformed gossip digest: " + e.getMessage() + "\n");
+      digest = parseDigest(m.body(), config.maxClusterNodes());
+      peerClock = clockOf(m.body());
+    } catch (IllegalArgumentException e) {
+      m.fail(400, "malformed gossip digest: " + e.getMessage());
       return;
     }
-    absorb(digest, peerClock);
-    ctx.json(digest());
+    absorb(digest, peerClock, "a gossip POST");
+    m.reply(digest());
   }
 
-  static List<Member> parseDigest(JsonObject body) {
+  private static long clockOf(JsonObject body) {
+    Object c = body.getValue("clock");
+    if (c == null) {
+      return 0;
+    }
+    if (!(c instanceof Number n) || n.longValue() < 0) {
+      throw new IllegalArgumentException("field 'clock' must be a non-negative integer");
+    }
+    return n.longValue();
+  }
+
+  static List<Member> parseDigest(JsonObject body, int maxMembers) {
     Object nodes = body.getValue("nodes");
     if (!(nodes instanceof JsonArray arr)) {
       throw new IllegalArgumentException("field 'nodes' must be an array");
     }
-    if (arr.size() > 10_000) {
-      throw new IllegalArgumentException("too many entries: " + arr.size());
+    if (arr.size() > maxMembers) {
+      throw new IllegalArgumentException(arr.size() + " entries; at most maxClusterNodes (" + maxMembers + ") are accepted");
     }
     List<Member> out = new ArrayList<>(arr.size());
     for (Object o : arr) {
@@ -167,13 +192,14 @@ public final class GossipVerticle extends VerticleBase {
     return out;
   }
 
-  private void absorb(List<Member> digest, long peerClock) {
-    // keeps clocks of gossiping nodes within about one round of each other (see HybridLogicalClock)
+  private void absorb(List<Member> digest, long peerClock, String source) {
+    // keeps clocks of gossiping nodes within about one round of each other (see HybridLogicalClock);
+    // a clock beyond maxClockSkewMs is refused there, and counted and logged by its listener
     if (peerClock > 0) {
       clock.observe(peerClock);
     }
     for (Member m : table.merge(digest)) {
-      log.info("[GOSSIP] New node discovered: " + m.nodeId() + " grpc=" + m.grpcAddress() + " gossip=" + m.gossipAddress());
+      log.info("[GOSSIP] New node discovered: " + m.nodeId() + " grpc=" + m.grpcAddress() + " peer=" + m.peerAddress());
     }
     publishIfChanged();
   }
@@ -191,46 +217,83 @@ public final class GossipVerticle extends VerticleBase {
           .onSuccess(resp -> {
             if (resp.statusCode() == 200) {
               try {
-                JsonObject answer = resp.bodyAsJsonObject();
-                absorb(parseDigest(answer), answer.getValue("clock") instanceof Number n ? n.longValue() : 0);
+                answered(target, resp.bodyAsJsonObject());
               } catch (RuntimeException e) {
-                log.warn("[GOSSIP] bad answer from " + target + ": " + e.getMessage());
+                log.warnLimited("gossip-answer", "[GOSSIP] bad answer from " + EventLog.quote(target) + ": " + e.getMessage());
               }
             } else {
-              log.trace(() -> "[GOSSIP] " + target + " answered HTTP " + resp.statusCode());
+              log.warnLimited("gossip-status", "[GOSSIP] " + EventLog.quote(target) + " answered HTTP " + resp.statusCode()
+                  + ": " + EventLog.quote(resp.bodyAsString()));
             }
           })
           .onFailure(err -> log.trace(() -> "[GOSSIP] " + target + " unreachable: " + err.getMessage()));
     }
   }
 
-  /** Seeds (until they are known members) plus up to FANOUT random members, live ones first. */
+  /** The answer of the node at {@code target}: its digest, and its word for its own entry, which confirms that entry. */
+  private void answered(String target, JsonObject answer) {
+    if (answer == null) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    List<Member> digest = parseDigest(answer, config.maxClusterNodes());
+    absorb(digest, clockOf(answer), target);
+    Object from = answer.getValue("from");
+    for (Member m : digest) {
+      if (m.nodeId().equals(from) && m.peerAddress().equals(target)) {
+        Member joined = table.confirm(m.nodeId(), target, m.generation());
+        if (joined != null) {
+          log.info("[GOSSIP] New node discovered: " + joined.nodeId() + " grpc=" + joined.grpcAddress() + " peer=" + joined.peerAddress());
+        }
+        publishIfChanged();
+      }
+    }
+  }
+
+  /**
+   * Seeds (until they are known members), up to FANOUT random live members, one silent member
+   * (members DOWN longer than downMemberGossipAfterMs at most once a minute), and a few entries
+   * waiting to be confirmed.
+   */
   private List<String> targets() {
     Set<String> out = new LinkedHashSet<>();
     List<Member> members = table.snapshot();
-    Set<String> knownGossip = new HashSet<>();
+    Set<String> knownPeers = new HashSet<>();
     List<Member> live = new ArrayList<>();
     List<Member> notLive = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    Map<String, Long> heard = table.lastHeard();
     for (Member m : members) {
-      knownGossip.add(m.gossipAddress());
+      knownPeers.add(m.peerAddress());
       if (m.nodeId().equals(config.nodeId()) || m.status() == Status.LEFT) {
         continue;
       }
-      (m.status() == Status.UP ? live : notLive).add(m);
+      if (m.status() == Status.UP) {
+        live.add(m);
+      } else if (now - heard.getOrDefault(m.nodeId(), now) < config.downMemberGossipAfterMs()
+          || now - lastSentToSilent.getOrDefault(m.nodeId(), 0L) >= DOWN_MEMBER_GOSSIP_EVERY_MS) {
+        notLive.add(m);
+      }
     }
     for (String seed : config.seeds()) {
-      if (!seed.equals(config.gossipAddress())) {
+      if (!seed.equals(config.peerAddress())) {
         out.add(seed);
       }
     }
     Collections.shuffle(live);
     for (int i = 0; i < Math.min(FANOUT, live.size()); i++) {
-      out.add(live.get(i).gossipAddress());
+      out.add(live.get(i).peerAddress());
     }
     // keep knocking on one silent member per round, so a restarted node is re-learned quickly
     if (!notLive.isEmpty()) {
       Collections.shuffle(notLive);
-      out.add(notLive.get(0).gossipAddress());
+      Member m = notLive.get(0);
+      out.add(m.peerAddress());
+      lastSentToSilent.put(m.nodeId(), now);
+    }
+    for (String a : table.unconfirmedAddresses(PROBES)) {
+      if (!a.equals(config.peerAddress())) {
+        out.add(a);
+      }
     }
     return new ArrayList<>(out);
   }
@@ -259,7 +322,7 @@ public final class GossipVerticle extends VerticleBase {
     }
     for (Member m : a.members().values()) {
       Member o = b.member(m.nodeId());
-      if (o.status() != m.status() || o.generation() != m.generation() || !o.grpcAddress().equals(m.grpcAddress())) {
+      if (o.status() != m.status() || o.generation() != m.generation() || !o.sameAddresses(m)) {
         return false;
       }
     }

@@ -2,11 +2,18 @@ package kvstore.membership;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.regex.Pattern;
+
 /**
  * One entry of the gossip digest. {@code generation} is set at each start of the node, so the
- * entries of a restarted node (heartbeat back at 0) still win over its old ones.
+ * entries of a restarted node (heartbeat back at 0) still win over its old ones. A member has three
+ * addresses: the client gRPC port, the operators' HTTP port and the peer port (gossip and replica RPCs).
  */
-public record Member(String nodeId, String grpcAddress, String gossipAddress, long heartbeat, long generation, Status status) {
+public record Member(String nodeId, String grpcAddress, String httpAddress, String peerAddress, long heartbeat,
+                     long generation, Status status) {
+  /** The characters a node id may have; the config enforces the same, so ids are safe in log lines and metric tags. */
+  public static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:\\[\\]-]{1,253}");
 
   /** True when this entry carries newer news of the node than {@code other}. */
   public boolean supersedes(Member other) {
@@ -14,23 +21,31 @@ public record Member(String nodeId, String grpcAddress, String gossipAddress, lo
         || (generation == other.generation && heartbeat > other.heartbeat);
   }
 
+  public boolean sameAddresses(Member other) {
+    return grpcAddress.equals(other.grpcAddress) && httpAddress.equals(other.httpAddress) && peerAddress.equals(other.peerAddress);
+  }
+
   public Member withStatus(Status s) {
-    return new Member(nodeId, grpcAddress, gossipAddress, heartbeat, generation, s);
+    return new Member(nodeId, grpcAddress, httpAddress, peerAddress, heartbeat, generation, s);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("nodeId", nodeId).put("grpcAddress", grpcAddress).put("gossipAddress", gossipAddress)
-        .put("status", status.name()).put("heartbeat", heartbeat).put("generation", generation);
+    return new JsonObject().put("nodeId", nodeId).put("grpcAddress", grpcAddress).put("httpAddress", httpAddress)
+        .put("peerAddress", peerAddress).put("status", status.name()).put("heartbeat", heartbeat).put("generation", generation);
   }
 
-  /** Parses one digest entry; throws IllegalArgumentException naming the bad field. */
+  /** Parses one digest entry; throws IllegalArgumentException naming the bad field (never quoting it). */
   public static Member fromJson(Object o) {
     if (!(o instanceof JsonObject j)) {
       throw new IllegalArgumentException("digest entry is not an object");
     }
     String id = string(j, "nodeId");
-    String grpc = string(j, "grpcAddress");
-    String gossip = string(j, "gossipAddress");
+    if (!NODE_ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("field 'nodeId' must be 1..64 letters, digits, '.', '_' or '-'");
+    }
+    String grpc = address(j, "grpcAddress");
+    String http = address(j, "httpAddress");
+    String peer = address(j, "peerAddress");
     long hb = number(j, "heartbeat");
     long gen = number(j, "generation");
     Status st;
@@ -39,15 +54,13 @@ public record Member(String nodeId, String grpcAddress, String gossipAddress, lo
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("field 'status' must be UP, SUSPECT, DOWN or LEFT");
     }
-    if (!validAddress(grpc) || !validAddress(gossip)) {
-      throw new IllegalArgumentException("addresses must be host:port");
-    }
-    return new Member(id, grpc, gossip, hb, gen, st);
+    return new Member(id, grpc, http, peer, hb, gen, st);
   }
 
-  static boolean validAddress(String a) {
+  /** host:port with a port 1..65535 and a host of name or address characters only. */
+  public static boolean validAddress(String a) {
     int c = a.lastIndexOf(':');
-    if (c <= 0) {
+    if (c <= 0 || !HOST.matcher(a.substring(0, c)).matches()) {
       return false;
     }
     try {
@@ -58,17 +71,25 @@ public record Member(String nodeId, String grpcAddress, String gossipAddress, lo
     }
   }
 
+  private static String address(JsonObject j, String f) {
+    String a = string(j, f);
+    if (!validAddress(a)) {
+      throw new IllegalArgumentException("field '" + f + "' must be host:port");
+    }
+    return a;
+  }
+
   private static String string(JsonObject j, String f) {
     Object v = j.getValue(f);
     if (!(v instanceof String s) || s.isEmpty() || s.length() > 256) {
-      throw new IllegalArgumentException("field '" + f + "' must be a non-empty string");
+      throw new IllegalArgumentException("field '" + f + "' must be a non-empty string of at most 256 characters");
     }
     return s;
   }
 
   private static long number(JsonObject j, String f) {
     Object v = j.getValue(f);
-    if (!(v instanceof Number n) || n.longValue() < 0) {
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 0) {
       throw new IllegalArgumentException("field '" + f + "' must be a non-negative integer");
     }
     return n.longValue();

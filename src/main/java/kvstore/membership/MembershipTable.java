@@ -3,6 +3,8 @@ package kvstore.membership;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -14,34 +16,69 @@ import java.util.function.LongSupplier;
  * <p>A member is never dropped: one that stops heartbeating turns SUSPECT, then DOWN (phi-accrual,
  * one detector per peer), and stays listed; it is UP again as soon as its heartbeat advances, and a
  * restart (new generation) starts a fresh detector.
+ *
+ * <p>Hearsay is not enough to become a member. An entry for a node this table does not know, or a
+ * known node's entry with a new generation or new addresses, waits as <em>unconfirmed</em> until this
+ * node has itself exchanged gossip with that node at its peer address and been answered by that id
+ * and generation ({@link #confirm}). Forged entries pointing nowhere, or at somebody else, so never
+ * reach the ring or the digest this node gossips on, and expire; there are at most
+ * {@code maxMembers} of each kind.
  */
 public final class MembershipTable {
   private final String selfId;
   private final LongSupplier clock;
   private final DetectorSettings settings;
+  private final Limits limits;
   private final Map<String, Member> members = new HashMap<>();
   private final Map<String, PhiAccrualDetector> detectors = new HashMap<>();
+  private final Map<String, Pending> unconfirmed = new LinkedHashMap<>();
 
   /** Thresholds and model of the phi-accrual detector (see {@link PhiAccrualDetector}). */
   public record DetectorSettings(double phiSuspect, double phiDown, int window, long minStdDevMs,
                                  long acceptablePauseMs, long expectedIntervalMs) {
   }
 
-  public MembershipTable(Member self, LongSupplier clock, DetectorSettings settings) {
+  /**
+   * What an entry may claim: at most {@code maxMembers} members and as many unconfirmed entries,
+   * kept {@code unconfirmedTtlMs}; a generation (a start time) at most {@code maxSkewMs} in the future;
+   * at most one heartbeat per {@code minHeartbeatMs} since that start.
+   */
+  public record Limits(int maxMembers, long unconfirmedTtlMs, long maxSkewMs, long minHeartbeatMs) {
+  }
+
+  /** Why an entry was not taken; the caller logs and counts it. */
+  public interface Refusals {
+    void refused(String nodeId, String reason);
+  }
+
+  private record Pending(Member entry, long since) {
+  }
+
+  private Refusals refusals = (id, reason) -> { };
+
+  public MembershipTable(Member self, LongSupplier clock, DetectorSettings settings, Limits limits) {
     this.selfId = self.nodeId();
     this.clock = clock;
     this.settings = settings;
+    this.limits = limits;
     members.put(selfId, self.withStatus(Status.UP));
+  }
+
+  public void onRefusal(Refusals r) {
+    this.refusals = r;
   }
 
   public String selfId() {
     return selfId;
   }
 
-  /** Advances this node's own heartbeat: one per gossip round. */
+  /** Advances this node's own heartbeat (one per gossip round) and forgets unconfirmed entries that stayed so too long. */
   public synchronized void tick() {
     Member me = members.get(selfId);
-    members.put(selfId, new Member(me.nodeId(), me.grpcAddress(), me.gossipAddress(), me.heartbeat() + 1, me.generation(), Status.UP));
+    members.put(selfId, new Member(me.nodeId(), me.grpcAddress(), me.httpAddress(), me.peerAddress(), me.heartbeat() + 1,
+        me.generation(), Status.UP));
+    long now = clock.getAsLong();
+    unconfirmed.values().removeIf(p -> now - p.since() > limits.unconfirmedTtlMs());
   }
 
   /** Merges a peer's digest; returns the members heard of for the first time. */
@@ -50,24 +87,94 @@ public final class MembershipTable {
     long now = clock.getAsLong();
     for (Member m : digest) {
       if (m.nodeId().equals(selfId)) {
+        continue; // nobody else speaks for this node
+      }
+      String wrong = implausible(m, now);
+      if (wrong != null) {
+        refusals.refused(m.nodeId(), wrong);
         continue;
       }
       Member known = members.get(m.nodeId());
-      if (m.supersedes(known)) {
-        if (known == null) {
-          discovered.add(m);
-        }
-        // a new generation is a restarted process: its old heartbeat history says nothing about it
-        if (known == null || m.generation() != known.generation()) {
-          detectors.put(m.nodeId(), new PhiAccrualDetector(settings.window(), settings.minStdDevMs(),
-              settings.acceptablePauseMs(), settings.expectedIntervalMs()));
-        }
-        detectors.get(m.nodeId()).heartbeat(now);
-        // the status field travels but is each node's own judgement, except LEFT which the node announces itself
-        members.put(m.nodeId(), m.withStatus(m.status() == Status.LEFT ? Status.LEFT : Status.UP));
+      if (!m.supersedes(known)) {
+        continue;
       }
+      if (known != null && m.generation() == known.generation()) {
+        if (!m.sameAddresses(known)) {
+          refusals.refused(m.nodeId(), "entry changes the addresses of a known node within one generation");
+          continue;
+        }
+        accept(m, known, now);
+        continue;
+      }
+      // a node not known yet, or a new generation (a restart, or a forgery): wait for the node itself to say so
+      Pending p = unconfirmed.get(m.nodeId());
+      if (p != null && !m.supersedes(p.entry())) {
+        continue;
+      }
+      if (p == null && unconfirmed.size() >= limits.maxMembers()) {
+        refusals.refused(m.nodeId(), "more than maxClusterNodes (" + limits.maxMembers() + ") entries are waiting to be confirmed");
+        continue;
+      }
+      unconfirmed.put(m.nodeId(), new Pending(m, p == null ? now : p.since()));
     }
     return discovered;
+  }
+
+  /**
+   * This node gossiped with {@code peerAddress} and was answered by {@code nodeId} in generation
+   * {@code generation}: the waiting entry that says so becomes a member. Returns it when it is new.
+   */
+  public synchronized Member confirm(String nodeId, String peerAddress, long generation) {
+    Pending p = unconfirmed.get(nodeId);
+    if (p == null || nodeId.equals(selfId) || p.entry().generation() != generation || !p.entry().peerAddress().equals(peerAddress)) {
+      return null;
+    }
+    Member known = members.get(nodeId);
+    if (known == null && members.size() > limits.maxMembers()) {
+      refusals.refused(nodeId, "the cluster already has maxClusterNodes (" + limits.maxMembers() + ") members");
+      return null;
+    }
+    unconfirmed.remove(nodeId);
+    if (known != null && !p.entry().supersedes(known)) {
+      return null;
+    }
+    accept(p.entry(), known, clock.getAsLong());
+    return known == null ? p.entry() : null;
+  }
+
+  /** Peer addresses of up to {@code n} entries waiting to be confirmed, longest-waiting first. */
+  public synchronized List<String> unconfirmedAddresses(int n) {
+    List<String> out = new ArrayList<>();
+    for (Iterator<Pending> it = unconfirmed.values().iterator(); it.hasNext() && out.size() < n; ) {
+      out.add(it.next().entry().peerAddress());
+    }
+    return out;
+  }
+
+  public synchronized int unconfirmedCount() {
+    return unconfirmed.size();
+  }
+
+  private String implausible(Member m, long now) {
+    if (m.generation() > now + limits.maxSkewMs()) {
+      return "generation " + m.generation() + " is a start time more than maxClockSkewMs in the future";
+    }
+    long maxBeats = Math.max(0, now + limits.maxSkewMs() - m.generation()) / limits.minHeartbeatMs() + 2;
+    if (m.heartbeat() > maxBeats) {
+      return "heartbeat " + m.heartbeat() + " is more than one per " + limits.minHeartbeatMs() + " ms since the node started";
+    }
+    return null;
+  }
+
+  private void accept(Member m, Member known, long now) {
+    // a new generation is a restarted process: its old heartbeat history says nothing about it
+    if (known == null || m.generation() != known.generation()) {
+      detectors.put(m.nodeId(), new PhiAccrualDetector(settings.window(), settings.minStdDevMs(),
+          settings.acceptablePauseMs(), settings.expectedIntervalMs()));
+    }
+    detectors.get(m.nodeId()).heartbeat(now);
+    // the status field travels but is each node's own judgement, except LEFT which the node announces itself
+    members.put(m.nodeId(), m.withStatus(m.status() == Status.LEFT ? Status.LEFT : Status.UP));
   }
 
   /** Every known member with the status this node judges it to have, sorted by id. */

@@ -75,6 +75,15 @@ public final class NodeMetrics {
     return summary::record;
   }
 
+  /**
+   * Counts what the trust boundary turned away, by reason: clock_skew, peer_unauthenticated,
+   * peer_forbidden, client_port_internal, gossip_entry, connection_cap.
+   */
+  public void refused(String reason) {
+    Counter.builder("kv.security.refused").description("Requests, connections, versions and gossip entries refused at the trust boundary")
+        .tags("reason", reason).register(registry).increment();
+  }
+
   public MeterRegistry registry() {
     return registry;
   }

@@ -14,6 +14,8 @@ public final class EventLog {
   private static final Logger LOG = Logger.getLogger("kvstore");
   private final String prefix;
   private final boolean debug;
+  private static final long LIMITED_EVERY_MS = 10_000;
+  private final java.util.concurrent.ConcurrentHashMap<String, long[]> limited = new java.util.concurrent.ConcurrentHashMap<>();
 
   public EventLog(String nodeId, boolean debug) {
     this.prefix = "[" + nodeId + "] ";
@@ -36,6 +38,45 @@ public final class EventLog {
 
   public void warn(String msg) {
     LOG.warning(prefix + msg);
+  }
+
+  /**
+   * A WARN of one kind at most once per {@value #LIMITED_EVERY_MS} ms, saying how many were held back:
+   * an attacker repeating a refused request must not be able to fill the disk with our log.
+   */
+  public void warnLimited(String kind, String msg) {
+    long now = System.currentTimeMillis();
+    long[] state = limited.computeIfAbsent(kind, k -> new long[] {0, 0});
+    synchronized (state) {
+      if (now - state[0] < LIMITED_EVERY_MS) {
+        state[1]++;
+        return;
+      }
+      long held = state[1];
+      state[0] = now;
+      state[1] = 0;
+      LOG.warning(prefix + msg + (held > 0 ? " (" + held + " more like it in the last " + LIMITED_EVERY_MS / 1000 + " s)" : ""));
+    }
+  }
+
+  /** Text from the network as it may appear in a log line: control characters escaped, at most 200 chars, so no one forges lines. */
+  public static String quote(String untrusted) {
+    if (untrusted == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder(Math.min(untrusted.length(), 200) + 2).append('"');
+    for (int i = 0; i < untrusted.length() && i < 200; i++) {
+      char c = untrusted.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || (c >= 0x80 && Character.isISOControl(c)) || c == 0x2028 || c == 0x2029) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    if (untrusted.length() > 200) {
+      b.append("...");
+    }
+    return b.append('"').toString();
   }
 
   public void warn(String msg, Throwable err) {

@@ -15,6 +15,8 @@ import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
 import kvstore.repair.RangeTrees;
 import kvstore.replication.HintReplayVerticle;
+import kvstore.security.ClusterTls;
+import kvstore.security.ConnectionCap;
 import kvstore.storage.RowCache;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
@@ -75,7 +77,20 @@ public final class Node {
     Node node = new Node(vertx, config);
     EventLog log = new EventLog(config.nodeId(), config.traceOn());
     vertx.exceptionHandler(new UnhandledErrors(log));
-    HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs());
+    HybridLogicalClock clock = HybridLogicalClock.system(config.clockOffsetMs(), config.maxClockSkewMs());
+    clock.onRefusal((seen, limit) -> {
+      metrics.refused("clock_skew");
+      log.warnLimited("clock-skew", "refused a time " + (seen - limit) / 1000 + " ms beyond this node's clock + maxClockSkewMs ("
+          + config.maxClockSkewMs() + " ms); it is not observed and cannot become a version");
+    });
+    try {
+      ClusterTls.of(config);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    // one cap per listener, shared by every instance serving it
+    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.maxClientConnections(), metrics, log);
+    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.maxPeerConnections(), metrics, log);
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
     // hot rows, written through by the storage writer and read by the gRPC verticles
@@ -86,13 +101,15 @@ public final class Node {
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees, cache), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
         .map(v -> {
           node.serving = true;
-          log.info("node " + config.nodeId() + " serving gRPC on " + config.grpcAddress() + ", gossip on "
-              + config.gossipAddress() + ", data in " + Path.of(config.dataDir()).toAbsolutePath());
+          log.info("node " + config.nodeId() + " serving clients on " + config.grpcAddress() + (config.clientTls() ? " (TLS)" : "")
+              + ", operators on http://" + config.httpAddress() + ", peers on " + config.peerAddress()
+              + (config.insecure() ? " (INSECURE: no TLS, no authentication)" : " (mutual TLS)")
+              + ", data in " + Path.of(config.dataDir()).toAbsolutePath());
           return node;
         })
         .recover(err -> node.stop().transform(ar -> Future.failedFuture(err)));

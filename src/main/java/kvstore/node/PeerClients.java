@@ -12,7 +12,7 @@ import kvstore.config.NodeConfig;
 
 import java.util.concurrent.TimeUnit;
 
-/** The gRPC client a node uses to reach its peers: bounded waits everywhere, messages as large as the server takes. */
+/** The gRPC client a node uses to reach its peers' peer ports: mutual TLS unless insecure, bounded waits everywhere, messages as large as the server takes. */
 public final class PeerClients {
   private PeerClients() {
   }
@@ -40,6 +40,10 @@ public final class PeerClients {
         .setConnectTimeout(Math.min(config.requestTimeoutMs(), 1000))
         .setHttp2MultiplexingLimit(1000)
         .setIdleTimeout(60);
+    kvstore.security.ClusterTls tls = kvstore.security.ClusterTls.of(config);
+    if (tls != null) {
+      tls.peerClient(http);
+    }
     HttpClient transport = vertx.httpClientBuilder().with(http).withConnectHandler(FlushBatching::install).build();
     // GrpcClient.client(vertx, HttpClient) would drop the options above; this constructor keeps them
     return new GrpcClientImpl(vertx, grpc, transport, true) {

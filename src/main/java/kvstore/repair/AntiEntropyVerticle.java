@@ -178,7 +178,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     if (m == null) {
       return Future.failedFuture("no address known");
     }
-    SocketAddress remote = PeerClients.address(m.grpcAddress());
+    SocketAddress remote = PeerClients.address(m.peerAddress());
     long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
     JsonObject before = totals.copy();
     PeerSync sync = new PeerSync(vertx, t, peer, peers, remote, storage, pace, purgeable, config.writeBatchMax(),

@@ -49,10 +49,10 @@ public final class ReplicaDirectory implements Function<String, Replica> {
       return null;
     }
     RemoteReplica r = remotes.get(nodeId);
-    if (r == null || !m.grpcAddress().equals(addresses.get(nodeId))) {
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.grpcAddress())), clock, batchBytes, metrics);
+    if (r == null || !m.peerAddress().equals(addresses.get(nodeId))) {
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.peerAddress())), clock, batchBytes, metrics);
       remotes.put(nodeId, r);
-      addresses.put(nodeId, m.grpcAddress());
+      addresses.put(nodeId, m.peerAddress());
     }
     return r;
   }

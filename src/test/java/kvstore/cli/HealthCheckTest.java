@@ -18,11 +18,11 @@ class HealthCheckTest {
   void exitCodesFollowTheNodesHealth() {
     String gossip;
     try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)).start()) {
-      String port = String.valueOf(c.config(0).getInteger("gossipPort"));
+      String port = String.valueOf(c.config(0).getInteger("httpPort"));
       gossip = "127.0.0.1:" + port;
       assertEquals(0, HealthCheck.run(new String[] {gossip}, Map.of()));
       // inside the container the command has no argument: the node's own variables name it
-      assertEquals(0, HealthCheck.run(new String[0], Map.of("KV_HOST", "127.0.0.1", "KV_GOSSIP_PORT", port)));
+      assertEquals(0, HealthCheck.run(new String[0], Map.of("KV_HOST", "127.0.0.1", "KV_HTTP_PORT", port)));
     }
     assertEquals(1, HealthCheck.run(new String[] {gossip}, Map.of()), "a stopped node is unhealthy");
   }

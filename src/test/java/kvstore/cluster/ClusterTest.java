@@ -234,7 +234,7 @@ class ClusterTest {
   @Test
   void gossipRejectsMalformedAndOversizedBodiesWithoutChangingAnything() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> cfg.put("maxGossipBodyBytes", 4096)).start()) {
-      int port = c.config(0).getInteger("gossipPort");
+      int port = c.config(0).getInteger("httpPort");
       JsonObject before = c.membership(0);
       assertEquals(400, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("{not json")).status());
       assertEquals(400, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("{\"nodes\": 5}")).status());

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeConfigTest {
   private static JsonObject minimal() {
-    return new JsonObject().put("nodeId", "n1").put("grpcPort", 50051).put("gossipPort", 8001);
+    return new JsonObject().put("nodeId", "n1").put("grpcPort", 50051).put("httpPort", 8001).put("peerPort", 7001).put("insecure", true);
   }
 
   private static String error(JsonObject json, Map<String, String> env) {
@@ -63,7 +63,7 @@ class NodeConfigTest {
     assertEquals("fromenv", c.nodeId());
     assertEquals(0, c.eventLoops(), "0: Vert.x's default");
     assertEquals(1, NodeConfig.parse(minimal(), Map.of("KV_EVENT_LOOPS", "1")).eventLoops());
-    assertTrue(error(minimal(), Map.of("KV_GOSSIP_PORT", "x")).contains("KV_GOSSIP_PORT"));
+    assertTrue(error(minimal(), Map.of("KV_HTTP_PORT", "x")).contains("KV_HTTP_PORT"));
   }
 
   @Test

@@ -23,7 +23,7 @@ class StartupErrorsIT {
   Path dir;
 
   private JsonObject good() {
-    return new JsonObject().put("nodeId", "n1").put("grpcPort", Ports.free()).put("gossipPort", Ports.free())
+    return new JsonObject().put("nodeId", "n1").put("grpcPort", Ports.free()).put("httpPort", Ports.free()).put("peerPort", Ports.free()).put("insecure", true)
         .put("dataDir", dir.resolve("data").toString());
   }
 

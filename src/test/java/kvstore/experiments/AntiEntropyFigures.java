@@ -215,7 +215,7 @@ public final class AntiEntropyFigures {
     double total = 0;
     for (int node = 0; node < 2; node++) {
       String text = Http.call(c.clientVertxForTools(), io.vertx.core.http.HttpMethod.GET, c.host(node),
-          c.config(node).getInteger("gossipPort"), "/metrics", null).body();
+          c.config(node).getInteger("httpPort"), "/metrics", null).body();
       total += text.lines().filter(l -> l.startsWith("kv_rpc_requests_total{") && l.contains("method=\"Get\""))
           .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }

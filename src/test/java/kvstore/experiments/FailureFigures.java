@@ -79,7 +79,7 @@ public final class FailureFigures {
 
   private static double counter(ProcessCluster c, int node, String name) {
     String text = Http.call(c.clientVertxForTools(), io.vertx.core.http.HttpMethod.GET, c.host(node),
-        c.config(node).getInteger("gossipPort"), "/metrics", null).body();
+        c.config(node).getInteger("httpPort"), "/metrics", null).body();
     return text.lines().filter(l -> l.startsWith(name + "{")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 }

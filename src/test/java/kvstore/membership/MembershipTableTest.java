@@ -1,79 +1,177 @@
 package kvstore.membership;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MembershipTableTest {
-  private final AtomicLong now = new AtomicLong(0);
+  private static final long START = 1_000_000;
+  private final AtomicLong now = new AtomicLong(START);
+  private final List<String> refusals = new ArrayList<>();
 
   private static Member m(String id, long hb, long gen) {
-    return new Member(id, "127.0.0.1:1" + id.length(), "127.0.0.1:2" + id.length(), hb, gen, Status.UP);
+    return new Member(id, "127.0.0.1:1" + id.length(), "127.0.0.1:2" + id.length(), "127.0.0.1:3" + id.length(), hb, gen, Status.UP);
   }
 
   private MembershipTable table(String self) {
-    return new MembershipTable(m(self, 0, 1), now::get, new MembershipTable.DetectorSettings(5, 10, 100, 250, 2000, 1000));
+    return table(self, 512);
+  }
+
+  private MembershipTable table(String self, int max) {
+    MembershipTable t = new MembershipTable(m(self, 0, 1), now::get, new MembershipTable.DetectorSettings(5, 10, 100, 250, 2000, 1000),
+        new MembershipTable.Limits(max, 30_000, 10_000, 5));
+    t.onRefusal((id, reason) -> refusals.add(id + ": " + reason));
+    return t;
+  }
+
+  /** Hearsay, then the node's own answer at its peer address: what a first gossip exchange does. */
+  private static void learn(MembershipTable t, Member m) {
+    t.merge(List.of(m));
+    t.confirm(m.nodeId(), m.peerAddress(), m.generation());
   }
 
   private static Member find(MembershipTable t, String id) {
-    return t.snapshot().stream().filter(x -> x.nodeId().equals(id)).findFirst().orElseThrow();
+    return t.snapshot().stream().filter(x -> x.nodeId().equals(id)).findFirst().orElse(null);
   }
 
   @Test
   void mergeKeepsTheHigherGenerationThenHeartbeat() {
     MembershipTable t = table("a");
-    assertEquals(1, t.merge(List.of(m("b", 10, 1))).size());
+    learn(t, m("b", 10, 1));
     t.merge(List.of(m("b", 5, 1)));
     assertEquals(10, find(t, "b").heartbeat(), "older heartbeat ignored");
-    t.merge(List.of(m("b", 0, 2)));
-    assertEquals(2, find(t, "b").generation(), "restarted node (new generation) replaces the old entry");
+    t.merge(List.of(m("b", 12, 1)));
+    assertEquals(12, find(t, "b").heartbeat(), "a newer heartbeat of the same generation is hearsay enough");
+    learn(t, m("b", 0, 2));
+    assertEquals(2, find(t, "b").generation(), "restarted node (new generation) replaces the old entry once it said so itself");
     assertEquals(0, find(t, "b").heartbeat());
-    assertTrue(t.merge(List.of(m("b", 1, 2))).isEmpty(), "not reported as new again");
+  }
+
+  @Test
+  void hearsayAloneNeverMakesAMember() {
+    MembershipTable t = table("a");
+    assertTrue(t.merge(List.of(m("b", 1, 1))).isEmpty());
+    assertNull(find(t, "b"), "not in the snapshot (so not in the ring, nor in the digest gossiped on)");
+    assertEquals(1, t.unconfirmedCount());
+    assertEquals(List.of("127.0.0.1:31"), t.unconfirmedAddresses(5), "it is probed at its own peer address");
+    assertNull(t.confirm("b", "127.0.0.1:9999", 1), "an answer from another address confirms nothing");
+    assertNull(t.confirm("b", "127.0.0.1:31", 2), "nor an answer of another generation");
+    Member joined = t.confirm("b", "127.0.0.1:31", 1);
+    assertEquals("b", joined.nodeId());
+    assertEquals(Status.UP, find(t, "b").status());
+  }
+
+  @Test
+  void aForgedRestartOfAKnownNodeIsNotTakenUntilTheNodeItselfConfirmsIt() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 3, 1));
+    Member forged = new Member("b", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", 0, 2, Status.LEFT);
+    t.merge(List.of(forged));
+    assertEquals(Status.UP, find(t, "b").status(), "a LEFT with a higher generation is only hearsay");
+    assertEquals(1, find(t, "b").generation());
+    t.merge(List.of(m("b", 4, 1)));
+    assertEquals(4, find(t, "b").heartbeat(), "the real node's heartbeats still count");
+    now.addAndGet(31_000);
+    t.tick();
+    assertEquals(0, t.unconfirmedCount(), "unconfirmed entries expire");
+  }
+
+  @Test
+  void addressesOfAKnownNodeCannotChangeWithinAGeneration() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 1, 1));
+    Member moved = new Member("b", "10.0.0.9:1", "10.0.0.9:2", "10.0.0.9:3", 2, 1, Status.UP);
+    t.merge(List.of(moved));
+    assertEquals("127.0.0.1:11", find(t, "b").grpcAddress());
+    assertTrue(refusals.get(0).contains("addresses"), refusals.toString());
+  }
+
+  @Test
+  void implausibleGenerationsAndHeartbeatsAreRefused() {
+    MembershipTable t = table("a");
+    t.merge(List.of(m("b", 0, START + 3_600_000)));
+    t.merge(List.of(m("c", Long.MAX_VALUE / 2, START - 1000)));
+    assertEquals(0, t.unconfirmedCount());
+    assertEquals(2, refusals.size(), refusals.toString());
+    assertTrue(refusals.get(0).contains("generation"), refusals.get(0));
+    assertTrue(refusals.get(1).contains("heartbeat"), refusals.get(1));
+  }
+
+  @Test
+  void aFloodOfForgedMembersIsBounded() {
+    MembershipTable t = table("a", 100);
+    List<Member> flood = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      flood.add(m("fake" + i, 1, START - 10));
+    }
+    t.merge(flood);
+    assertEquals(100, t.unconfirmedCount());
+    assertEquals(1, t.snapshot().size(), "none of them is a member");
+    assertEquals(9_900, refusals.size());
   }
 
   @Test
   void nodesAreLearnedTransitivelyAndNeverAboutThemselves() {
     MembershipTable a = table("a");
     MembershipTable b = table("b");
-    MembershipTable c = table("c");
-    b.merge(c.snapshot());
-    a.merge(b.snapshot());
+    learn(b, m("c", 1, 1));
+    for (Member x : b.snapshot()) {
+      learn(a, x);
+    }
     assertEquals(List.of("a", "b", "c"), a.snapshot().stream().map(Member::nodeId).toList());
     a.merge(List.of(m("a", 999, 999)));
+    assertNull(a.confirm("a", "127.0.0.1:31", 999));
     assertEquals(0, find(a, "a").heartbeat(), "gossip about me does not change my own entry");
   }
 
   @Test
   void aSilentNodeTurnsSuspectThenDownAndIsNeverDropped() {
     MembershipTable t = table("a");
-    t.merge(List.of(m("b", 1, 1)));
+    learn(t, m("b", 1, 1));
     assertEquals(Status.UP, find(t, "b").status());
-    now.set(2_000);
+    now.set(START + 2_000);
     assertEquals(Status.UP, find(t, "b").status(), "within the tolerated pause");
-    now.set(4_100);
+    now.set(START + 4_100);
     assertEquals(Status.SUSPECT, find(t, "b").status());
-    now.set(10_000);
+    now.set(START + 10_000);
     assertEquals(Status.DOWN, find(t, "b").status());
     assertEquals(Status.UP, find(t, "a").status(), "a node always lists itself as UP");
     t.merge(List.of(m("b", 2, 1)));
     assertEquals(Status.UP, find(t, "b").status());
-    now.set(60_000);
+    now.set(START + 60_000);
     assertEquals(Status.DOWN, find(t, "b").status());
-    t.merge(List.of(m("b", 0, 7)));
+    learn(t, m("b", 0, 7));
     assertEquals(Status.UP, find(t, "b").status(), "a restarted node (new generation) is UP at its first gossip");
   }
 
   @Test
   void malformedDigestEntriesAreRejectedWithTheFieldNamed() {
-    var bad = new io.vertx.core.json.JsonObject().put("nodes", new io.vertx.core.json.JsonArray().add(
-        new io.vertx.core.json.JsonObject().put("nodeId", "x").put("grpcAddress", "h:1").put("gossipAddress", "h:2")
+    JsonObject bad = new JsonObject().put("nodes", new JsonArray().add(
+        new JsonObject().put("nodeId", "x").put("grpcAddress", "h:1").put("httpAddress", "h:2").put("peerAddress", "h:3")
             .put("heartbeat", "ten").put("generation", 1).put("status", "UP")));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(bad));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(bad, 512));
     assertTrue(e.getMessage().contains("heartbeat"), e.getMessage());
+    JsonObject newline = new JsonObject().put("nodes", new JsonArray().add(
+        new JsonObject().put("nodeId", "node2\n[node1] forged").put("grpcAddress", "h:1").put("httpAddress", "h:2")
+            .put("peerAddress", "h:3").put("heartbeat", 1).put("generation", 1).put("status", "UP")));
+    e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(newline, 512));
+    assertTrue(e.getMessage().contains("nodeId") && !e.getMessage().contains("forged"), e.getMessage());
+    JsonObject badAddress = new JsonObject().put("nodes", new JsonArray().add(
+        new JsonObject().put("nodeId", "n").put("grpcAddress", "h:1").put("httpAddress", "h:2")
+            .put("peerAddress", "evil host\r\n:3").put("heartbeat", 1).put("generation", 1).put("status", "UP")));
+    e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(badAddress, 512));
+    assertTrue(e.getMessage().contains("peerAddress"), e.getMessage());
+    JsonObject many = new JsonObject().put("nodes", new JsonArray(java.util.Collections.nCopies(513, new JsonObject())));
+    e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(many, 512));
+    assertTrue(e.getMessage().contains("maxClusterNodes"), e.getMessage());
   }
 }

@@ -70,7 +70,7 @@ class DockerConfigTest {
       assertEquals(3, c.replicationFactor());
       assertEquals(List.of("node1:8001", "node2:8001", "node3:8001"), c.seeds());
       assertEquals(50051, c.grpcPort());
-      assertEquals(8001, c.gossipPort());
+      assertEquals(8001, c.httpPort());
       List<String> ports = (List<String>) svc.get("ports");
       assertTrue(ports.stream().anyMatch(p -> p.endsWith(":50051")) && ports.stream().anyMatch(p -> p.endsWith(":8001")), ports.toString());
       assertTrue(((List<String>) svc.get("volumes")).get(0).endsWith(":/var/lib/kvstore"));

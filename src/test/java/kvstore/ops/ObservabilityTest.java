@@ -34,7 +34,7 @@ class ObservabilityTest {
       c.client(0).put("m", "v", Kv.Consistency.ALL);
       c.client(0).get("m");
       assertEquals(io.vertx.grpc.common.GrpcStatus.INVALID_ARGUMENT, kvstore.testing.KvClient.statusOf(() -> c.client(0).put("", "v")));
-      Http.Reply r = Http.call(c.clientVertx(), io.vertx.core.http.HttpMethod.GET, c.config(0).getInteger("gossipPort"), "/metrics", null);
+      Http.Reply r = Http.call(c.clientVertx(), io.vertx.core.http.HttpMethod.GET, c.config(0).getInteger("httpPort"), "/metrics", null);
       assertEquals(200, r.status());
       String text = r.body();
       for (String expected : List.of(

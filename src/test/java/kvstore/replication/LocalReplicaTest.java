@@ -54,7 +54,7 @@ class LocalReplicaTest {
   };
 
   private LocalReplica replica(long batchBytes) {
-    return new LocalReplica("self", storage, HybridLogicalClock.system(0), batchBytes, reportedSizes::add);
+    return new LocalReplica("self", storage, HybridLogicalClock.system(0, 10_000), batchBytes, reportedSizes::add);
   }
 
   /** Writes {@code rows} in one event-loop turn; answers each one's outcome (version or failure message). */

@@ -71,7 +71,7 @@ class RemoteReplicaTest {
 
   @Test
   void writesOfOneTurnTravelTogetherInBatchesOfAtMost128RowsEachAnsweredItsOwnVersion() throws Exception {
-    RemoteReplica replica = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0), 1 << 20, metrics);
+    RemoteReplica replica = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0, 10_000), 1 << 20, metrics);
     List<Object> answers = writeInOneTurn(replica, 300, 10);
     assertEquals(List.of(128, 128, 44), received.stream().map(ReplicaProto.WriteBatch::getRowsCount).toList());
     for (int i = 0; i < 300; i++) {
@@ -90,11 +90,11 @@ class RemoteReplicaTest {
   @Test
   void theByteBudgetSplitsBatchesAndARowLargerThanItStillGoesAlone() throws Exception {
     // ~1 KB rows, 3 KB budget: three rows per batch, the oversize row on its own
-    RemoteReplica replica = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0), 3 * 1024, metrics);
+    RemoteReplica replica = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0, 10_000), 3 * 1024, metrics);
     writeInOneTurn(replica, 7, 1000);
     assertEquals(List.of(3, 3, 1), received.stream().map(ReplicaProto.WriteBatch::getRowsCount).toList());
     received.clear();
-    RemoteReplica small = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0), 100, metrics);
+    RemoteReplica small = new RemoteReplica("peer", peer(b -> false), HybridLogicalClock.system(0, 10_000), 100, metrics);
     List<Object> answers = writeInOneTurn(small, 2, 1000);
     assertEquals(List.of(1, 1), received.stream().map(ReplicaProto.WriteBatch::getRowsCount).toList());
     assertEquals(List.of(1001L, 1002L), answers);
@@ -102,7 +102,7 @@ class RemoteReplicaTest {
 
   @Test
   void aFailedBatchFailsExactlyItsOwnWritesAndWritesOfALaterTurnGoSeparately() throws Exception {
-    RemoteReplica replica = new RemoteReplica("peer", peer(b -> b.getRows(0).getKey().equals("k128")), HybridLogicalClock.system(0), 1 << 20, metrics);
+    RemoteReplica replica = new RemoteReplica("peer", peer(b -> b.getRows(0).getKey().equals("k128")), HybridLogicalClock.system(0, 10_000), 1 << 20, metrics);
     List<Object> answers = writeInOneTurn(replica, 200, 10);
     for (int i = 0; i < 200; i++) {
       if (i < 128) {
@@ -122,7 +122,7 @@ class RemoteReplicaTest {
     ReplicaGrpcClient wrong = (ReplicaGrpcClient) Proxy.newProxyInstance(getClass().getClassLoader(),
         new Class<?>[]{ReplicaGrpcClient.class}, (proxy, method, args) ->
             Future.succeededFuture(ReplicaProto.WriteResult.newBuilder().addStoredVersions(1).build()));
-    RemoteReplica replica = new RemoteReplica("peer", wrong, HybridLogicalClock.system(0), 1 << 20, metrics);
+    RemoteReplica replica = new RemoteReplica("peer", wrong, HybridLogicalClock.system(0, 10_000), 1 << 20, metrics);
     List<Object> answers = writeInOneTurn(replica, 2, 10);
     assertEquals("replica peer answered 1 results for 2 items", answers.get(0));
     assertEquals(answers.get(0), answers.get(1));

@@ -124,7 +124,7 @@ class ReplicaReadsTest {
   }
 
   private RemoteReplica replica(SocketAddress to) {
-    return new RemoteReplica("peer", ReplicaGrpcClient.create(GrpcClient.client(vertx), to), HybridLogicalClock.system(0), 1 << 20, metrics);
+    return new RemoteReplica("peer", ReplicaGrpcClient.create(GrpcClient.client(vertx), to), HybridLogicalClock.system(0, 10_000), 1 << 20, metrics);
   }
 
   private static List<String> keys(int n) {
@@ -225,7 +225,7 @@ class ReplicaReadsTest {
       }
       assertTrue(some.getSerializedSize() < 40_000, "answer of " + some.getSerializedSize() + " bytes");
       // through RemoteReplica, the deferred keys are asked again and every read gets its row
-      RemoteReplica replica = new RemoteReplica("node1", node, HybridLogicalClock.system(0), 1 << 20, metrics);
+      RemoteReplica replica = new RemoteReplica("node1", node, HybridLogicalClock.system(0, 10_000), 1 << 20, metrics);
       CompletableFuture<List<Versioned>> all = new CompletableFuture<>();
       c.clientVertx().runOnContext(v -> {
         List<Future<Versioned>> reads = new ArrayList<>();

@@ -272,7 +272,7 @@ class SqliteStorageTest {
     assertTrue(walBytes > 200 * 2000 && walBytes < SqliteStorage.WAL_AUTOCHECKPOINT_PAGES * 4096L, "WAL holds the rows: " + walBytes);
     long before = java.nio.file.Files.size(db);
     assertTrue(before < 200 * 2000, "database file before the checkpoint: " + before);
-    NodeConfig config = NodeConfig.parse(new JsonObject().put("nodeId", "n1").put("grpcPort", 1).put("gossipPort", 2)
+    NodeConfig config = NodeConfig.parse(new JsonObject().put("nodeId", "n1").put("grpcPort", 1).put("httpPort", 2).put("peerPort", 3).put("insecure", true)
         .put("dataDir", dir.toString()), java.util.Map.of());
     String id = vertx.deployVerticle(new WalCheckpointVerticle(config, new EventLog("n1", false))).await();
     kvstore.testing.Await.until("the rows copied into kv.db", java.time.Duration.ofSeconds(10),

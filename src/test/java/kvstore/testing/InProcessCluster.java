@@ -27,17 +27,17 @@ public final class InProcessCluster implements AutoCloseable {
 
   public InProcessCluster(Path dataRoot, int n, BiConsumer<Integer, JsonObject> tweak) {
     this.dataRoot = dataRoot;
-    List<Integer> gossipPorts = new ArrayList<>();
+    List<Integer> httpPorts = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      gossipPorts.add(Ports.free());
+      httpPorts.add(Ports.free());
     }
     for (int i = 0; i < n; i++) {
       JsonArray seeds = new JsonArray();
-      for (int p : gossipPorts) {
+      for (int p : httpPorts) {
         seeds.add("127.0.0.1:" + p);
       }
       JsonObject c = new JsonObject().put("nodeId", "node" + (i + 1)).put("host", "127.0.0.1")
-          .put("grpcPort", Ports.free()).put("gossipPort", gossipPorts.get(i)).put("seeds", seeds)
+          .put("grpcPort", Ports.free()).put("httpPort", httpPorts.get(i)).put("seeds", seeds)
           .put("dataDir", dataRoot.resolve("node" + (i + 1)).toString()).put("replicationFactor", 3)
           .put("gossipIntervalMs", 200).put("antiEntropyIntervalMs", 0).put("grpcInstances", 1)
           .put("requestTimeoutMs", 1000);
@@ -94,7 +94,7 @@ public final class InProcessCluster implements AutoCloseable {
   }
 
   public JsonObject membership(int i) {
-    return Http.getJson(clientVertx, configs.get(i).getInteger("gossipPort"), "/membership");
+    return Http.getJson(clientVertx, configs.get(i).getInteger("httpPort"), "/membership");
   }
 
   /** The status node {@code observer} gossips for {@code nodeId}: UP, SUSPECT, DOWN, LEFT. */

@@ -26,15 +26,16 @@ public final class ProcessCluster implements AutoCloseable {
 
   public ProcessCluster(Path dir, int n, java.util.function.BiConsumer<Integer, JsonObject> tweak) {
     this.dir = dir;
-    List<Integer> gossip = new ArrayList<>();
+    List<Integer> peer = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      gossip.add(Ports.free());
+      peer.add(Ports.free());
     }
     for (int i = 0; i < n; i++) {
       JsonArray seeds = new JsonArray();
-      gossip.forEach(p -> seeds.add("127.0.0.1:" + p));
+      peer.forEach(p -> seeds.add("127.0.0.1:" + p));
       JsonObject c = new JsonObject().put("nodeId", "node" + (i + 1)).put("host", "127.0.0.1")
-          .put("grpcPort", Ports.free()).put("gossipPort", gossip.get(i)).put("seeds", seeds)
+          .put("grpcPort", Ports.free()).put("httpPort", Ports.free()).put("peerPort", peer.get(i)).put("seeds", seeds)
+          .put("insecure", true)
           .put("dataDir", dir.resolve("data" + (i + 1)).toString()).put("replicationFactor", 3)
           .put("gossipIntervalMs", 250).put("antiEntropyIntervalMs", 0).put("requestTimeoutMs", 1500);
       tweak.accept(i, c);
@@ -57,7 +58,7 @@ public final class ProcessCluster implements AutoCloseable {
     JsonArray seeds = new JsonArray();
     for (int i = 0; i < configs.size(); i++) {
       configs.get(i).put("host", hosts[i]);
-      seeds.add(hosts[i] + ":" + configs.get(i).getInteger("gossipPort"));
+      seeds.add(hosts[i] + ":" + configs.get(i).getInteger("peerPort"));
     }
     configs.forEach(c -> c.put("seeds", seeds.copy()));
     return this;
@@ -98,7 +99,7 @@ public final class ProcessCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    int port = configs.get(i).getInteger("gossipPort");
+    int port = configs.get(i).getInteger("httpPort");
     Await.until("node" + (i + 1) + " to answer /healthz", Duration.ofSeconds(30), () -> {
       if (!processes.get(i).isAlive()) {
         throw new AssertionError("node" + (i + 1) + " exited: " + log(i));
@@ -112,7 +113,7 @@ public final class ProcessCluster implements AutoCloseable {
       if (processes.get(i) == null || !processes.get(i).isAlive()) {
         continue;
       }
-      int port = configs.get(i).getInteger("gossipPort");
+      int port = configs.get(i).getInteger("httpPort");
       int idx = i;
       Await.until("node" + (i + 1) + " to see " + count + " UP", Duration.ofSeconds(30), () ->
           membership(idx).getJsonArray("nodes").stream()
@@ -125,7 +126,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   public JsonObject membership(int i) {
-    return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("gossipPort"), "/membership");
+    return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("httpPort"), "/membership");
   }
 
   /** The status node {@code observer} gives {@code nodeId}. */

@@ -12,7 +12,7 @@ class VersioningTest {
   @Test
   void clockIsStrictlyIncreasingEvenWhenPhysicalTimeStandsStillOrGoesBack() {
     AtomicLong wall = new AtomicLong(1_000);
-    HybridLogicalClock hlc = new HybridLogicalClock(wall::get);
+    HybridLogicalClock hlc = new HybridLogicalClock(wall::get, 10_000);
     long a = hlc.now();
     long b = hlc.now();
     wall.set(900);
@@ -24,8 +24,8 @@ class VersioningTest {
   @Test
   void aClockBehindByFiveSecondsStampsAfterWhatItObserved() {
     AtomicLong wall = new AtomicLong(10_000);
-    HybridLogicalClock fast = new HybridLogicalClock(() -> wall.get() + 5_000);
-    HybridLogicalClock slow = new HybridLogicalClock(wall::get);
+    HybridLogicalClock fast = new HybridLogicalClock(() -> wall.get() + 5_000, 10_000);
+    HybridLogicalClock slow = new HybridLogicalClock(wall::get, 10_000);
     long first = fast.now();
     slow.observe(first);
     long second = slow.now();

@@ -1,0 +1,68 @@
+package kvstore.security;
+
+import io.vertx.core.http.HttpConnection;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Decides, once per connection, whether a caller of the peer port is a cluster member or operator:
+ * it must have presented a certificate that the cluster CA signed and that is valid now (the TLS
+ * handshake already proved it holds the certificate's key). Used from one event loop per instance.
+ */
+public final class PeerAuthenticator {
+  /** The outcome for one connection; {@code reason} is what the caller is told. */
+  public enum Verdict {
+    MEMBER(null),
+    NO_CERTIFICATE("the peer port takes only callers with a certificate signed by the cluster CA; none was presented"),
+    FOREIGN_CERTIFICATE("the certificate presented is not signed by this cluster's CA, or is expired");
+
+    public final String reason;
+
+    Verdict(String reason) {
+      this.reason = reason;
+    }
+  }
+
+  private final X509Certificate ca;
+  private final Map<HttpConnection, Verdict> verdicts = new WeakHashMap<>();
+
+  public PeerAuthenticator(X509Certificate ca) {
+    this.ca = ca;
+  }
+
+  public Verdict verdict(HttpConnection connection) {
+    return verdicts.computeIfAbsent(connection, this::judge);
+  }
+
+  private Verdict judge(HttpConnection connection) {
+    List<Certificate> chain;
+    try {
+      chain = connection.peerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      return Verdict.NO_CERTIFICATE;
+    }
+    if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate leaf)) {
+      return Verdict.NO_CERTIFICATE;
+    }
+    return signedByCa(leaf) ? Verdict.MEMBER : Verdict.FOREIGN_CERTIFICATE;
+  }
+
+  /** The CA signs node and client certificates directly (no intermediates), so one signature check decides. */
+  boolean signedByCa(X509Certificate leaf) {
+    try {
+      if (!leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+        return false;
+      }
+      leaf.verify(ca.getPublicKey());
+      leaf.checkValidity();
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}
