@@ -141,6 +141,7 @@ public final class GrpcVerticle extends VerticleBase {
               "cannot listen on grpcPort " + config.host() + ":" + config.grpcPort() + ": " + err.getMessage())));
       return clientPort.compose(s -> {
         server = s;
+        clientConnections.install(s);
         return vertx.createHttpServer(peerOptions)
             .connectionHandler(c -> {
               if (peerConnections.admit(c)) {
@@ -161,7 +162,10 @@ public final class GrpcVerticle extends VerticleBase {
             .recover(err -> Future.failedFuture(new IllegalStateException(
                 "cannot listen on peerPort " + config.peerAddress() + ": " + err.getMessage())));
       });
-    }).map(s -> peerServer = s);
+    }).map(s -> {
+      peerConnections.install(s);
+      return peerServer = s;
+    });
   }
 
   private HttpServerOptions idle(HttpServerOptions o) {

@@ -24,7 +24,7 @@ public record NodeConfig(
     long tombstoneGraceMs, int tombstoneGcIntervalMs, int storageReaders, int antiEntropyRowsPerSec, int rowCacheEntries,
     String logLevel, boolean insecure, String tlsCaFile, String tlsCertFile, String tlsKeyFile, boolean clientTls,
     boolean clientCertRequired, long maxClockSkewMs, int maxClusterNodes, int idleTimeoutMs, int maxClientConnections,
-    int maxHttpConnections, int maxPeerConnections, long downMemberGossipAfterMs) {
+    int maxHttpConnections, int maxPeerConnections, long downMemberGossipAfterMs, int firstRequestTimeoutMs) {
 
   public static final List<ConfigKey> KEYS = List.of(
       new ConfigKey("nodeId", ConfigKey.Type.STRING, null, "Unique name of this node in the cluster (required)."),
@@ -55,6 +55,7 @@ public record NodeConfig(
       new ConfigKey("maxClockSkewMs", ConfigKey.Type.LONG, 10000L, "Largest lead over this node's clock that a version, modified_at or peer clock may have; beyond it they are refused and never observed."),
       new ConfigKey("maxClusterNodes", ConfigKey.Type.INT, 512, "Most members this node keeps, and most it has not yet heard from itself; entries beyond are dropped with a WARN."),
       new ConfigKey("idleTimeoutMs", ConfigKey.Type.INT, 60000, "A connection to any listener that carries no bytes for this long is closed."),
+      new ConfigKey("firstRequestTimeoutMs", ConfigKey.Type.INT, 10000, "A new connection to any listener must complete its TLS handshake and first request (HTTP/1.1 headers, or the HTTP/2 preface) within this, or it is closed (slowloris)."),
       new ConfigKey("maxClientConnections", ConfigKey.Type.INT, 1024, "Concurrent connections the client port (grpcPort) accepts; more are closed at once."),
       new ConfigKey("maxHttpConnections", ConfigKey.Type.INT, 256, "Concurrent connections the HTTP port (httpPort) accepts; more are closed at once."),
       new ConfigKey("maxPeerConnections", ConfigKey.Type.INT, 1024, "Concurrent connections the peer port (peerPort) accepts; more are closed at once."),
@@ -141,7 +142,7 @@ public record NodeConfig(
         (String) values.get("tlsKeyFile"), (boolean) values.get("clientTls"), (boolean) values.get("clientCertRequired"),
         (long) values.get("maxClockSkewMs"), (int) values.get("maxClusterNodes"), (int) values.get("idleTimeoutMs"),
         (int) values.get("maxClientConnections"), (int) values.get("maxHttpConnections"), (int) values.get("maxPeerConnections"),
-        (long) values.get("downMemberGossipAfterMs"));
+        (long) values.get("downMemberGossipAfterMs"), (int) values.get("firstRequestTimeoutMs"));
     c.validate();
     return c;
   }
@@ -173,6 +174,7 @@ public record NodeConfig(
     require(maxClockSkewMs >= 100 && maxClockSkewMs <= 3_600_000L, "maxClockSkewMs", "must be 100..3600000, got " + maxClockSkewMs);
     require(Math.abs(clockOffsetMs) <= 86_400_000L, "clockOffsetMs", "must be within a day, got " + clockOffsetMs);
     require(maxClusterNodes >= 1 && maxClusterNodes <= 10000, "maxClusterNodes", "must be 1..10000, got " + maxClusterNodes);
+    require(firstRequestTimeoutMs >= 100, "firstRequestTimeoutMs", "must be >= 100, got " + firstRequestTimeoutMs);
     require(idleTimeoutMs >= 1000, "idleTimeoutMs", "must be >= 1000, got " + idleTimeoutMs);
     require(maxClientConnections >= 1, "maxClientConnections", "must be >= 1, got " + maxClientConnections);
     require(maxHttpConnections >= 1, "maxHttpConnections", "must be >= 1, got " + maxHttpConnections);

@@ -48,8 +48,8 @@ public final class GossipRoute {
         } else if (ar.cause() instanceof ReplyException r && r.failureCode() == 400) {
           plain(ctx, 400, r.getMessage());
         } else {
-          log.warn("gossip exchange failed: " + ar.cause().getMessage());
-          plain(ctx, 503, "gossip is not available right now");
+          // the gossip verticle is gone while the peer port still drains: the node is stopping
+          plain(ctx, 503, "gossip is not available right now (the node is starting or stopping)");
         }
       });
     });

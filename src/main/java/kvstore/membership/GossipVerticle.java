@@ -67,7 +67,7 @@ public final class GossipVerticle extends VerticleBase {
     this.metrics = metrics;
     this.clock = clock;
     this.log = log;
-    this.httpConnections = new ConnectionCap("httpPort", config.maxHttpConnections(), metrics, log);
+    this.httpConnections = new ConnectionCap("httpPort", config.maxHttpConnections(), config.firstRequestTimeoutMs(), metrics, log);
   }
 
   @Override
@@ -122,6 +122,7 @@ public final class GossipVerticle extends VerticleBase {
             "cannot listen on httpPort " + config.httpAddress() + ": " + err.getMessage())))
         .map(s -> {
           server = s;
+          httpConnections.install(s);
           timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
           return s;
         });

@@ -89,8 +89,8 @@ public final class Node {
       return Future.failedFuture(e);
     }
     // one cap per listener, shared by every instance serving it
-    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.maxClientConnections(), metrics, log);
-    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.maxPeerConnections(), metrics, log);
+    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.maxClientConnections(), config.firstRequestTimeoutMs(), metrics, log);
+    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.maxPeerConnections(), config.firstRequestTimeoutMs(), metrics, log);
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RangeTrees> trees = new AtomicReference<>();
     // hot rows, written through by the storage writer and read by the gRPC verticles

@@ -57,11 +57,12 @@ class ClusterTest {
   void clientSuppliedVersionsFollowLastWriteWins() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
       KvClient a = c.client(0);
-      a.put(Kv.PutRequest.newBuilder().setKey("k").setValue("newer").setModifiedAt(2_000_000_000_000L).build());
-      a.put(Kv.PutRequest.newBuilder().setKey("k").setValue("older").setModifiedAt(1_000_000_000_000L).build());
+      long now = System.currentTimeMillis();
+      a.put(Kv.PutRequest.newBuilder().setKey("k").setValue("newer").setModifiedAt(now - 1_000).build());
+      a.put(Kv.PutRequest.newBuilder().setKey("k").setValue("older").setModifiedAt(now - 1_000_000).build());
       Kv.GetResponse r = c.client(2).get("k", Kv.Consistency.ALL);
       assertEquals("newer", r.getValue());
-      assertEquals(2_000_000_000_000L, r.getModifiedAt());
+      assertEquals(now - 1_000, r.getModifiedAt());
     }
   }
 
@@ -234,14 +235,20 @@ class ClusterTest {
   @Test
   void gossipRejectsMalformedAndOversizedBodiesWithoutChangingAnything() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> cfg.put("maxGossipBodyBytes", 4096)).start()) {
-      int port = c.config(0).getInteger("httpPort");
+      int port = c.config(0).getInteger("peerPort");
       JsonObject before = c.membership(0);
+      Http.Reply array = Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("[]"));
+      assertEquals(400, array.status());
+      assertEquals("malformed gossip digest: the body must be a JSON object\n", array.body(), "no exception class or module names");
+      assertEquals(415, Http.post(port, "/gossip", "text/plain", "{\"nodes\":[]}").status(), "no cross-site simple POSTs");
+      assertEquals(404, Http.call(c.clientVertx(), HttpMethod.POST, c.config(0).getInteger("httpPort"), "/gossip",
+          Buffer.buffer("{\"nodes\":[]}")).status(), "the operators' HTTP port takes no gossip");
       assertEquals(400, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("{not json")).status());
       assertEquals(400, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("{\"nodes\": 5}")).status());
       assertEquals(400, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip",
           Buffer.buffer("{\"nodes\": [{\"nodeId\": \"evil\"}]}")).status());
       assertEquals(413, Http.call(c.clientVertx(), HttpMethod.POST, port, "/gossip", Buffer.buffer("x".repeat(100_000))).status());
-      assertEquals(200, Http.call(c.clientVertx(), HttpMethod.GET, port, "/healthz", null).status());
+      assertEquals(200, Http.call(c.clientVertx(), HttpMethod.GET, c.config(0).getInteger("httpPort"), "/healthz", null).status());
       assertEquals(before.getJsonArray("nodes").size(), c.membership(0).getJsonArray("nodes").size());
       assertTrue(c.client(0).put("still", "works").getOk());
     }

@@ -52,6 +52,40 @@ class NodeConfigTest {
   }
 
   @Test
+  void aNodeIsSecureUnlessItsConfigSaysInsecure() {
+    JsonObject noCerts = minimal();
+    noCerts.remove("insecure");
+    String e = error(noCerts, Map.of());
+    assertTrue(e.contains("tlsCaFile, tlsCertFile and tlsKeyFile") && e.contains("java -jar node.jar certs")
+        && e.contains("\"insecure\": true"), e);
+    assertFalse(e.contains("\n"), "one line");
+    NodeConfig secure = NodeConfig.parse(noCerts.copy().put("tlsCaFile", "c/ca.pem").put("tlsCertFile", "c/n1.pem")
+        .put("tlsKeyFile", "c/n1-key.pem"), Map.of());
+    assertFalse(secure.insecure());
+    assertTrue(error(minimal().put("insecure", "yes"), Map.of()).contains("'insecure' must be true or false"));
+    assertTrue(error(minimal().put("clientTls", true), Map.of()).contains("clientTls"), "client TLS needs the node's certificate");
+    assertTrue(error(minimal().put("clientCertRequired", true), Map.of()).contains("needs clientTls"));
+  }
+
+  @Test
+  void theOldGossipPortKeyIsRefusedWithItsNewNames() {
+    String e = error(minimal().put("gossipPort", 8001), Map.of());
+    assertTrue(e.contains("httpPort") && e.contains("peerPort"), e);
+  }
+
+  @Test
+  void trustBoundaryLimitsHaveSafeDefaultsAndBounds() {
+    NodeConfig c = NodeConfig.parse(minimal(), Map.of());
+    assertEquals(10_000, c.maxClockSkewMs());
+    assertEquals(512, c.maxClusterNodes());
+    assertEquals(60_000, c.idleTimeoutMs());
+    assertTrue(error(minimal().put("maxClockSkewMs", 0), Map.of()).contains("'maxClockSkewMs': must be 100..3600000"));
+    assertTrue(error(minimal().put("maxClusterNodes", 0), Map.of()).contains("maxClusterNodes"));
+    assertTrue(error(minimal().put("maxPeerConnections", 0), Map.of()).contains("maxPeerConnections"));
+    assertTrue(error(minimal().put("peerPort", 50051), Map.of()).contains("'peerPort': must differ"));
+  }
+
+  @Test
   void environmentOverridesTheFile() {
     NodeConfig c = NodeConfig.parse(minimal(), Map.of("KV_GRPC_PORT", "6000", "KV_SEEDS", "a:8001,b:8001",
         "KV_REPLICATION_FACTOR", "2", "KV_WRITE_CONSISTENCY", "ALL", "DEBUG_LOG", "true", "KV_NODE_ID", "fromenv"));
@@ -87,16 +121,16 @@ class NodeConfigTest {
     assertEquals("KV_MAX_VALUE_BYTES", new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1, "").envName());
   }
 
-  /** The README's config table is the user's reference: every key and its default must be in it. */
+  /** docs/configuration.md is the user's reference: every key and its default must be in its table. */
   @Test
-  void readmeDocumentsEveryKeyWithItsDefault() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+  void docsDocumentEveryKeyWithItsDefault() throws Exception {
+    String readme = Files.readString(Path.of("docs/configuration.md"));
     for (ConfigKey k : NodeConfig.KEYS) {
       String row = readme.lines().filter(l -> l.startsWith("| `" + k.name() + "`")).findFirst()
-          .orElseThrow(() -> new AssertionError("README config table lacks " + k.name()));
+          .orElseThrow(() -> new AssertionError("docs/configuration.md lacks " + k.name()));
       String def = k.required() ? "required" : String.valueOf(k.defaultValue() instanceof java.util.List<?> l && l.isEmpty() ? "[]" : k.defaultValue());
-      assertTrue(row.contains(def), "README row for " + k.name() + " should show default " + def + ": " + row);
-      assertTrue(row.contains(k.envName()), "README row for " + k.name() + " should name " + k.envName());
+      assertTrue(row.contains(def), "docs/configuration.md row for " + k.name() + " should show default " + def + ": " + row);
+      assertTrue(row.contains(k.envName()), "docs/configuration.md row for " + k.name() + " should name " + k.envName());
     }
   }
 }

@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The prototype's Node.js client (@grpc/grpc-js + proto-loader, loading proto/kv.proto) against real nodes. */
+/**
+ * The prototype's Node.js client (@grpc/grpc-js + proto-loader, loading proto/kv.proto, insecure
+ * credentials) against real nodes of a secure cluster: the client port stays plaintext by default.
+ */
 class NodeClientIT {
   @TempDir
   Path dir;
@@ -20,7 +23,7 @@ class NodeClientIT {
   void prototypeClientFlowWorksUnchanged() throws Exception {
     assertTrue(Files.isDirectory(Path.of("src/test/node/node_modules/@grpc/grpc-js")),
         "npm dependencies missing: `mvn verify` installs them with `npm ci` in src/test/node");
-    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).secure(dir.resolve("certs")).start()) {
       Path out = dir.resolve("node-client.log");
       Process p = new ProcessBuilder("node", "src/test/node/client-flow.js", Path.of("proto/kv.proto").toAbsolutePath().toString(),
           c.grpcAddress(0), c.grpcAddress(1), c.grpcAddress(2))

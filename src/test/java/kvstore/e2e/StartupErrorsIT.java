@@ -40,6 +40,19 @@ class StartupErrorsIT {
     return lines.get(0);
   }
 
+  /** Secure by default: without certificates a node starts only when its config says "insecure": true. */
+  @Test
+  void aNodeWithoutCertificatesOrInsecureRefusesToStart() throws Exception {
+    JsonObject noCerts = good();
+    noCerts.remove("insecure");
+    String line = failStart(noCerts, "tlsCaFile, tlsCertFile and tlsKeyFile");
+    assertTrue(line.contains("java -jar node.jar certs") && line.contains("\"insecure\": true"), line);
+    JsonObject missingFiles = noCerts.copy().put("tlsCaFile", dir.resolve("ca.pem").toString())
+        .put("tlsCertFile", dir.resolve("n1.pem").toString()).put("tlsKeyFile", dir.resolve("n1-key.pem").toString());
+    failStart(missingFiles, "does not exist");
+    failStart(good().put("insecure", "yes"), "insecure");
+  }
+
   @Test
   void eachBadConfigNamesItsKeyOrCause() throws Exception {
     JsonObject missing = good();
@@ -51,6 +64,9 @@ class StartupErrorsIT {
     failStart(good().put("dataDir", "/etc/hostname/data"), "dataDir");
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
       failStart(good().put("grpcPort", taken.getLocalPort()), "grpcPort");
+    }
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      failStart(good().put("peerPort", taken.getLocalPort()), "peerPort");
     }
     Path nowhere = dir.resolve("nope.json");
     Path log = dir.resolve("nope.log");

@@ -56,7 +56,13 @@ class DockerConfigTest {
   void composeServicesMapToValidNodeConfigs() throws Exception {
     Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker/docker-compose.yml")));
     Map<String, Object> services = (Map<String, Object>) compose.get("services");
-    assertEquals(List.of("node1", "node2", "node3"), List.copyOf(services.keySet()));
+    assertEquals(List.of("certs", "node1", "node2", "node3"), List.copyOf(services.keySet()));
+    Map<String, Object> certs = (Map<String, Object>) services.remove("certs");
+    List<String> command = (List<String>) certs.get("command");
+    assertEquals("certs", command.get(0), "the init service runs `node.jar certs`");
+    for (String node : List.of("node1", "node2", "node3")) {
+      assertTrue(command.contains(node), "the init service issues a certificate for " + node);
+    }
     Map<String, String> defaults = dockerfileEnv();
     assertEquals("/var/lib/kvstore", defaults.get("KV_DATA_DIR"));
     for (var e : services.entrySet()) {
@@ -68,7 +74,13 @@ class DockerConfigTest {
       assertEquals(e.getKey(), c.nodeId());
       assertEquals(e.getKey(), c.host(), "advertised host is the service name peers resolve");
       assertEquals(3, c.replicationFactor());
-      assertEquals(List.of("node1:8001", "node2:8001", "node3:8001"), c.seeds());
+      assertEquals(List.of("node1:7001", "node2:7001", "node3:7001"), c.seeds());
+      assertTrue(!c.insecure(), "the compose cluster is secure");
+      assertEquals("/etc/kvstore/certs/" + e.getKey() + ".pem", c.tlsCertFile());
+      assertEquals("/etc/kvstore/certs/ca.pem", c.tlsCaFile());
+      assertEquals(7001, c.peerPort());
+      assertTrue(((Map<String, Object>) ((Map<String, Object>) svc.get("depends_on")).get("certs")).get("condition")
+          .equals("service_completed_successfully"), "nodes start after their certificates exist");
       assertEquals(50051, c.grpcPort());
       assertEquals(8001, c.httpPort());
       List<String> ports = (List<String>) svc.get("ports");

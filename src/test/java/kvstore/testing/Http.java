@@ -13,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * Blocking HTTP calls to a node's gossip port, through the JDK client with hard timeouts, so a
+ * Blocking HTTP calls to a node's HTTP or (insecure) peer port, through the JDK client with hard timeouts, so a
  * test's polling never depends on the system under test's own HTTP stack to give up.
  */
 public final class Http {
@@ -40,6 +40,21 @@ public final class Http {
 
   public static Reply call(Vertx vertx, HttpMethod method, int port, String path, Buffer body) {
     return call(vertx, method, "127.0.0.1", port, path, body);
+  }
+
+  /** A POST with the given content type, to see what the node makes of it. */
+  public static Reply post(int port, String path, String contentType, String body) {
+    try {
+      HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(5)).header("content-type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("POST " + path + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** {@code vertx} is unused: kept so callers read alike; the JDK client does the call. */

@@ -27,17 +27,18 @@ public final class InProcessCluster implements AutoCloseable {
 
   public InProcessCluster(Path dataRoot, int n, BiConsumer<Integer, JsonObject> tweak) {
     this.dataRoot = dataRoot;
-    List<Integer> httpPorts = new ArrayList<>();
+    List<Integer> peerPorts = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      httpPorts.add(Ports.free());
+      peerPorts.add(Ports.free());
     }
     for (int i = 0; i < n; i++) {
       JsonArray seeds = new JsonArray();
-      for (int p : httpPorts) {
+      for (int p : peerPorts) {
         seeds.add("127.0.0.1:" + p);
       }
       JsonObject c = new JsonObject().put("nodeId", "node" + (i + 1)).put("host", "127.0.0.1")
-          .put("grpcPort", Ports.free()).put("httpPort", httpPorts.get(i)).put("seeds", seeds)
+          .put("grpcPort", Ports.free()).put("httpPort", Ports.free()).put("peerPort", peerPorts.get(i)).put("seeds", seeds)
+          .put("insecure", true)
           .put("dataDir", dataRoot.resolve("node" + (i + 1)).toString()).put("replicationFactor", 3)
           .put("gossipIntervalMs", 200).put("antiEntropyIntervalMs", 0).put("grpcInstances", 1)
           .put("requestTimeoutMs", 1000);

@@ -64,6 +64,42 @@ public final class ProcessCluster implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Makes the cluster secure the way a user would: the project's own {@code certs} command creates
+   * the CA and one certificate per node (plus {@code kvctl}) in {@code certDir}, and every config
+   * names them instead of saying insecure.
+   */
+  public ProcessCluster secure(Path certDir) {
+    List<String> args = new ArrayList<>(List.of("certs", "--dir", certDir.toString()));
+    for (JsonObject c : configs) {
+      args.add(c.getString("nodeId"));
+    }
+    args.add("kvctl");
+    runCerts(dir.resolve("certs.log"), args.toArray(new String[0]));
+    for (JsonObject c : configs) {
+      String id = c.getString("nodeId");
+      c.remove("insecure");
+      c.put("tlsCaFile", certDir.resolve("ca.pem").toString()).put("tlsCertFile", certDir.resolve(id + ".pem").toString())
+          .put("tlsKeyFile", certDir.resolve(id + "-key.pem").toString());
+    }
+    return this;
+  }
+
+  /** Runs {@code node.jar certs ...} as its own process and waits for it to succeed. */
+  public static void runCerts(Path logFile, String... args) {
+    try {
+      Process p = launch(logFile, args);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("certs failed: " + Files.readString(logFile));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs node i under a command prefix, e.g. {@code ip netns exec NS}. */
   public void prefix(int i, List<String> prefix) {
     prefixes.set(i, prefix);
