@@ -11,7 +11,7 @@ WORK=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for i in 1 2 3; do
-  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4640$i,\"httpPort\":4650$i,\"dataDir\":\"$WORK/node$i\",\"seeds\":[\"127.0.0.1:46501\",\"127.0.0.1:46502\",\"127.0.0.1:46503\"]}" > "$WORK/node$i.log" 2>&1 & pids+=($!)
+  java -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4640$i,\"httpPort\":4650$i,\"peerPort\":4660$i,\"insecure\":true,\"dataDir\":\"$WORK/node$i\",\"seeds\":[\"127.0.0.1:46601\",\"127.0.0.1:46602\",\"127.0.0.1:46603\"]}" > "$WORK/node$i.log" 2>&1 & pids+=($!)
 done
 for port in 46501 46502 46503; do
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done

@@ -13,7 +13,7 @@ NODE_JAVA=${NODE_JAVA:-java}
 JCMD=$(dirname "$(readlink -f "$(command -v "$NODE_JAVA")")")/jcmd
 WORK=$(mktemp -d)
 echo "node runs on: $("$NODE_JAVA" -version 2>&1 | head -1)"
-"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"mem\",\"grpcPort\":46301,\"httpPort\":46302,\"dataDir\":\"$WORK/d\",\"replicationFactor\":1}" > "$WORK/node.log" 2>&1 &
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"mem\",\"grpcPort\":46301,\"httpPort\":46302,\"peerPort\":46303,\"insecure\":true,\"dataDir\":\"$WORK/d\",\"replicationFactor\":1}" > "$WORK/node.log" 2>&1 &
 NODE=$!
 trap 'kill $NODE 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 60); do curl -sf http://127.0.0.1:46302/healthz > /dev/null && break; sleep 0.5; done

@@ -32,13 +32,13 @@ cp -r "$CEIL_SRC" "$WORK/ceiling"
 declare -A serving   # name -> the pids that serve it
 serving[ceiling]=$!
 
-"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"httpPort\":46002,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"solo\",\"grpcPort\":46001,\"httpPort\":46002,\"peerPort\":46003,\"insecure\":true,\"dataDir\":\"$WORK/solo\",\"replicationFactor\":1}" > "$OUT/solo.log" 2>&1 & pids+=($!)
 serving[node]=$!
 # the same single node with its row cache off, to show what the cache does for reads
-"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"httpPort\":46012,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
+"$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"nocache\",\"grpcPort\":46011,\"httpPort\":46012,\"peerPort\":46013,\"insecure\":true,\"dataDir\":\"$WORK/nocache\",\"replicationFactor\":1,\"rowCacheEntries\":0}" > "$OUT/nocache.log" 2>&1 & pids+=($!)
 serving[nocache]=$!
 for i in 1 2 3; do
-  "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"httpPort\":4620$i,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"eventLoops\":1,\"seeds\":[\"127.0.0.1:46201\",\"127.0.0.1:46202\",\"127.0.0.1:46203\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
+  "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4610$i,\"httpPort\":4620$i,\"peerPort\":4630$i,\"insecure\":true,\"dataDir\":\"$WORK/node$i\",\"replicationFactor\":3,\"grpcInstances\":1,\"eventLoops\":1,\"seeds\":[\"127.0.0.1:46301\",\"127.0.0.1:46302\",\"127.0.0.1:46303\"]}" > "$OUT/node$i.log" 2>&1 & pids+=($!)
   serving[cluster]="${serving[cluster]:-} $!"
 done
 for port in 46002 46012 46201 46202 46203; do

@@ -37,7 +37,7 @@ class LoggingIT {
       assertFalse(warnOnly.contains("[WRITE]"), warnOnly);
 
       String info = c.log(1);
-      assertTrue(info.contains(" INFO [node2] node node2 serving gRPC on"), info);
+      assertTrue(info.contains(" INFO [node2] node node2 serving clients on"), info);
       assertTrue(info.contains(" INFO [node2] [GOSSIP] New node discovered: node1"), info);
       assertFalse(info.contains(" DEBUG "), "node2 at INFO printed DEBUG lines:\n" + info);
 
@@ -45,7 +45,7 @@ class LoggingIT {
       assertTrue(trace.contains(" DEBUG [node3] [WRITE] k2"), trace);
       assertTrue(trace.contains(" DEBUG [node3] [REPLICAS] k2 -> "), trace);
       assertTrue(trace.contains(" DEBUG [node3] [READ] k0"), trace);
-      assertTrue(trace.contains(" INFO [node3] node node3 serving gRPC on"), trace);
+      assertTrue(trace.contains(" INFO [node3] node node3 serving clients on"), trace);
     }
   }
 }
