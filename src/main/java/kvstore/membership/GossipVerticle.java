@@ -241,7 +241,7 @@ public final class GossipVerticle extends VerticleBase {
     Object from = answer.getValue("from");
     for (Member m : digest) {
       if (m.nodeId().equals(from) && m.peerAddress().equals(target)) {
-        Member joined = table.confirm(m.nodeId(), target, m.generation());
+        Member joined = table.confirm(m, target);
         if (joined != null) {
           log.info("[GOSSIP] New node discovered: " + joined.nodeId() + " grpc=" + joined.grpcAddress() + " peer=" + joined.peerAddress());
         }

@@ -17,12 +17,12 @@ import java.util.function.LongSupplier;
  * one detector per peer), and stays listed; it is UP again as soon as its heartbeat advances, and a
  * restart (new generation) starts a fresh detector.
  *
- * <p>Hearsay is not enough to become a member. An entry for a node this table does not know, or a
- * known node's entry with a new generation or new addresses, waits as <em>unconfirmed</em> until this
- * node has itself exchanged gossip with that node at its peer address and been answered by that id
- * and generation ({@link #confirm}). Forged entries pointing nowhere, or at somebody else, so never
- * reach the ring or the digest this node gossips on, and expire; there are at most
- * {@code maxMembers} of each kind.
+ * <p>Hearsay is not enough to become a member. An entry for a node this table does not know, a
+ * known node's entry with a new generation or new addresses, or a LEFT for a node known UP, waits
+ * as <em>unconfirmed</em> until this node has itself exchanged gossip with that node at its peer
+ * address; then the node's own answer counts, not the hearsay ({@link #confirm}). Forged entries
+ * pointing nowhere, or at somebody else, so never reach the ring or the digest this node gossips
+ * on, and expire; there are at most {@code maxMembers} of each kind.
  */
 public final class MembershipTable {
   private final String selfId;
@@ -103,10 +103,13 @@ public final class MembershipTable {
           refusals.refused(m.nodeId(), "entry changes the addresses of a known node within one generation");
           continue;
         }
-        accept(m, known, now);
-        continue;
+        if (m.status() != Status.LEFT || known.status() == Status.LEFT) {
+          accept(m, known, now);
+          continue;
+        }
+        // LEFT takes a node out of the ring: only the node's own word does that
       }
-      // a node not known yet, or a new generation (a restart, or a forgery): wait for the node itself to say so
+      // a node not known yet, a new generation (a restart, or a forgery) or a LEFT: wait for the node itself to say so
       Pending p = unconfirmed.get(m.nodeId());
       if (p != null && !m.supersedes(p.entry())) {
         continue;
@@ -121,25 +124,35 @@ public final class MembershipTable {
   }
 
   /**
-   * This node gossiped with {@code peerAddress} and was answered by {@code nodeId} in generation
-   * {@code generation}: the waiting entry that says so becomes a member. Returns it when it is new.
+   * This node gossiped with {@code answeredAt} and the node there answered with {@code own}, its
+   * entry for itself: that entry is taken (a new member, a restart, a LEFT), and any hearsay about
+   * the node waiting for confirmation is dropped. Returns the entry when the node is new here.
    */
-  public synchronized Member confirm(String nodeId, String peerAddress, long generation) {
-    Pending p = unconfirmed.get(nodeId);
-    if (p == null || nodeId.equals(selfId) || p.entry().generation() != generation || !p.entry().peerAddress().equals(peerAddress)) {
+  public synchronized Member confirm(Member own, String answeredAt) {
+    if (own.nodeId().equals(selfId) || !own.peerAddress().equals(answeredAt)) {
       return null;
     }
-    Member known = members.get(nodeId);
+    long now = clock.getAsLong();
+    String wrong = implausible(own, now);
+    if (wrong != null) {
+      refusals.refused(own.nodeId(), wrong);
+      return null;
+    }
+    unconfirmed.remove(own.nodeId());
+    Member known = members.get(own.nodeId());
     if (known == null && members.size() > limits.maxMembers()) {
-      refusals.refused(nodeId, "the cluster already has maxClusterNodes (" + limits.maxMembers() + ") members");
+      refusals.refused(own.nodeId(), "the cluster already has maxClusterNodes (" + limits.maxMembers() + ") members");
       return null;
     }
-    unconfirmed.remove(nodeId);
-    if (known != null && !p.entry().supersedes(known)) {
+    if (known != null && own.generation() == known.generation() && !own.sameAddresses(known)) {
+      refusals.refused(own.nodeId(), "entry changes the addresses of a known node within one generation");
       return null;
     }
-    accept(p.entry(), known, clock.getAsLong());
-    return known == null ? p.entry() : null;
+    if (known != null && !own.supersedes(known)) {
+      return null;
+    }
+    accept(own, known, now);
+    return known == null ? own : null;
   }
 
   /** Peer addresses of up to {@code n} entries waiting to be confirmed, longest-waiting first. */

@@ -36,7 +36,7 @@ class MembershipTableTest {
   /** Hearsay, then the node's own answer at its peer address: what a first gossip exchange does. */
   private static void learn(MembershipTable t, Member m) {
     t.merge(List.of(m));
-    t.confirm(m.nodeId(), m.peerAddress(), m.generation());
+    t.confirm(m, m.peerAddress());
   }
 
   private static Member find(MembershipTable t, String id) {
@@ -63,10 +63,11 @@ class MembershipTableTest {
     assertNull(find(t, "b"), "not in the snapshot (so not in the ring, nor in the digest gossiped on)");
     assertEquals(1, t.unconfirmedCount());
     assertEquals(List.of("127.0.0.1:31"), t.unconfirmedAddresses(5), "it is probed at its own peer address");
-    assertNull(t.confirm("b", "127.0.0.1:9999", 1), "an answer from another address confirms nothing");
-    assertNull(t.confirm("b", "127.0.0.1:31", 2), "nor an answer of another generation");
-    Member joined = t.confirm("b", "127.0.0.1:31", 1);
+    assertNull(t.confirm(m("b", 1, 1), "127.0.0.1:9999"), "an answer from another address than the node's own confirms nothing");
+    assertNull(find(t, "b"));
+    Member joined = t.confirm(m("b", 2, 1), "127.0.0.1:31");
     assertEquals("b", joined.nodeId());
+    assertEquals(0, t.unconfirmedCount());
     assertEquals(Status.UP, find(t, "b").status());
   }
 
@@ -80,9 +81,26 @@ class MembershipTableTest {
     assertEquals(1, find(t, "b").generation());
     t.merge(List.of(m("b", 4, 1)));
     assertEquals(4, find(t, "b").heartbeat(), "the real node's heartbeats still count");
+    assertNull(t.confirm(m("b", 5, 1), "127.0.0.1:31"), "the node itself answers with its real generation");
+    assertEquals(1, find(t, "b").generation());
+    assertEquals(Status.UP, find(t, "b").status());
+    assertEquals(0, t.unconfirmedCount(), "and the forged restart is dropped");
+    t.merge(List.of(forged));
     now.addAndGet(31_000);
     t.tick();
     assertEquals(0, t.unconfirmedCount(), "unconfirmed entries expire");
+  }
+
+  @Test
+  void aLeftWithinTheSameGenerationIsOnlyTakenFromTheNodeItself() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 3, 1));
+    Member left = new Member("b", "127.0.0.1:11", "127.0.0.1:21", "127.0.0.1:31", 4, 1, Status.LEFT);
+    t.merge(List.of(left));
+    assertEquals(Status.UP, find(t, "b").status(), "hearsay of a LEFT does not take the node out of the ring");
+    assertEquals(List.of("127.0.0.1:31"), t.unconfirmedAddresses(5), "the node is asked");
+    t.confirm(new Member("b", "127.0.0.1:11", "127.0.0.1:21", "127.0.0.1:31", 5, 1, Status.LEFT), "127.0.0.1:31");
+    assertEquals(Status.LEFT, find(t, "b").status(), "the node's own LEFT counts");
   }
 
   @Test
@@ -129,7 +147,7 @@ class MembershipTableTest {
     }
     assertEquals(List.of("a", "b", "c"), a.snapshot().stream().map(Member::nodeId).toList());
     a.merge(List.of(m("a", 999, 999)));
-    assertNull(a.confirm("a", "127.0.0.1:31", 999));
+    assertNull(a.confirm(m("a", 999, 999), "127.0.0.1:31"));
     assertEquals(0, find(a, "a").heartbeat(), "gossip about me does not change my own entry");
   }
 

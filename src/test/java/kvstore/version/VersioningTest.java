@@ -33,6 +33,26 @@ class VersioningTest {
     assertTrue(Versions.toMillis(second) == 15_000);
   }
 
+  @Test
+  void theClockNeverObservesATimeBeyondWallClockPlusTheSkewBound() {
+    AtomicLong wall = new AtomicLong(1_000_000);
+    HybridLogicalClock hlc = new HybridLogicalClock(wall::get, 10_000);
+    java.util.List<long[]> refused = new java.util.ArrayList<>();
+    hlc.onRefusal((seen, limit) -> refused.add(new long[] {seen, limit}));
+    assertTrue(hlc.observe(Versions.fromMillis(1_009_000)), "9 s ahead is within the bound");
+    assertTrue(!hlc.observe(Long.MAX_VALUE - 1), "a far-future clock is refused");
+    assertTrue(!hlc.observe(Versions.fromMillis(1_011_000)), "11 s ahead is refused");
+    assertEquals(2, refused.size());
+    assertEquals(Versions.fromMillis(1_010_000), refused.get(1)[1], "the listener is told the limit");
+    long next = hlc.now();
+    assertTrue(Versions.toMillis(next) <= 1_010_000, "the clock stays within wall + bound: " + Versions.toMillis(next));
+    assertTrue(next > Versions.fromMillis(1_009_000), "and after what it did observe");
+    assertTrue(hlc.acceptable(Versions.fromMillis(1_010_000)));
+    assertTrue(!hlc.acceptable(Versions.fromMillis(1_010_001)));
+    wall.set(1_020_000);
+    assertTrue(hlc.observe(Versions.fromMillis(1_011_000)), "the bound moves with the wall clock");
+  }
+
   private static Versioned v(String value, long version) {
     return new Versioned("k", value.getBytes(StandardCharsets.UTF_8), version, false);
   }
