@@ -3,7 +3,7 @@ package kvstore.api;
 import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.StatusException;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.replication.ReplicationException;
 
 /**

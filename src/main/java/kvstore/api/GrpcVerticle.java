@@ -13,9 +13,9 @@ import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
 import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ViewSubscription;
-import kvstore.node.EventLog;
-import kvstore.node.FlushBatching;
-import kvstore.node.PeerClients;
+import kvstore.log.EventLog;
+import kvstore.rpc.FlushBatching;
+import kvstore.rpc.PeerClients;
 import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;
 import kvstore.replica.proto.ReplicaGrpcService;
@@ -51,7 +51,7 @@ public final class GrpcVerticle extends VerticleBase {
   private GrpcClient peers;
   private SqliteReader reader;
 
-  private final AtomicReference<RangeTrees> trees;
+  private final java.util.function.Supplier<RangeTrees> trees;
   private final RowCache cache;
 
   private final ConnectionCap clientConnections;
@@ -59,7 +59,7 @@ public final class GrpcVerticle extends VerticleBase {
   private HttpServer peerServer;
 
   public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                      AtomicReference<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
+                      java.util.function.Supplier<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
                       ConnectionCap peerConnections) {
     this.clientConnections = clientConnections;
     this.peerConnections = peerConnections;

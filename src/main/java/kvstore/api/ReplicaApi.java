@@ -12,13 +12,13 @@ import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
 import kvstore.repair.AntiEntropyVerticle;
 import kvstore.storage.EventBusStorage;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.replica.proto.ReplicaService;
 import kvstore.replication.RemoteReplica;
 import kvstore.repair.MerkleTree;
 import kvstore.repair.RangeTrees;
-import kvstore.repair.RowHash;
+import kvstore.storage.RowHash;
 import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;
 import kvstore.version.Versioned;
@@ -42,7 +42,7 @@ public final class ReplicaApi extends ReplicaService {
   private final int vnodes;
   private final String dataDir;
   private final EventLog log;
-  private final AtomicReference<RangeTrees> trees;
+  private final java.util.function.Supplier<RangeTrees> trees;
   private static final int MAX_TREE_NODES = 65536;
   private static final int MAX_LEAVES = 256;
   private static final int MAX_FETCH_KEYS = 1000;
@@ -50,7 +50,7 @@ public final class ReplicaApi extends ReplicaService {
 
   public ReplicaApi(Vertx vertx, Storage storage, HybridLogicalClock clock, RequestLimits limits, long readBatchBytes,
                     Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, EventLog log,
-                    AtomicReference<RangeTrees> trees) {
+                    java.util.function.Supplier<RangeTrees> trees) {
     this.trees = trees;
     this.vnodes = vnodes;
     this.dataDir = dataDir;

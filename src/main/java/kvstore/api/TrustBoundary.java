@@ -2,7 +2,7 @@ package kvstore.api;
 
 import io.vertx.core.http.HttpServerRequest;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.security.ClusterTls;
 import kvstore.security.PeerAuthenticator;
 

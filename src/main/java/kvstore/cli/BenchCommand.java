@@ -40,24 +40,8 @@ final class BenchCommand implements Callable<Integer> {
   boolean preload;
   @Option(names = "--connections", defaultValue = "4", description = "HTTP/2 connections per target (default: ${DEFAULT-VALUE})")
   int connections;
-  @Option(names = "--tls-ca", description = "Speak TLS to the client ports (clientTls), trusting servers this CA (PEM) signed")
-  java.nio.file.Path tlsCa;
-
-  @Option(names = "--tls-cert", description = "Client certificate (PEM) to present, when the nodes set clientCertRequired")
-  java.nio.file.Path tlsCert;
-
-  @Option(names = "--tls-key", description = "Private key (PEM, PKCS#8) of --tls-cert")
-  java.nio.file.Path tlsKey;
-
-  private NodeConnection.Tls tls() {
-    if (tlsCa == null && tlsCert == null) {
-      return null;
-    }
-    if ((tlsCert == null) != (tlsKey == null)) {
-      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
-    }
-    return new NodeConnection.Tls(tlsCa, tlsCert, tlsKey);
-  }
+  @picocli.CommandLine.Mixin
+  TlsOption tls;
 
   @Option(names = "--json", description = "also write the result as JSON to this file")
   Path json;
@@ -85,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
     long durationMs = requests > 0 ? Long.MAX_VALUE : millis(duration);
     BenchSettings s = new BenchSettings(targets, op, readRatio, concurrency, durationMs, requests, millis(warmup), keys,
         distribution, valueSize, NodeOption.consistency(consistency), preload, connections);
-    BenchResult r = new LoadGenerator(s, System.out, NodeConnection.transport(tls())).run();
+    BenchResult r = new LoadGenerator(s, System.out, NodeConnection.transport(tls.tls())).run();
     System.out.println(r.summary());
     if (json != null) {
       Files.writeString(json, r.toJson().encodePrettily());

@@ -22,7 +22,7 @@ public final class Kvctl implements Runnable {
     CommandLine cmd = new CommandLine(new Kvctl());
     cmd.setExecutionExceptionHandler((ex, line, parsed) -> {
       String msg = ex instanceof InvalidStatusException s ? "failed: gRPC status " + s.actualStatus()
-          : ex instanceof kvstore.node.RpcCall.Failure f ? "failed: " + f.getMessage() : "failed: " + ex.getMessage();
+          : ex instanceof kvstore.rpc.RpcCall.Failure f ? "failed: " + f.getMessage() : "failed: " + ex.getMessage();
       line.getErr().println(line.getCommandName() + " " + msg);
       return 1;
     });

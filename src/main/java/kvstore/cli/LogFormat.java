@@ -1,6 +1,6 @@
 package kvstore.cli;
 
-import kvstore.node.UnhandledErrors;
+import kvstore.log.UnhandledErrors;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

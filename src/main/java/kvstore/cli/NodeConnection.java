@@ -8,8 +8,8 @@ import io.vertx.core.net.PemTrustOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.common.ServiceMethod;
-import kvstore.node.PeerClients;
-import kvstore.node.RpcCall;
+import kvstore.rpc.PeerClients;
+import kvstore.rpc.RpcCall;
 import kvstore.replica.proto.ReplicaProto;
 
 import java.nio.file.Files;

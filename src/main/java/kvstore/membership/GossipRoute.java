@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 
 /**
  * {@code POST /gossip} on the peer port: a JSON object within {@code maxGossipBodyBytes}, handed to

@@ -12,7 +12,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import kvstore.config.NodeConfig;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.ring.Ring;
 import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;

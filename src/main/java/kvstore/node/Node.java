@@ -9,6 +9,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import kvstore.config.NodeConfig;
+import kvstore.log.EventLog;
+import kvstore.log.UnhandledErrors;
 import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
@@ -18,6 +20,7 @@ import kvstore.replication.HintReplayVerticle;
 import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;
 import kvstore.storage.RowCache;
+import kvstore.storage.RowHashIndex;
 import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
@@ -92,12 +95,14 @@ public final class Node {
     ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.maxClientConnections(), config.firstRequestTimeoutMs(), metrics, log);
     ConnectionCap peerConnections = new ConnectionCap("peerPort", config.maxPeerConnections(), config.firstRequestTimeoutMs(), metrics, log);
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
-    AtomicReference<RangeTrees> trees = new AtomicReference<>();
-    // hot rows, written through by the storage writer and read by the gRPC verticles
+    AtomicReference<RowHashIndex> index = new AtomicReference<>();
+    // the index storage keeps is repair's Merkle trees: anti-entropy and the replica service read them as such
+    java.util.function.Supplier<RangeTrees> trees = () -> (RangeTrees) index.get();
+    // hot rows, read by the gRPC verticles; each commit drops the rows it changed
     RowCache cache = new RowCache(config.rowCacheEntries());
     metrics.watch(cache::size, () -> trees.get() == null ? 0 : trees.get().rowsScanned(),
         () -> trees.get() != null && trees.get().ready());
-    return node.deploy(() -> new StorageVerticle(config, metrics, log, trees, cache), 1)
+    return node.deploy(() -> new StorageVerticle(config, metrics, log, index, cache), 1)
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))

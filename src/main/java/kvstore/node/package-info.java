@@ -1,2 +1,2 @@
-/** Wiring: the verticle that validates config and deploys a node's verticles. */
+/** Wiring only: a node's verticles deployed in order, and the event-bus codecs they share. */
 package kvstore.node;

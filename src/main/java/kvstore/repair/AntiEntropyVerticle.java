@@ -11,8 +11,8 @@ import kvstore.membership.Member;
 import kvstore.membership.Status;
 import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
-import kvstore.node.PeerClients;
+import kvstore.log.EventLog;
+import kvstore.rpc.PeerClients;
 import io.vertx.core.net.SocketAddress;
 import kvstore.storage.EventBusStorage;
 import kvstore.storage.StorageMessages;
@@ -38,7 +38,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private final NodeConfig config;
   private final NodeMetrics metrics;
   private final EventLog log;
-  private final AtomicReference<RangeTrees> trees;
+  private final java.util.function.Supplier<RangeTrees> trees;
   private ViewSubscription view;
   private EventBusStorage storage;
   private GrpcClient peers;
@@ -52,7 +52,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private boolean busy;
 
   public AntiEntropyVerticle(NodeConfig config, NodeMetrics metrics, EventLog log,
-                             AtomicReference<RangeTrees> trees) {
+                             java.util.function.Supplier<RangeTrees> trees) {
     this.config = config;
     this.metrics = metrics;
     this.log = log;

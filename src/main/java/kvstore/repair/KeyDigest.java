@@ -1,5 +1,6 @@
 package kvstore.repair;
 
+import kvstore.storage.RowHash;
 import kvstore.version.Versioned;
 
 /** What a replica says about one row of a differing leaf: enough to decide who sends it, not the value. */

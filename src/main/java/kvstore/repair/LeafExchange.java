@@ -1,5 +1,6 @@
 package kvstore.repair;
 
+import kvstore.storage.RowHash;
 import kvstore.version.Versioned;
 
 import java.util.ArrayList;

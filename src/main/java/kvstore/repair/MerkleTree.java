@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A Merkle tree over one token range (start, end]: {@value #LEAVES} leaves, each the sum of the
- * {@link RowHash}es of the rows whose token falls in its sub-range, and inner nodes that hash their
+ * {@link kvstore.storage.RowHash}es of the rows whose token falls in its sub-range, and inner nodes that hash their
  * {@value #FANOUT} children. Three levels (root, 16, 256) so two nodes find differing leaves in
  * three round trips.
  *

@@ -1,6 +1,7 @@
 package kvstore.repair;
 
 import kvstore.ring.Ring;
+import kvstore.storage.RowHashIndex;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import java.util.List;
  * later, already written. The storage writer runs both the scan pages and the writes, one at a
  * time, so the rule is exact. Touch {@link #apply} and {@link #scanned} from that writer only.
  */
-public final class RangeTrees {
+public final class RangeTrees implements RowHashIndex {
   private final String self;
   private final long fingerprint;
   private final long[] tokens;
@@ -50,6 +51,7 @@ public final class RangeTrees {
     return self;
   }
 
+  @Override
   public long fingerprint() {
     return fingerprint;
   }
@@ -60,6 +62,7 @@ public final class RangeTrees {
   }
 
   /** Rows the build scan has read so far. */
+  @Override
   public long rowsScanned() {
     return rows;
   }
@@ -106,7 +109,7 @@ public final class RangeTrees {
     return out;
   }
 
-  /** Records that a row's hash changed from {@code oldHash} to {@code newHash} (0 for no row). */
+  @Override
   public void apply(long token, String key, long oldHash, long newHash) {
     if (oldHash == newHash || !scanned(token, key)) {
       return;
@@ -117,7 +120,7 @@ public final class RangeTrees {
     }
   }
 
-  /** Adds one row read by the build scan; rows must arrive in (token, key) order. */
+  @Override
   public void addScanned(long token, String key, long hash) {
     MerkleTree t = trees[rangeOf(token)];
     if (t != null) {
@@ -129,6 +132,7 @@ public final class RangeTrees {
     rows++;
   }
 
+  @Override
   public void markReady() {
     ready = true;
   }
@@ -147,12 +151,8 @@ public final class RangeTrees {
         cursorKey.getBytes(StandardCharsets.UTF_8)) <= 0);
   }
 
-  /** The last row the build scan read; the next page starts after it. */
-  public record Cursor(long token, String key) {
-  }
-
-  /** Where the build scan stands, or null before its first page. */
-  public Cursor cursor() {
-    return scanStarted ? new Cursor(cursorToken, cursorKey) : null;
+  @Override
+  public ScanPosition position() {
+    return scanStarted ? new ScanPosition(cursorToken, cursorKey) : null;
   }
 }

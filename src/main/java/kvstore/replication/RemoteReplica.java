@@ -3,8 +3,6 @@ package kvstore.replication;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.vertx.core.Future;
-import io.vertx.grpc.client.InvalidStatusException;
-import io.vertx.grpc.common.GrpcStatus;
 import kvstore.metrics.NodeMetrics;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
@@ -32,8 +30,6 @@ public final class RemoteReplica implements Replica {
   private final HybridLogicalClock clock;
   private final TurnBatcher<ReplicaProto.Row, Long> writes;
   private final TurnBatcher<String, Versioned> reads;
-  /** Set when the peer answered UNIMPLEMENTED to ReadMany (a node of an older release): reads go one by one. */
-  private boolean singleReadsOnly;
 
   /** {@code batchBytes}: serialized rows per batch; a single row larger than it still goes alone. */
   public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes, NodeMetrics metrics) {
@@ -74,16 +70,10 @@ public final class RemoteReplica implements Replica {
   }
 
   private Future<List<Versioned>> sendReads(List<String> keys) {
-    if (keys.size() == 1 || singleReadsOnly) {
+    if (keys.size() == 1) {
       return readOneByOne(keys);
     }
-    return client.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(keys).build()).compose(result -> answers(keys, result), err -> {
-      if (err instanceof InvalidStatusException s && s.actualStatus() == GrpcStatus.UNIMPLEMENTED) {
-        singleReadsOnly = true;
-        return readOneByOne(keys);
-      }
-      return Future.failedFuture(err);
-    });
+    return client.readMany(ReplicaProto.ReadBatch.newBuilder().addAllKeys(keys).build()).compose(result -> answers(keys, result));
   }
 
   /** The batch's rows; the keys the peer deferred (their rows would have overfilled the answer) are asked again. */

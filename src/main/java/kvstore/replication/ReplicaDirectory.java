@@ -4,7 +4,7 @@ import io.vertx.grpc.client.GrpcClient;
 import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.PeerClients;
+import kvstore.rpc.PeerClients;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.version.HybridLogicalClock;
 

@@ -1,7 +1,7 @@
 package kvstore.replication;
 
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.storage.EventBusStorage;
 import kvstore.storage.Hint;
 import kvstore.version.Versioned;

@@ -9,7 +9,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.impl.ConnectionBase;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 
 import java.lang.reflect.Field;
 import java.util.concurrent.TimeUnit;

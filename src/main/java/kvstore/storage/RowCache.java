@@ -28,10 +28,6 @@ public final class RowCache {
     this.rows = new ConcurrentHashMap<>(Math.min(capacity, 1 << 16));
   }
 
-  public boolean enabled() {
-    return capacity > 0;
-  }
-
   public Versioned get(String key) {
     return capacity == 0 ? null : rows.get(key);
   }

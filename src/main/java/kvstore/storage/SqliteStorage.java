@@ -8,8 +8,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import kvstore.repair.RangeTrees;
-import kvstore.repair.RowHash;
 import kvstore.ring.Chunks;
 import kvstore.ring.Ring;
 import kvstore.version.Versioned;
@@ -59,7 +57,7 @@ public final class SqliteStorage implements Storage {
   private final Map<String, Long> hintCounts = new HashMap<>();
   private boolean committing;
   private final StorageStats stats = new StorageStats();
-  private final AtomicReference<RangeTrees> trees;
+  private final AtomicReference<RowHashIndex> trees;
   private RowCache cache = new RowCache(0);
 
   /** One queued change; all queued changes of a round commit in one transaction. */
@@ -92,7 +90,7 @@ public final class SqliteStorage implements Storage {
   }
 
   /** One page of a Merkle-tree build: the rows after the trees' cursor, in (token, key) order. */
-  private record ScanPage(RangeTrees trees, int limit) implements Op {
+  private record ScanPage(RowHashIndex trees, int limit) implements Op {
     public int size() {
       return 1;
     }
@@ -101,7 +99,7 @@ public final class SqliteStorage implements Storage {
   private record Pending(Op op, Promise<Object> done) {
   }
 
-  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax, AtomicReference<RangeTrees> trees) {
+  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax, AtomicReference<RowHashIndex> trees) {
     this.vertx = vertx;
     this.trees = trees;
     this.writer = writer;
@@ -120,22 +118,23 @@ public final class SqliteStorage implements Storage {
   }
 
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
-    return open(vertx, dataDir, synchronous, batchMax, new AtomicReference<>(), msg -> { });
+    return open(vertx, dataDir, synchronous, batchMax, new AtomicReference<>());
   }
 
   /**
-   * Opens (creating or upgrading) the store. {@code trees} receives the Merkle trees a
-   * {@link #rebuildTrees} builds, kept current by every write from then on; {@code progress}
-   * hears about long startup work (a schema upgrade).
+   * Opens (creating) the store. {@code trees} receives the index a {@link #rebuildTrees} builds,
+   * kept current by every write from then on. Each row carries its ring token and its
+   * {@link RowHash}, computed in Java (SQLite has neither Murmur3 nor our row hash), so anti-entropy
+   * reads a leaf's rows with an index range scan.
    */
   public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax,
-                                           AtomicReference<RangeTrees> trees, Consumer<String> progress) {
+                                           AtomicReference<RowHashIndex> trees) {
     Pool writer = SqliteValues.pool(vertx, url(dataDir, synchronous), 1, "kv-writer");
     SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
             + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)").execute()
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
-        .compose(r -> DerivedColumns.ensure(writer, progress))
+        .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_token ON kv(token, key)").execute())
         .compose(r -> writer.query("CREATE TABLE IF NOT EXISTS hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
             + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)").execute())
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS hints_target ON hints(target, id)").execute())
@@ -303,7 +302,7 @@ public final class SqliteStorage implements Storage {
               .execute(Tuple.of(purge.olderThanVersion())).map(rows -> purged.put(p, list(rows))));
         } else {
           ScanPage page = (ScanPage) p.op();
-          RangeTrees.Cursor cur = page.trees().cursor();
+          RowHashIndex.ScanPosition cur = page.trees().position();
           steps.add(c -> (cur == null
               ? c.preparedQuery("SELECT key, token, hash FROM kv ORDER BY token, key LIMIT ?").execute(Tuple.of(page.limit()))
               : c.preparedQuery("SELECT key, token, hash FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?")
@@ -428,9 +427,9 @@ public final class SqliteStorage implements Storage {
     return Tuple.wrap(params);
   }
 
-  /** Deltas of the committed writes and purges first, then the scan pages: see {@link RangeTrees}. */
+  /** Deltas of the committed writes and purges first, then the scan pages: see {@link RowHashIndex}. */
   private void updateTrees(Group g) {
-    RangeTrees t = trees.get();
+    RowHashIndex t = trees.get();
     if (t != null) {
       g.applied.forEach((key, replaced) -> {
         RowWrite w = g.newest.get(key);
@@ -439,7 +438,7 @@ public final class SqliteStorage implements Storage {
       g.purged.values().forEach(rows -> rows.forEach(r -> t.apply(r.getLong(1), r.getString(0), r.getLong(2), 0)));
     }
     g.scanned.forEach((p, rows) -> {
-      RangeTrees target = ((ScanPage) p.op()).trees();
+      RowHashIndex target = ((ScanPage) p.op()).trees();
       for (Row r : rows) {
         target.addScanned(r.getLong(1), r.getString(0), r.getLong(2));
       }
@@ -455,14 +454,14 @@ public final class SqliteStorage implements Storage {
    * holds the writer for long; installs it first, so writes behind the scan count from the start.
    * Completes with the rows scanned, or fails when a newer build replaced this one.
    */
-  public Future<Long> rebuildTrees(RangeTrees fresh, int pageRows, Consumer<RangeTrees> progress) {
+  public Future<Long> rebuildTrees(RowHashIndex fresh, int pageRows, Consumer<RowHashIndex> progress) {
     trees.set(fresh);
     Promise<Long> done = Promise.promise();
     scanNext(fresh, pageRows, progress, done);
     return done.future();
   }
 
-  private void scanNext(RangeTrees fresh, int pageRows, Consumer<RangeTrees> progress, Promise<Long> done) {
+  private void scanNext(RowHashIndex fresh, int pageRows, Consumer<RowHashIndex> progress, Promise<Long> done) {
     if (trees.get() != fresh) {
       done.fail("superseded by a newer ring's build");
       return;

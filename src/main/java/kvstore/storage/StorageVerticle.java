@@ -7,8 +7,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import kvstore.config.ConfigException;
 import kvstore.config.NodeConfig;
 import kvstore.metrics.NodeMetrics;
-import kvstore.node.EventLog;
-import kvstore.repair.RangeTrees;
+import kvstore.log.EventLog;
 import kvstore.version.Versions;
 
 import java.io.IOException;
@@ -31,11 +30,11 @@ public final class StorageVerticle extends VerticleBase {
 
   private final NodeMetrics metrics;
 
-  private final AtomicReference<RangeTrees> trees;
+  private final AtomicReference<RowHashIndex> trees;
 
   private final RowCache cache;
 
-  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log, AtomicReference<RangeTrees> trees, RowCache cache) {
+  public StorageVerticle(NodeConfig config, NodeMetrics metrics, EventLog log, AtomicReference<RowHashIndex> trees, RowCache cache) {
     this.config = config;
     this.cache = cache;
     this.trees = trees;
@@ -55,8 +54,8 @@ public final class StorageVerticle extends VerticleBase {
         throw new ConfigException("dataDir '" + dataDir + "' is not a writable directory: " + e);
       }
       return null;
-    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax(),
-        trees, msg -> log.info("[STORAGE] " + msg))).map(s -> {
+    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax(), trees))
+        .map(s -> {
       storage = s;
       storage.cacheRows(cache);
       storage.stats().onCommit(metrics::storageCommit);
@@ -68,7 +67,7 @@ public final class StorageVerticle extends VerticleBase {
           m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
       consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
           m -> m.reply(new StorageMessages.HintCounts(storage.hintCounts()))));
-      consumers.add(vertx.eventBus().<RangeTrees>consumer(StorageMessages.REBUILD_TREES, m -> rebuild(m.body())));
+      consumers.add(vertx.eventBus().<RowHashIndex>consumer(StorageMessages.REBUILD_TREES, m -> rebuild(m.body())));
       purgeTimer = vertx.setPeriodic(config.tombstoneGcIntervalMs(), t -> purgeTombstones());
       return s;
     });
@@ -94,10 +93,10 @@ public final class StorageVerticle extends VerticleBase {
     });
   }
 
-  private RangeTrees latestBuild;
+  private RowHashIndex latestBuild;
 
   /** Builds the Merkle trees for a new ring in the background, with a progress line every 10%-ish of rows. */
-  private void rebuild(RangeTrees fresh) {
+  private void rebuild(RowHashIndex fresh) {
     long t0 = System.nanoTime();
     latestBuild = fresh;
     storage.count().compose(total -> {
@@ -122,10 +121,6 @@ public final class StorageVerticle extends VerticleBase {
         log.info("[ANTI-ENTROPY] Merkle tree build for ring " + Long.toHexString(fresh.fingerprint()) + " stopped: " + ar.cause().getMessage());
       }
     });
-  }
-
-  public SqliteStorage storage() {
-    return storage;
   }
 
   @Override

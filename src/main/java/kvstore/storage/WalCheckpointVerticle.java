@@ -5,7 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import kvstore.config.NodeConfig;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 
 import java.nio.file.Path;
 

@@ -2,7 +2,7 @@ package kvstore.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import kvstore.replication.Consistency;
+import kvstore.quorum.Consistency;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -117,15 +117,16 @@ class NodeConfigTest {
 
   @Test
   void envNamesFollowTheKeys() {
-    assertEquals("KV_GRPC_PORT", new ConfigKey("grpcPort", ConfigKey.Type.INT, 1, "").envName());
-    assertEquals("KV_MAX_VALUE_BYTES", new ConfigKey("maxValueBytes", ConfigKey.Type.INT, 1, "").envName());
+    assertEquals("KV_GRPC_PORT", NodeConfig.GRPC_PORT.envName());
+    assertEquals("KV_MAX_VALUE_BYTES", NodeConfig.MAX_VALUE_BYTES.envName());
+    assertEquals("KV_TLS_CA_FILE", ConfigKey.envName("tlsCaFile"));
   }
 
   /** docs/configuration.md is the user's reference: every key and its default must be in its table. */
   @Test
   void docsDocumentEveryKeyWithItsDefault() throws Exception {
     String readme = Files.readString(Path.of("docs/configuration.md"));
-    for (ConfigKey k : NodeConfig.KEYS) {
+    for (ConfigKey<?> k : NodeConfig.KEYS) {
       String row = readme.lines().filter(l -> l.startsWith("| `" + k.name() + "`")).findFirst()
           .orElseThrow(() -> new AssertionError("docs/configuration.md lacks " + k.name()));
       String def = k.required() ? "required" : String.valueOf(k.defaultValue() instanceof java.util.List<?> l && l.isEmpty() ? "[]" : k.defaultValue());

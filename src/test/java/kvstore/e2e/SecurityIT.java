@@ -203,6 +203,20 @@ class SecurityIT {
       ReplicaProto.NodeStatus status = ReplicaGrpcClient.create(operator.grpc(),
           SocketAddress.inetSocketAddress(c.config(0).getInteger("peerPort"), c.host(0))).status(ReplicaProto.StatusRequest.getDefaultInstance()).await();
       assertEquals(3, status.getMembersCount());
+      // and so does kvctl, as an operator runs it; without the certificate the client port says where to go
+      String peer = c.host(0) + ":" + c.config(0).getInteger("peerPort");
+      Path out = dir.resolve("kvctl-status.log");
+      Process kvctl = ProcessCluster.launch(out, "kvctl", "status", "--node", peer, "--tls-dir", certs.toString());
+      assertTrue(kvctl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      String printed = java.nio.file.Files.readString(out);
+      assertEquals(0, kvctl.exitValue(), printed);
+      assertTrue(printed.contains("3 nodes") && printed.contains("node3"), printed);
+      Path denied = dir.resolve("kvctl-denied.log");
+      Process plain = ProcessCluster.launch(denied, "kvctl", "status", "--node", c.grpcAddress(0));
+      assertTrue(plain.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      String refusal = java.nio.file.Files.readString(denied);
+      assertEquals(1, plain.exitValue(), refusal);
+      assertTrue(refusal.contains("PERMISSION_DENIED") && refusal.contains("peer port (" + peer + ")"), refusal);
     }
   }
 }

@@ -1,5 +1,6 @@
 package kvstore.repair;
 
+import kvstore.storage.RowHash;
 import kvstore.ring.Ring;
 import kvstore.version.Versioned;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package kvstore.repair;
 
+import kvstore.storage.RowHash;
 import kvstore.ring.Ring;
 import kvstore.version.Versioned;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class RangeTreesTest {
     }
     RangeTrees building = new RangeTrees(ring, 3, "n1");
     assertFalse(building.ready());
-    assertNull(building.cursor());
+    assertNull(building.position());
     Random rnd = new Random(4);
     int page = 250;
     while (true) {
@@ -70,7 +71,7 @@ class RangeTreesTest {
         table.put(key, next);
         building.apply(Ring.token(key), key, RowHash.of(old), RowHash.of(next));
       }
-      RangeTrees.Cursor c = building.cursor();
+      kvstore.storage.RowHashIndex.ScanPosition c = building.position();
       List<Versioned> pageRows = table.values().stream()
           .filter(r -> c == null || Long.compare(Ring.token(r.key()), c.token()) > 0
               || (Ring.token(r.key()) == c.token() && r.key().compareTo(c.key()) > 0))

@@ -37,8 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Replica reads over real gRPC: the reads one event-loop turn sends a peer travel as one
- * {@code ReadMany}, a peer of an older release (no {@code ReadMany}) still answers them one by one,
- * and a node refuses read batches outside its limits.
+ * {@code ReadMany}, and a node refuses read batches outside its limits.
  */
 class ReplicaReadsTest {
   private final Vertx vertx = Vertx.vertx();
@@ -67,8 +66,6 @@ class ReplicaReadsTest {
   private enum Peer {
     /** every row */
     CURRENT,
-    /** not at all (UNIMPLEMENTED), like a node of an older release */
-    OLD,
     /** the first half of the keys' rows, the rest deferred, as a node does when the rows would overfill its answer */
     HALF_DEFERRED,
     /** every key deferred, which no node does: the caller must not ask forever */
@@ -78,31 +75,24 @@ class ReplicaReadsTest {
   /** A peer serving {@link #STORED}. */
   private SocketAddress peer(Peer kind) {
     GrpcServer grpc = GrpcServer.server(vertx);
-    if (kind == Peer.OLD) {
-      grpc.callHandler(ReplicaGrpcService.Read, req -> req.handler(r -> {
+    grpc.addService(ReplicaGrpcService.of(new ReplicaService() {
+      @Override
+      public Future<ReplicaProto.ReadResult> read(ReplicaProto.ReadRequest r) {
         calls.add("Read " + r.getKey());
-        req.response().end(result(r.getKey()));
-      }));
-    } else {
-      grpc.addService(ReplicaGrpcService.of(new ReplicaService() {
-        @Override
-        public Future<ReplicaProto.ReadResult> read(ReplicaProto.ReadRequest r) {
-          calls.add("Read " + r.getKey());
-          return Future.succeededFuture(result(r.getKey()));
-        }
+        return Future.succeededFuture(result(r.getKey()));
+      }
 
-        @Override
-        public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch r) {
-          calls.add("ReadMany " + r.getKeysCount());
-          ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(5);
-          int answered = kind == Peer.CURRENT ? r.getKeysCount() : kind == Peer.ALL_DEFERRED ? 0 : (r.getKeysCount() + 1) / 2;
-          for (int i = 0; i < r.getKeysCount(); i++) {
-            b.addResults(i < answered ? result(r.getKeys(i)) : ReplicaProto.ReadResult.newBuilder().setDeferred(true).build());
-          }
-          return Future.succeededFuture(b.build());
+      @Override
+      public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch r) {
+        calls.add("ReadMany " + r.getKeysCount());
+        ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(5);
+        int answered = kind == Peer.CURRENT ? r.getKeysCount() : kind == Peer.ALL_DEFERRED ? 0 : (r.getKeysCount() + 1) / 2;
+        for (int i = 0; i < r.getKeysCount(); i++) {
+          b.addResults(i < answered ? result(r.getKeys(i)) : ReplicaProto.ReadResult.newBuilder().setDeferred(true).build());
         }
-      }));
-    }
+        return Future.succeededFuture(b.build());
+      }
+    }));
     int port = Ports.free();
     HttpServer server = vertx.createHttpServer().requestHandler(grpc).listen(port, "127.0.0.1").await();
     return SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1");
@@ -159,23 +149,6 @@ class ReplicaReadsTest {
     var sizes = metrics.registry().find("kv.replica.batch.items").tag("kind", "read").summary();
     assertEquals(4, sizes.count(), "batches counted in kv_replica_batch_items");
     assertEquals(301.0, sizes.totalAmount());
-  }
-
-  @Test
-  void aPeerWithoutReadManyAnswersUnimplementedAndGetsTheReadsOneByOneFromThenOn() throws Exception {
-    SocketAddress old = peer(Peer.OLD);
-    // what an older node really answers for the RPC it does not know
-    var err = assertThrows(Exception.class, () -> ReplicaGrpcClient.create(GrpcClient.client(vertx), old)
-        .readMany(ReplicaProto.ReadBatch.newBuilder().addKeys("a").build()).await());
-    assertTrue(err instanceof InvalidStatusException s && s.actualStatus() == GrpcStatus.UNIMPLEMENTED, String.valueOf(err));
-    RemoteReplica replica = replica(old);
-    List<String> keys = keys(5);
-    assertAnswers(keys, readInOneTurn(replica, keys));
-    // sent side by side, so they arrive in any order
-    assertEquals(List.of("Read a", "Read a", "Read absent-2", "Read b", "Read b"), calls.stream().sorted().toList());
-    calls.clear();
-    assertAnswers(List.of("a", "b"), readInOneTurn(replica, List.of("a", "b")));
-    assertEquals(List.of("Read a", "Read b"), calls.stream().sorted().toList());
   }
 
   @Test

@@ -5,7 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.core.json.JsonObject;
 import kvstore.config.NodeConfig;
-import kvstore.node.EventLog;
+import kvstore.log.EventLog;
 import kvstore.repair.RangeTrees;
 import kvstore.ring.Ring;
 import kvstore.version.Versioned;
@@ -175,8 +175,8 @@ class SqliteStorageTest {
    */
   @Test
   void merkleTreesFollowWritesAndPurgesAndMatchARebuild(Vertx vertx) {
-    AtomicReference<RangeTrees> trees = new AtomicReference<>();
-    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "NORMAL", 512, trees, msg -> { }));
+    AtomicReference<kvstore.storage.RowHashIndex> trees = new AtomicReference<>();
+    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "NORMAL", 512, trees));
     Ring ring = Ring.of(List.of("a", "b"), 8);
     onContext(vertx, () -> {
       List<Future<long[]>> writes = new ArrayList<>();
@@ -206,54 +206,6 @@ class SqliteStorageTest {
     assertEquals(Arrays.toString(rebuilt.roots()), Arrays.toString(live.roots()));
     assertTrue(Arrays.stream(live.roots()).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
     await(s.close());
-  }
-
-  /**
-   * A data directory from before rows carried their ring token and hash opens, upgraded: every row
-   * findable by token, and Merkle trees built from the stored hashes (and kept by a write over an
-   * upgraded row) equal trees computed from the rows themselves.
-   */
-  @Test
-  void upgradesADataDirectoryWrittenBeforeRowsHadTokens(Vertx vertx) throws Exception {
-    java.nio.file.Files.createDirectories(dir);
-    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
-      db.createStatement().execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-          + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL)");
-      db.setAutoCommit(false);
-      try (java.sql.PreparedStatement ins = db.prepareStatement("INSERT INTO kv VALUES (?, ?, 1, 0, 0)")) {
-        for (int i = 0; i < 12_000; i++) {
-          ins.setString(1, "old" + i);
-          ins.setBytes(2, new byte[] {1});
-          ins.addBatch();
-        }
-        ins.executeBatch();
-      }
-      db.commit();
-    }
-    List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
-    SqliteStorage s = onContext(vertx, () -> SqliteStorage.open(vertx, dir, "NORMAL", 512, new AtomicReference<>(), progress::add));
-    assertTrue(progress.stream().anyMatch(l -> l.contains("12000 rows")), progress.toString());
-    // the whole circle, and a range around one key's token
-    assertEquals(12_000, onContext(vertx, () -> s.tokenRanges(List.of(new long[] {7, 7}))).size());
-    long t = Ring.token("old42");
-    assertTrue(onContext(vertx, () -> s.tokenRanges(List.of(new long[] {t - 1, t}))).stream().anyMatch(r -> r.key().equals("old42")));
-    Ring ring = Ring.of(List.of("a", "b"), 8);
-    RangeTrees built = new RangeTrees(ring, 1, "a");
-    onContext(vertx, () -> s.rebuildTrees(built, 1000, x -> { }));
-    onContext(vertx, () -> s.write(List.of(v("old7", "newer", 2))));
-    RangeTrees expected = new RangeTrees(ring, 1, "a");
-    for (int i = 0; i < 12_000; i++) {
-      Versioned row = i == 7 ? v("old7", "newer", 2) : new Versioned("old" + i, new byte[] {1}, 1, false);
-      expected.addScanned(Ring.token(row.key()), row.key(), kvstore.repair.RowHash.of(row));
-    }
-    expected.markReady();
-    assertEquals(Arrays.toString(expected.roots()), Arrays.toString(built.roots()));
-    onContext(vertx, s::close);
-    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
-      var rs = db.createStatement().executeQuery("SELECT count(*) FROM kv WHERE token IS NULL");
-      rs.next();
-      assertEquals(0, rs.getInt(1));
-    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package kvstore.node;
+package kvstore.log;
 
 import io.vertx.core.Handler;
 

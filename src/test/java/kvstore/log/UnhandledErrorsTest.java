@@ -1,4 +1,4 @@
-package kvstore.node;
+package kvstore.log;
 
 import kvstore.cli.LogFormat;
 import org.junit.jupiter.api.AfterEach;

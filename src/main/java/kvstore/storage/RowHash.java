@@ -1,4 +1,4 @@
-package kvstore.repair;
+package kvstore.storage;
 
 import kvstore.ring.Murmur3;
 import kvstore.version.Versioned;

@@ -1,4 +1,4 @@
-package kvstore.node;
+package kvstore.log;
 
 import java.util.function.Supplier;
 import java.util.logging.Level;

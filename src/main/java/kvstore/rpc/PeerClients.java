@@ -1,4 +1,4 @@
-package kvstore.node;
+package kvstore.rpc;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;

@@ -1,4 +1,4 @@
-package kvstore.node;
+package kvstore.rpc;
 
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;

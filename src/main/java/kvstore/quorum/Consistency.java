@@ -1,4 +1,4 @@
-package kvstore.replication;
+package kvstore.quorum;
 
 /** How many of a key's replicas must answer: the Dynamo W and R. */
 public enum Consistency {

@@ -1,0 +1,2 @@
+/** Consistency levels and how many replicas each needs. */
+package kvstore.quorum;
