@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  * data directory. Stopping a node closes its Vertx: sockets close and peers see it gone, as after a
  * crash, though without kill -9's lost page cache (the *IT tests use real processes for that).
  */
-public final class InProcessCluster implements AutoCloseable {
+public final class InProcessCluster implements TestCluster {
   private final Path dataRoot;
   private final List<JsonObject> configs = new ArrayList<>();
   private final List<Node> nodes = new ArrayList<>();
@@ -78,14 +78,17 @@ public final class InProcessCluster implements AutoCloseable {
     return nodes.get(i);
   }
 
+  @Override
   public JsonObject config(int i) {
     return configs.get(i);
   }
 
+  @Override
   public int size() {
     return configs.size();
   }
 
+  @Override
   public KvClient client(int i) {
     return new KvClient(clientVertx, "127.0.0.1", configs.get(i).getInteger("grpcPort"));
   }
@@ -94,14 +97,24 @@ public final class InProcessCluster implements AutoCloseable {
     return clientVertx;
   }
 
+  @Override
   public JsonObject membership(int i) {
     return Http.getJson(clientVertx, configs.get(i).getInteger("httpPort"), "/membership");
   }
 
-  /** The status node {@code observer} gossips for {@code nodeId}: UP, SUSPECT, DOWN, LEFT. */
-  public String statusSeenBy(int observer, String nodeId) {
-    return membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
-        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().orElseThrow().getString("status");
+  @Override
+  public void crash(int i) {
+    stop(i);
+  }
+
+  @Override
+  public void restart(int i) {
+    start(i);
+  }
+
+  @Override
+  public void awaitUp(int count) {
+    awaitMembership(count);
   }
 
   /** Waits until every running node lists {@code count} members UP. */

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Real {@code java -jar target/node.jar} processes on loopback, one config file and log file each.
  * {@link #kill(int)} is SIGKILL, {@link #terminate(int)} is SIGTERM.
  */
-public final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements TestCluster {
   private final Path dir;
   private final List<JsonObject> configs = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
@@ -144,6 +144,7 @@ public final class ProcessCluster implements AutoCloseable {
     });
   }
 
+  @Override
   public void awaitUp(int count) {
     for (int i = 0; i < configs.size(); i++) {
       if (processes.get(i) == null || !processes.get(i).isAlive()) {
@@ -161,24 +162,29 @@ public final class ProcessCluster implements AutoCloseable {
     return configs.get(i).getString("host");
   }
 
+  @Override
   public JsonObject membership(int i) {
     return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("httpPort"), "/membership");
   }
 
-  /** The status node {@code observer} gives {@code nodeId}. */
-  public String statusSeenBy(int observer, String nodeId) {
-    return membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
-        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().map(n -> n.getString("status")).orElse("ABSENT");
+  @Override
+  public int size() {
+    return configs.size();
   }
 
-  /** True when every chunk hash of node a equals node b's. */
-  public boolean sameChunks(int a, int b) {
-    for (int chunk = 0; chunk < 16; chunk++) {
-      if (!java.util.Arrays.equals(client(a).chunkHash(chunk), client(b).chunkHash(chunk))) {
-        return false;
-      }
+  @Override
+  public void crash(int i) {
+    try {
+      kill(i);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
-    return true;
+  }
+
+  @Override
+  public void restart(int i) {
+    start(i);
   }
 
   /** SIGKILL: no shutdown hook, no flush. */
@@ -207,6 +213,7 @@ public final class ProcessCluster implements AutoCloseable {
     return processes.get(i);
   }
 
+  @Override
   public JsonObject config(int i) {
     return configs.get(i);
   }
@@ -215,6 +222,7 @@ public final class ProcessCluster implements AutoCloseable {
     return host(i) + ":" + configs.get(i).getInteger("grpcPort");
   }
 
+  @Override
   public KvClient client(int i) {
     return new KvClient(clientVertx, host(i), configs.get(i).getInteger("grpcPort"));
   }
