@@ -27,6 +27,12 @@ final class GrpcErrors {
       return new StatusException(GrpcStatus.UNAVAILABLE, err.getMessage());
     }
     log.warn(what + " failed", err);
-    return new StatusException(GrpcStatus.INTERNAL, what + " failed: " + err);
+    return new StatusException(GrpcStatus.INTERNAL, what + " failed: " + reason(err));
+  }
+
+  /** What went wrong, for a client: the message only, never the exception's class (the log has the whole of it). */
+  static String reason(Throwable err) {
+    String m = err.getMessage();
+    return m == null || m.isBlank() ? "internal error (see the node's log)" : m;
   }
 }

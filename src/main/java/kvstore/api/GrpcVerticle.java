@@ -87,8 +87,9 @@ public final class GrpcVerticle extends VerticleBase {
       ClusterTls tls = ClusterTls.of(config);
       KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), metrics, log);
-      ReplicaApi replica = new ReplicaApi(vertx, storage, clock, limits, config.replicaBatchBytes(), view,
-          config.replicationFactor(), config.vnodes(), config.dataDir(), log, trees);
+      ReplicaApi replica = new ReplicaApi(new ReplicaRows(storage, clock, limits, config.replicaBatchBytes(), log),
+          new TreeExchange(vertx, storage, limits, trees, log),
+          new NodeAdmin(vertx, view, config.replicationFactor(), config.vnodes(), config.dataDir(), trees, log));
       GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
       GrpcServer client = GrpcServer.server(vertx, grpcOptions);
       client.addService(KeyValueGrpcService.of(keyValue));

@@ -161,7 +161,7 @@ public final class KeyValueApi extends KeyValueService {
     storage.chunk(req.getChunkId()).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("FetchRange failed", ar.cause());
-        resp.status(GrpcStatus.INTERNAL).statusMessage("FetchRange failed: " + ar.cause()).end();
+        resp.status(GrpcStatus.INTERNAL).statusMessage("FetchRange failed: " + GrpcErrors.reason(ar.cause())).end();
         return;
       }
       // live values only, as the prototype streamed them
