@@ -1,7 +1,6 @@
 package kvstore.replication;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
@@ -14,11 +13,16 @@ import kvstore.storage.EventBusStorage;
 import kvstore.storage.Hint;
 import kvstore.version.HybridLogicalClock;
 
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.core.Single;
+import io.vertx.rxjava3.core.RxHelper;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Hinted handoff, the delivery half: once a target with pending hints is seen UP, send it its
@@ -72,7 +76,7 @@ public final class HintReplayVerticle extends VerticleBase {
           replaying.add(target);
           long started = System.nanoTime();
           log.info("[HINT] replaying " + e.getValue() + " hints to " + target);
-          replay(target, 0).onComplete(ar -> {
+          replay(target).onComplete(ar -> {
             replaying.remove(target);
             double secs = (System.nanoTime() - started) / 1e9;
             if (ar.succeeded()) {
@@ -87,36 +91,48 @@ public final class HintReplayVerticle extends VerticleBase {
     });
   }
 
-  /** Replays until no hint is left for the target; answers how many were delivered. */
-  private Future<Long> replay(String target, long delivered) {
+  /**
+   * Replays until no hint is left for the target; answers how many were delivered. A stream of
+   * batches with backpressure: the next batch is read only after the last one was acknowledged,
+   * dropped from storage and waited out to the configured rate (the delays run on this verticle's
+   * event loop).
+   */
+  private Future<Long> replay(String target) {
     int batchSize = Math.min(MAX_BATCH, config.hintReplayRowsPerSec());
-    return storage.hintsFor(target, batchSize).compose(hints -> {
-      if (hints.isEmpty()) {
-        return Future.succeededFuture(delivered);
-      }
-      if (!view.get().isUp(target)) {
-        return Future.failedFuture(target + " is no longer UP");
-      }
-      RemoteReplica remote = directory.remote(target);
-      ReplicaProto.WriteBatch.Builder b = ReplicaProto.WriteBatch.newBuilder();
-      List<Long> ids = new ArrayList<>(hints.size());
-      for (Hint h : hints) {
-        b.addRows(RemoteReplica.toRow(h.row(), false));
-        ids.add(h.id());
-      }
-      long sentAt = System.nanoTime();
-      return remote.client().write(b.build())
-          .compose(ack -> storage.dropHints(target, ids))
-          .onSuccess(v -> metrics.hintsReplayed(ids.size()))
-          .compose(v -> {
-            // pace to the configured rate: a batch of n rows may start n/rate seconds after the last one
-            long spentMs = (System.nanoTime() - sentAt) / 1_000_000;
-            long waitMs = Math.max(0, hints.size() * 1000L / config.hintReplayRowsPerSec() - spentMs);
-            Promise<Long> next = Promise.promise();
-            vertx.setTimer(Math.max(1, waitMs), t -> replay(target, delivered + hints.size()).onComplete(next));
-            return next.future();
-          });
-    });
+    Scheduler onContext = RxHelper.scheduler(io.vertx.rxjava3.core.Context.newInstance(context));
+    Single<Long> delivered = Single.defer(() -> single(storage.hintsFor(target, batchSize)))
+        .flatMap(hints -> hints.isEmpty() ? Single.just(0) : deliver(target, hints, onContext))
+        .repeat()
+        .takeWhile(n -> n > 0)
+        .reduce(0L, (sum, n) -> sum + n);
+    return Future.fromCompletionStage(delivered.toCompletionStage(), context);
+  }
+
+  /** One batch: written to the target, then dropped here, then paced; answers its size. */
+  private Single<Integer> deliver(String target, List<Hint> hints, Scheduler onContext) {
+    if (!view.get().isUp(target)) {
+      return Single.error(new IllegalStateException(target + " is no longer UP"));
+    }
+    ReplicaProto.WriteBatch.Builder b = ReplicaProto.WriteBatch.newBuilder();
+    List<Long> ids = new ArrayList<>(hints.size());
+    for (Hint h : hints) {
+      b.addRows(RemoteReplica.toRow(h.row(), false));
+      ids.add(h.id());
+    }
+    long sentAt = System.nanoTime();
+    // RxJava carries no nulls: the batch's size stands for the Void of the drop
+    return single(directory.remote(target).client().write(b.build()).compose(ack -> storage.dropHints(target, ids)).map(v -> ids.size()))
+        .flatMap(n -> {
+          metrics.hintsReplayed(n);
+          // pace to the configured rate: a batch of n rows may start n/rate seconds after the last one
+          long spentMs = (System.nanoTime() - sentAt) / 1_000_000;
+          long waitMs = Math.max(1, hints.size() * 1000L / config.hintReplayRowsPerSec() - spentMs);
+          return Single.timer(waitMs, TimeUnit.MILLISECONDS, onContext).map(t -> hints.size());
+        });
+  }
+
+  private static <T> Single<T> single(Future<T> f) {
+    return Single.fromCompletionStage(f.toCompletionStage());
   }
 
   @Override

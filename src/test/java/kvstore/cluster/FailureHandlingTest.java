@@ -55,4 +55,25 @@ class FailureHandlingTest {
           kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.ALL)));
     }
   }
+
+  /** Replay streams its batches no faster than hintReplayRowsPerSec: 300 hints at 100 rows/s take about 3 s. */
+  @Test
+  void hintReplayIsPacedToItsRate() {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> {
+      fastDetector(i, cfg);
+      cfg.put("hintReplayRowsPerSec", 100);
+    }).start()) {
+      c.stop(2);
+      Await.until("node3 DOWN in node1's view", Duration.ofSeconds(10), () -> c.statusSeenBy(0, "node3").equals("DOWN"));
+      for (int i = 0; i < 300; i++) {
+        assertTrue(c.client(0).put("paced" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+      }
+      c.start(2);
+      long t0 = System.nanoTime();
+      Await.until("node3 to hold every hinted write", Duration.ofSeconds(30), () -> c.sameChunks(0, 2));
+      double secs = (System.nanoTime() - t0) / 1e9;
+      assertTrue(secs >= 1.8, "300 hints at 100 rows/s (batches of 100, each paced) came in " + secs + " s");
+      assertEquals("v299", c.client(2).get("paced299", Kv.Consistency.ONE).getValue());
+    }
+  }
 }
