@@ -14,6 +14,16 @@ final class GrpcErrors {
   private GrpcErrors() {
   }
 
+  /** Runs the request's checks; a failed one is the answer (INVALID_ARGUMENT naming the limit), else the call is. */
+  static <T> Future<T> afterChecks(Runnable checks, java.util.function.Supplier<Future<T>> call) {
+    try {
+      checks.run();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return call.get();
+  }
+
   static <T> Future<T> mapped(Future<T> f, String what, EventLog log) {
     return f.recover(err -> Future.failedFuture(toStatus(err, what, log)));
   }

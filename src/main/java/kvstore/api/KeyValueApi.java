@@ -70,18 +70,17 @@ public final class KeyValueApi extends KeyValueService {
   }
 
   private Future<Kv.PutResponse> doPut(Kv.PutRequest req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
       limits.checkModifiedAt(req.getModifiedAt());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    String key = req.getKey();
-    Consistency c = pick(req.getConsistency(), writeDefault);
-    log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
-    return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
-        Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK), "put", log);
+    }, () -> {
+      String key = req.getKey();
+      Consistency c = pick(req.getConsistency(), writeDefault);
+      log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
+      return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
+          Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK), "put", log);
+    });
   }
 
   @Override
@@ -90,17 +89,16 @@ public final class KeyValueApi extends KeyValueService {
   }
 
   private Future<Kv.PutResponse> doDelete(Kv.DeleteRequest req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkModifiedAt(req.getModifiedAt());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    String key = req.getKey();
-    Consistency c = pick(req.getConsistency(), writeDefault);
-    log.trace(() -> "[DELETE] " + key + " (" + c + ")");
-    return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK),
-        "delete", log);
+    }, () -> {
+      String key = req.getKey();
+      Consistency c = pick(req.getConsistency(), writeDefault);
+      log.trace(() -> "[DELETE] " + key + " (" + c + ")");
+      return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK),
+          "delete", log);
+    });
   }
 
   @Override
@@ -109,35 +107,33 @@ public final class KeyValueApi extends KeyValueService {
   }
 
   private Future<Kv.GetResponse> doGet(Kv.GetRequest req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    String key = req.getKey();
-    Consistency c = pick(req.getConsistency(), readDefault);
-    return GrpcErrors.mapped(coordinator.read(key, c).map(v -> {
-      Kv.GetResponse.Builder b = Kv.GetResponse.newBuilder().setOwnId(nodeId);
-      if (v != null && !v.tombstone()) {
-        b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()));
-      }
-      return b.build();
-    }), "get", log);
+    }, () -> {
+      String key = req.getKey();
+      Consistency c = pick(req.getConsistency(), readDefault);
+      return GrpcErrors.mapped(coordinator.read(key, c).map(v -> {
+        Kv.GetResponse.Builder b = Kv.GetResponse.newBuilder().setOwnId(nodeId);
+        if (v != null && !v.tombstone()) {
+          b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()));
+        }
+        return b.build();
+      }), "get", log);
+    });
   }
 
   /** The prototype's node-to-node call: applies the given version to this node's storage only. */
   @Override
   public Future<Kv.PutResponse> replicate(Kv.PutRequest req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
       limits.checkModifiedAt(req.getModifiedAt());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    long version = req.getModifiedAt() == 0 ? clock.now() : Versions.fromMillis(req.getModifiedAt());
-    Versioned row = new Versioned(req.getKey(), req.getValueBytes().toByteArray(), version, false);
-    return GrpcErrors.mapped(storage.write(List.of(row)).map(v -> OK), "replicate", log);
+    }, () -> {
+      long version = req.getModifiedAt() == 0 ? clock.now() : Versions.fromMillis(req.getModifiedAt());
+      Versioned row = new Versioned(req.getKey(), req.getValueBytes().toByteArray(), version, false);
+      return GrpcErrors.mapped(storage.write(List.of(row)).map(v -> OK), "replicate", log);
+    });
   }
 
   @Override

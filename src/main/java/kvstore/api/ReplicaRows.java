@@ -38,7 +38,7 @@ final class ReplicaRows {
       return Future.failedFuture(RequestLimits.invalid("write batch is empty"));
     }
     List<Versioned> rows = new ArrayList<>(req.getRowsCount());
-    try {
+    return GrpcErrors.afterChecks(() -> {
       for (ReplicaProto.Row r : req.getRowsList()) {
         limits.checkKey(r.getKeyBytes());
         limits.checkValue(r.getValue());
@@ -51,44 +51,41 @@ final class ReplicaRows {
         }
         rows.add(RemoteReplica.fromRow(r));
       }
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return GrpcErrors.mapped(storage.write(rows).map(stored -> {
-      ReplicaProto.WriteResult.Builder b = ReplicaProto.WriteResult.newBuilder().setClock(clock.peek());
-      for (long s : stored) {
-        b.addStoredVersions(s);
-      }
-      return b.build();
-    }), "replica write", log);
+    }, () -> {
+      return GrpcErrors.mapped(storage.write(rows).map(stored -> {
+        ReplicaProto.WriteResult.Builder b = ReplicaProto.WriteResult.newBuilder().setClock(clock.peek());
+        for (long s : stored) {
+          b.addStoredVersions(s);
+        }
+        return b.build();
+      }), "replica write", log);
+    });
   }
 
   public Future<ReplicaProto.ReadResult> read(ReplicaProto.ReadRequest req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return GrpcErrors.mapped(storage.read(req.getKey()).map(v -> readResult(v).setClock(clock.peek()).build()), "replica read", log);
+    }, () -> {
+      return GrpcErrors.mapped(storage.read(req.getKey()).map(v -> readResult(v).setClock(clock.peek()).build()), "replica read", log);
+    });
   }
 
   public Future<ReplicaProto.ReadBatchResult> readMany(ReplicaProto.ReadBatch req) {
-    try {
+    return GrpcErrors.afterChecks(() -> {
       checkKeys(limits, req.getKeysList(), 1, RemoteReplica.MAX_READ_KEYS, "a read batch");
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return GrpcErrors.mapped(readAll(storage, req.getKeysList()).map(rows -> {
-      ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(clock.peek());
-      long bytes = 0;
-      for (Versioned row : rows) {
-        ReplicaProto.ReadResult r = readResult(row).build();
-        bytes += r.getSerializedSize();
-        // the first row always goes: one value alone is within the message limit
-        b.addResults(b.getResultsCount() > 0 && bytes > readBatchBytes ? DEFERRED : r);
-      }
-      return b.build();
-    }), "replica read", log);
+    }, () -> {
+      return GrpcErrors.mapped(readAll(storage, req.getKeysList()).map(rows -> {
+        ReplicaProto.ReadBatchResult.Builder b = ReplicaProto.ReadBatchResult.newBuilder().setClock(clock.peek());
+        long bytes = 0;
+        for (Versioned row : rows) {
+          ReplicaProto.ReadResult r = readResult(row).build();
+          bytes += r.getSerializedSize();
+          // the first row always goes: one value alone is within the message limit
+          b.addResults(b.getResultsCount() > 0 && bytes > readBatchBytes ? DEFERRED : r);
+        }
+        return b.build();
+      }), "replica read", log);
+    });
   }
 
   /** A batch of keys within its size bounds, each key within the key limit; INVALID_ARGUMENT naming what is wrong otherwise. */

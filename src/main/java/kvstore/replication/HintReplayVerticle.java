@@ -57,9 +57,7 @@ public final class HintReplayVerticle extends VerticleBase {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 30_000);
       peers = PeerClients.create(vertx, config);
-      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
-          metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
-      directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
+      directory = ReplicaDirectory.peers(peers, clock, view, config.replicaBatchBytes(), metrics);
       timerId = vertx.setPeriodic(1000, t -> tick());
       return null;
     });

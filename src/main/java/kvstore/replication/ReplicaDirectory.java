@@ -37,9 +37,21 @@ public final class ReplicaDirectory implements Function<String, Replica> {
     this.view = view;
   }
 
+  /** A directory of the peers only, for callers that never address this node's own replica (hint replay). */
+  public static ReplicaDirectory peers(GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes,
+                                       NodeMetrics metrics) {
+    return new ReplicaDirectory(null, client, clock, view, batchBytes, metrics);
+  }
+
   @Override
   public Replica apply(String nodeId) {
-    return nodeId.equals(local.nodeId()) ? local : remote(nodeId);
+    if (!nodeId.equals(view.get().selfId())) {
+      return remote(nodeId);
+    }
+    if (local == null) {
+      throw new IllegalStateException("this directory reaches peers only");
+    }
+    return local;
   }
 
   /** The peer's stub, or null when no address is known for it. */
