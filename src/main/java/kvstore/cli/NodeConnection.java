@@ -27,10 +27,6 @@ final class NodeConnection implements AutoCloseable {
   private final GrpcClient client;
   private final boolean tls;
 
-  NodeConnection(long timeoutMs) {
-    this(timeoutMs, null);
-  }
-
   NodeConnection(long timeoutMs, Tls tls) {
     this.tls = tls != null;
     GrpcClientOptions grpc = new GrpcClientOptions().setMaxMessageSize(256L * 1024 * 1024)

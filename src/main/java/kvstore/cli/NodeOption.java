@@ -18,7 +18,7 @@ final class NodeOption {
   TlsOption tls;
 
   NodeConnection connect() {
-    return new NodeConnection(timeoutMs, tls.tls());
+    return connect(timeoutMs);
   }
 
   NodeConnection connect(long timeoutMs) {

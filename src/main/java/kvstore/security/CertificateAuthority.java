@@ -199,7 +199,13 @@ public final class CertificateAuthority {
       try {
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
-        Files.createFile(tmp);
+        // a file system without POSIX permissions (Windows, some mounts): owner-only the portable way
+        java.io.File f = Files.createFile(tmp).toFile();
+        boolean restricted = f.setReadable(false, false) & f.setReadable(true, true)
+            & f.setWritable(false, false) & f.setWritable(true, true);
+        if (!restricted) {
+          throw new IOException("cannot make " + tmp + " readable by its owner only; not writing a private key there");
+        }
       }
     }
     Files.writeString(tmp, pem);
