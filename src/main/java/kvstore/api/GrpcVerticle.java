@@ -58,9 +58,12 @@ public final class GrpcVerticle extends VerticleBase {
   private final ConnectionCap peerConnections;
   private HttpServer peerServer;
 
-  public GrpcVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+  private final ClusterTls tls;
+
+  public GrpcVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
                       java.util.function.Supplier<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
                       ConnectionCap peerConnections) {
+    this.tls = tls;
     this.clientConnections = clientConnections;
     this.peerConnections = peerConnections;
     this.trees = trees;
@@ -78,13 +81,12 @@ public final class GrpcVerticle extends VerticleBase {
       reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
       SplitStorage storage = new SplitStorage(reader, bus, cache);
       LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
-      peers = PeerClients.create(vertx, config);
+      peers = PeerClients.create(vertx, config, tls);
       ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
       HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
       Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
           config.hintWindowMs(), metrics, log);
       RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), clock);
-      ClusterTls tls = ClusterTls.of(config);
       KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
           config.writeConsistency(), config.readConsistency(), metrics, log);
       ReplicaApi replica = new ReplicaApi(new ReplicaRows(storage, clock, limits, config.replicaBatchBytes(), log),

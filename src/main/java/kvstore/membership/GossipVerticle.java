@@ -60,9 +60,12 @@ public final class GossipVerticle extends VerticleBase {
   private Set<String> ringNodes = Set.of();
   private final Map<String, Long> lastSentToSilent = new HashMap<>();
 
-  public GossipVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
+  private final ClusterTls tls;
+
+  public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
                         java.util.function.BooleanSupplier ready) {
     this.ready = ready;
+    this.tls = tls;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -72,7 +75,6 @@ public final class GossipVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ClusterTls tls = ClusterTls.of(config);
     long generation = System.currentTimeMillis();
     Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation, Status.UP);
     table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(
@@ -258,13 +260,11 @@ public final class GossipVerticle extends VerticleBase {
   private List<String> targets() {
     Set<String> out = new LinkedHashSet<>();
     List<Member> members = table.snapshot();
-    Set<String> knownPeers = new HashSet<>();
     List<Member> live = new ArrayList<>();
     List<Member> notLive = new ArrayList<>();
     long now = System.currentTimeMillis();
     Map<String, Long> heard = table.lastHeard();
     for (Member m : members) {
-      knownPeers.add(m.peerAddress());
       if (m.nodeId().equals(config.nodeId()) || m.status() == Status.LEFT) {
         continue;
       }

@@ -86,8 +86,10 @@ public final class Node {
       log.warnLimited("clock-skew", "refused a time " + (seen - limit) / 1000 + " ms beyond this node's clock + maxClockSkewMs ("
           + config.maxClockSkewMs() + " ms); it is not observed and cannot become a version");
     });
+    // the certificates are read once here and handed to every verticle that speaks TLS
+    ClusterTls tls;
     try {
-      ClusterTls.of(config);
+      tls = ClusterTls.of(config);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -105,10 +107,10 @@ public final class Node {
     return node.deploy(() -> new StorageVerticle(config, metrics, log, index, cache), 1)
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, clock, metrics, log, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
-        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, metrics, log, trees), 1))
-        .compose(v -> node.deploy(() -> new HintReplayVerticle(config, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, () -> node.serving), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
+        .compose(v -> node.deploy(() -> new HintReplayVerticle(config, tls, clock, metrics, log), 1))
         .map(v -> {
           node.serving = true;
           log.info("node " + config.nodeId() + " serving clients on " + config.grpcAddress() + (config.clientTls() ? " (TLS)" : "")

@@ -36,6 +36,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
   public static final String REPAIR_NOW = "kv.repair.now";
 
   private final NodeConfig config;
+  private final kvstore.security.ClusterTls tls;
   private final NodeMetrics metrics;
   private final EventLog log;
   private final java.util.function.Supplier<RangeTrees> trees;
@@ -51,8 +52,9 @@ public final class AntiEntropyVerticle extends VerticleBase {
   private Future<?> tail = Future.succeededFuture();
   private boolean busy;
 
-  public AntiEntropyVerticle(NodeConfig config, NodeMetrics metrics, EventLog log,
+  public AntiEntropyVerticle(NodeConfig config, kvstore.security.ClusterTls tls, NodeMetrics metrics, EventLog log,
                              java.util.function.Supplier<RangeTrees> trees) {
+    this.tls = tls;
     this.config = config;
     this.metrics = metrics;
     this.log = log;
@@ -64,7 +66,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     return ViewSubscription.subscribe(vertx, this::rebuildIfRingChanged).map(sub -> {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 60_000);
-      peers = PeerClients.create(vertx, config);
+      peers = PeerClients.create(vertx, config, tls);
       throttle = new Throttle(config.antiEntropyRowsPerSec(), System.nanoTime());
       rebuildIfRingChanged(view.get());
       vertx.eventBus().<JsonObject>consumer(REPAIR_NOW, req -> {

@@ -33,6 +33,7 @@ public final class HintReplayVerticle extends VerticleBase {
   private static final int MAX_BATCH = 500;
 
   private final NodeConfig config;
+  private final kvstore.security.ClusterTls tls;
   private final HybridLogicalClock clock;
   private final EventLog log;
   private ViewSubscription view;
@@ -44,7 +45,8 @@ public final class HintReplayVerticle extends VerticleBase {
 
   private final NodeMetrics metrics;
 
-  public HintReplayVerticle(NodeConfig config, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
+  public HintReplayVerticle(NodeConfig config, kvstore.security.ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log) {
+    this.tls = tls;
     this.config = config;
     this.metrics = metrics;
     this.clock = clock;
@@ -56,7 +58,7 @@ public final class HintReplayVerticle extends VerticleBase {
     return ViewSubscription.subscribe(vertx, v -> tick()).map(sub -> {
       view = sub;
       storage = new EventBusStorage(vertx.eventBus(), 30_000);
-      peers = PeerClients.create(vertx, config);
+      peers = PeerClients.create(vertx, config, tls);
       directory = ReplicaDirectory.peers(peers, clock, view, config.replicaBatchBytes(), metrics);
       timerId = vertx.setPeriodic(1000, t -> tick());
       return null;

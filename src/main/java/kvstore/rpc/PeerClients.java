@@ -26,7 +26,8 @@ public final class PeerClients {
     return SocketAddress.inetSocketAddress(Integer.parseInt(hostPort.substring(colon + 1)), hostPort.substring(0, colon));
   }
 
-  public static GrpcClient create(Vertx vertx, NodeConfig config) {
+  /** {@code tls}: the node's certificates, null on an insecure node. */
+  public static GrpcClient create(Vertx vertx, NodeConfig config, kvstore.security.ClusterTls tls) {
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setMaxMessageSize(config.maxMessageBytes())
         .setTimeout(config.requestTimeoutMs())
@@ -40,7 +41,6 @@ public final class PeerClients {
         .setConnectTimeout(Math.min(config.requestTimeoutMs(), 1000))
         .setHttp2MultiplexingLimit(1000)
         .setIdleTimeout(60);
-    kvstore.security.ClusterTls tls = kvstore.security.ClusterTls.of(config);
     if (tls != null) {
       tls.peerClient(http);
     }
