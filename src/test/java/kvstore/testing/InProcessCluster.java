@@ -24,6 +24,7 @@ public final class InProcessCluster implements TestCluster {
   private final List<JsonObject> configs = new ArrayList<>();
   private final List<Node> nodes = new ArrayList<>();
   private final Vertx clientVertx = Vertx.vertx();
+  private final Map<Integer, KvClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
   public InProcessCluster(Path dataRoot, int n, BiConsumer<Integer, JsonObject> tweak) {
     this.dataRoot = dataRoot;
@@ -60,7 +61,7 @@ public final class InProcessCluster implements TestCluster {
     NodeConfig config = NodeConfig.parse(configs.get(i), Map.of());
     NodeMetrics metrics = new NodeMetrics(config.nodeId());
     Vertx vertx = Node.newVertx(metrics, 2);
-    Node node = Node.start(vertx, config, metrics).await();
+    Node node = within("node" + (i + 1) + " to start", Node.start(vertx, config, metrics));
     nodes.set(i, node);
     return node;
   }
@@ -68,9 +69,21 @@ public final class InProcessCluster implements TestCluster {
   /** Stops node i abruptly from the peers' point of view (its sockets close). */
   public void stop(int i) {
     Node node = nodes.get(i);
+    KvClient client = clients.remove(i);
+    if (client != null) {
+      client.close();
+    }
     if (node != null) {
-      node.vertx().close().await();
+      within("node" + (i + 1) + " to stop", node.vertx().close());
       nodes.set(i, null);
+    }
+  }
+
+  private static <T> T within(String what, io.vertx.core.Future<T> future) {
+    try {
+      return future.await(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("timed out after 60 s waiting for " + what);
     }
   }
 
@@ -90,7 +103,8 @@ public final class InProcessCluster implements TestCluster {
 
   @Override
   public KvClient client(int i) {
-    return new KvClient(clientVertx, "127.0.0.1", configs.get(i).getInteger("grpcPort"));
+    // one connection per node, as a real client keeps, instead of one per call
+    return clients.computeIfAbsent(i, n -> new KvClient(clientVertx, "127.0.0.1", configs.get(n).getInteger("grpcPort")));
   }
 
   public Vertx clientVertx() {

@@ -69,6 +69,11 @@ public final class KvClient {
         .await();
   }
 
+  /** Closes this client's connection. */
+  public void close() {
+    client.close().await();
+  }
+
   public KeyValueGrpcClient stub() {
     return stub;
   }
