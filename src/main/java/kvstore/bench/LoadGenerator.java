@@ -31,7 +31,14 @@ public final class LoadGenerator {
   private final BenchSettings s;
   private final PrintStream out;
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
-  private final List<KeyValueGrpcClient> stubs = new ArrayList<>();
+  /** One connection's stub and the target it reaches. */
+  private record Stub(String target, KeyValueGrpcClient client) {
+  }
+
+  private final List<Stub> stubs = new ArrayList<>();
+  /** Targets whose connection failed, and until when (nanoTime) they get no new calls: a refused node does not spin the workers. */
+  private final Map<String, Long> resting = new ConcurrentHashMap<>();
+  private static final long REST_NANOS = 200_000_000L;
   private final Recorder recorder = new Recorder(3);
   private final LongAdder ok = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -40,6 +47,7 @@ public final class LoadGenerator {
   private final String value;
   private volatile boolean recording;
   private volatile long stopAtNanos;
+  private volatile boolean stopped;
 
   public LoadGenerator(BenchSettings settings, PrintStream out) {
     this(settings, out, new io.vertx.core.http.HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
@@ -58,13 +66,19 @@ public final class LoadGenerator {
       for (int c = 0; c < settings.connectionsPerTarget(); c++) {
         GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setTimeout(30).setTimeoutUnit(TimeUnit.SECONDS)
             .setScheduleDeadlineAutomatically(true).setMaxMessageSize(256L * 1024 * 1024), new io.vertx.core.http.HttpClientOptions(transport));
-        stubs.add(KeyValueGrpcClient.create(client, addr));
+        stubs.add(new Stub(target, KeyValueGrpcClient.create(client, addr)));
       }
     }
   }
 
   private static String key(long i) {
     return "key" + i;
+  }
+
+  /** Ends the run early (Ctrl-C, SIGTERM): the calls in flight finish and the result covers the time measured so far. */
+  public void stop() {
+    stopped = true;
+    stopAtNanos = 0;
   }
 
   public BenchResult run() {
@@ -106,27 +120,62 @@ public final class LoadGenerator {
     return switch (s.op()) {
       case "put" -> put(k);
       case "get" -> get(k);
-      case "delete" -> stub().delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build());
+      case "delete" -> call(c -> c.delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build()));
       default -> ThreadLocalRandom.current().nextDouble() < s.readRatio() ? get(k) : put(k);
     };
   }
 
-  private KeyValueGrpcClient stub() {
+  /** A random connection, of a target that is not resting when there is one. */
+  private Stub stub() {
+    long now = System.nanoTime();
+    for (int attempt = 0; attempt < 2 * stubs.size(); attempt++) {
+      Stub st = stubs.get(ThreadLocalRandom.current().nextInt(stubs.size()));
+      Long until = resting.get(st.target());
+      if (until == null || until < now) {
+        return st;
+      }
+    }
     return stubs.get(ThreadLocalRandom.current().nextInt(stubs.size()));
   }
 
+  /**
+   * Runs one call on a connection; a failure without a gRPC status (connection refused or reset)
+   * is counted as that target's and rests the target briefly, so the run goes on with the others
+   * (a rolling restart can be measured).
+   */
+  private Future<?> call(java.util.function.Function<KeyValueGrpcClient, Future<?>> op) {
+    Stub st = stub();
+    return op.apply(st.client()).recover(err -> {
+      if (!(err instanceof InvalidStatusException)) {
+        resting.put(st.target(), System.nanoTime() + REST_NANOS);
+        return Future.failedFuture(new TargetUnreachable(st.target(), err));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  /** A transport failure, named with its target in the error counts. */
+  static final class TargetUnreachable extends RuntimeException {
+    final String target;
+
+    TargetUnreachable(String target, Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.target = target;
+    }
+  }
+
   private Future<?> put(long k) {
-    return stub().put(Kv.PutRequest.newBuilder().setKey(key(k)).setValue(value).setConsistency(s.consistency()).build());
+    return call(c -> c.put(Kv.PutRequest.newBuilder().setKey(key(k)).setValue(value).setConsistency(s.consistency()).build()));
   }
 
   private Future<?> get(long k) {
-    return stub().get(Kv.GetRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build());
+    return call(c -> c.get(Kv.GetRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build()));
   }
 
   /** Runs the workers until the duration passes or the op source is exhausted (null); prints one line per second. */
   private Histogram phase(long durationMs, java.util.function.Supplier<Future<?>> ops, boolean record) {
     recording = record;
-    stopAtNanos = durationMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + durationMs * 1_000_000;
+    stopAtNanos = stopped ? 0 : durationMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + durationMs * 1_000_000;
     List<Future<Void>> workers = new ArrayList<>();
     for (int w = 0; w < s.concurrency(); w++) {
       Promise<Void> done = Promise.promise();
@@ -177,7 +226,8 @@ public final class LoadGenerator {
         }
         ok.increment();
       } else {
-        String kind = ar.cause() instanceof InvalidStatusException e ? e.actualStatus().name() : ar.cause().getClass().getSimpleName();
+        String kind = ar.cause() instanceof InvalidStatusException e ? e.actualStatus().name()
+            : ar.cause() instanceof TargetUnreachable u ? "unreachable " + u.target : ar.cause().getClass().getSimpleName();
         errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
       }
       loop(ops, done);

@@ -69,11 +69,27 @@ final class BenchCommand implements Callable<Integer> {
     long durationMs = requests > 0 ? Long.MAX_VALUE : millis(duration);
     BenchSettings s = new BenchSettings(targets, op, readRatio, concurrency, durationMs, requests, millis(warmup), keys,
         distribution, valueSize, NodeOption.consistency(consistency), preload, connections);
-    BenchResult r = new LoadGenerator(s, System.out, NodeConnection.transport(tls.tls())).run();
-    System.out.println(r.summary());
-    if (json != null) {
-      Files.writeString(json, r.toJson().encodePrettily());
+    LoadGenerator generator = new LoadGenerator(s, System.out, NodeConnection.transport(tls.tls()));
+    // Ctrl-C or SIGTERM ends the run early, with its result printed and written all the same
+    java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
+    Thread onSignal = new Thread(() -> {
+      generator.stop();
+      try {
+        reported.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "bench-stop");
+    Runtime.getRuntime().addShutdownHook(onSignal);
+    try {
+      BenchResult r = generator.run();
+      System.out.println(r.summary());
+      if (json != null) {
+        Files.writeString(json, r.toJson().encodePrettily());
+      }
+      return r.ok() == 0 ? 1 : 0;
+    } finally {
+      reported.countDown();
     }
-    return r.ok() == 0 ? 1 : 0;
   }
 }
