@@ -91,7 +91,7 @@ public final class GrpcVerticle extends VerticleBase {
           config.writeConsistency(), config.readConsistency(), metrics, log);
       ReplicaApi replica = new ReplicaApi(new ReplicaRows(storage, clock, limits, config.replicaBatchBytes(), log),
           new TreeExchange(vertx, storage, limits, trees, log),
-          new NodeAdmin(vertx, view, config.replicationFactor(), config.vnodes(), config.dataDir(), trees, log));
+          new NodeAdmin(vertx, view, config.replicationFactor(), config.vnodes(), config.clusterName(), config.dataDir(), trees, log));
       GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
       GrpcServer client = GrpcServer.server(vertx, grpcOptions);
       client.addService(KeyValueGrpcService.of(keyValue));

@@ -13,22 +13,28 @@ import kvstore.repair.AntiEntropyVerticle;
 import kvstore.repair.RangeTrees;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.storage.EventBusStorage;
+import kvstore.streaming.MoveVerticle;
 
 import java.util.List;
 import java.util.function.Supplier;
 
-/** The operators' calls (kvctl status and repair): this node's view of the cluster and counters, and a repair now with progress. */
+/**
+ * The operators' calls (kvctl status, repair, decommission, removenode): this node's view of the
+ * cluster and counters, and a repair or a range movement now, with progress.
+ */
 final class NodeAdmin {
   private final Vertx vertx;
   private final Supplier<ClusterView> view;
   private final int replicationFactor;
   private final int vnodes;
+  private final String clusterName;
   private final String dataDir;
   private final Supplier<RangeTrees> trees;
   private final EventLog log;
 
-  NodeAdmin(Vertx vertx, Supplier<ClusterView> view, int replicationFactor, int vnodes, String dataDir, Supplier<RangeTrees> trees,
-            EventLog log) {
+  NodeAdmin(Vertx vertx, Supplier<ClusterView> view, int replicationFactor, int vnodes, String clusterName, String dataDir,
+            Supplier<RangeTrees> trees, EventLog log) {
+    this.clusterName = clusterName;
     this.vertx = vertx;
     this.view = view;
     this.replicationFactor = replicationFactor;
@@ -53,10 +59,15 @@ final class NodeAdmin {
       }
       return total;
     }, false);
-    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes).map(all -> {
+    Future<byte[]> move = vertx.eventBus().<byte[]>request(MoveVerticle.STATUS, null).map(m -> m.body());
+    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes, move).map(all -> {
       ReplicaProto.NodeStatus.Builder b = ReplicaProto.NodeStatus.newBuilder().setNodeId(view.get().selfId())
           .setRows(rows.result()).setDataBytes(bytes.result()).putAllHintsPending(hints.result())
           .setVnodes(vnodes).setReplicationFactor(replicationFactor).setGeneration(members.result().getLong("generation"));
+      if (move.result() != null) {
+        b.setMove(parse(move.result()));
+      }
+      b.setClusterName(clusterName);
       RangeTrees t = trees.get();
       if (t != null) {
         b.setTreesReady(t.ready()).setTreesRowsScanned(t.rowsScanned());
@@ -65,53 +76,83 @@ final class NodeAdmin {
         JsonObject n = (JsonObject) o;
         b.addMembers(ReplicaProto.MemberInfo.newBuilder().setNodeId(n.getString("nodeId")).setGrpcAddress(n.getString("grpcAddress"))
             .setHttpAddress(n.getString("httpAddress")).setPeerAddress(n.getString("peerAddress")).setStatus(n.getString("status")).setHeartbeat(n.getLong("heartbeat"))
-            .setGeneration(n.getLong("generation")).setPhi(n.getDouble("phi", 0.0)));
+            .setGeneration(n.getLong("generation")).setPhi(n.getDouble("phi", 0.0)).setState(n.getString("state", "NORMAL")));
       }
       return b.build();
     }), "status", log);
   }
 
-  void repair(ReplicaProto.RepairRequest req, WriteStream<ReplicaProto.RepairProgress> out) {
-    GrpcServerResponse<?, ReplicaProto.RepairProgress> resp = (GrpcServerResponse<?, ReplicaProto.RepairProgress>) out;
-    String progress = "kv.repair.progress." + java.util.UUID.randomUUID();
-    io.vertx.core.eventbus.MessageConsumer<JsonObject> steps = vertx.eventBus().consumer(progress, m -> {
-      if (!m.body().getBoolean("done", false)) {
-        resp.write(progressOf(m.body()));
+  void decommission(WriteStream<ReplicaProto.MoveProgress> out) {
+    move(MoveVerticle.DECOMMISSION, "", out);
+  }
+
+  void cleanup(WriteStream<ReplicaProto.MoveProgress> out) {
+    move(MoveVerticle.CLEANUP, "", out);
+  }
+
+  void removeNode(ReplicaProto.RemoveNodeRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
+    if (!kvstore.membership.Member.NODE_ID.matcher(req.getNodeId()).matches()) {
+      ((GrpcServerResponse<?, ?>) out).status(GrpcStatus.INVALID_ARGUMENT)
+          .statusMessage("node_id must be 1..64 letters, digits, '.', '_' or '-'").end();
+      return;
+    }
+    move(MoveVerticle.REMOVE_NODE, req.getNodeId(), out);
+  }
+
+  /** Starts a move and streams its progress until it is done; a refusal (another change in progress) is FAILED_PRECONDITION. */
+  private void move(String address, String body, WriteStream<ReplicaProto.MoveProgress> out) {
+    GrpcServerResponse<?, ReplicaProto.MoveProgress> resp = (GrpcServerResponse<?, ReplicaProto.MoveProgress>) out;
+    io.vertx.core.eventbus.MessageConsumer<byte[]> steps = vertx.eventBus().consumer(MoveVerticle.PROGRESS);
+    steps.handler(m -> {
+      ReplicaProto.MoveProgress p = parse(m.body());
+      if (p.getDone()) {
+        steps.unregister();
+        resp.end(p);
+      } else {
+        resp.write(p);
       }
     });
-    JsonObject body = new JsonObject().put("progress", progress);
-    if (!req.getPeer().isEmpty()) {
-      body.put("peer", req.getPeer());
+    vertx.eventBus().request(address, body).onFailure(err -> {
+      steps.unregister();
+      resp.status(GrpcStatus.FAILED_PRECONDITION).statusMessage(err.getMessage()).end();
+    });
+  }
+
+  private static ReplicaProto.MoveProgress parse(byte[] b) {
+    try {
+      return ReplicaProto.MoveProgress.parseFrom(b);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("unreadable move progress", e);
     }
+  }
+
+  void repair(ReplicaProto.RepairRequest req, WriteStream<ReplicaProto.RepairProgress> out) {
+    GrpcServerResponse<?, ReplicaProto.RepairProgress> resp = (GrpcServerResponse<?, ReplicaProto.RepairProgress>) out;
     if (req.getRowsPerSec() < 0) {
       resp.status(GrpcStatus.INVALID_ARGUMENT).statusMessage("rows_per_sec must be >= 0 (0: the node's antiEntropyRowsPerSec), got "
           + req.getRowsPerSec()).end();
-      steps.unregister();
       return;
     }
-    if (req.getRowsPerSec() > 0) {
-      body.put("rowsPerSec", req.getRowsPerSec());
-    }
-    vertx.eventBus().<JsonObject>request(AntiEntropyVerticle.REPAIR_NOW, body,
+    String progress = "kv.repair.progress." + java.util.UUID.randomUUID();
+    io.vertx.core.eventbus.MessageConsumer<byte[]> steps = vertx.eventBus().consumer(progress,
+        m -> resp.write(parseRepair(m.body())));
+    vertx.eventBus().<byte[]>request(AntiEntropyVerticle.REPAIR_NOW,
+        new AntiEntropyVerticle.RepairNow(req.getPeer(), req.getRowsPerSec(), progress),
         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(24L * 3600 * 1000)).onComplete(ar -> {
           steps.unregister();
           if (ar.failed()) {
             resp.status(GrpcStatus.FAILED_PRECONDITION).statusMessage("repair: " + ar.cause().getMessage()).end();
           } else {
-            resp.end(progressOf(ar.result().body()));
+            resp.end(parseRepair(ar.result().body()));
           }
         });
   }
 
-  private static ReplicaProto.RepairProgress progressOf(JsonObject t) {
-    StringBuilder failed = new StringBuilder();
-    for (Object f : t.getJsonArray("failed", new io.vertx.core.json.JsonArray())) {
-      failed.append(failed.isEmpty() ? "failed: " : "; ").append(f);
+  private static ReplicaProto.RepairProgress parseRepair(byte[] b) {
+    try {
+      return ReplicaProto.RepairProgress.parseFrom(b);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("unreadable repair progress", e);
     }
-    return ReplicaProto.RepairProgress.newBuilder().setPeer(t.getString("peer", "")).setPeersDone(t.getInteger("peersDone", 0))
-        .setPeersTotal(t.getInteger("peersTotal", 0)).setRangesCompared(t.getInteger("rangesCompared", 0))
-        .setRangesDiffering(t.getInteger("rangesDiffering", 0)).setLeavesDiffering(t.getLong("leavesDiffering", 0L))
-        .setRowsPulled(t.getLong("rowsPulled", 0L)).setRowsPushed(t.getLong("rowsPushed", 0L)).setBytes(t.getLong("bytes", 0L))
-        .setMillis(t.getLong("millis", 0L)).setDone(t.getBoolean("done", false)).setMessage(failed.toString()).build();
   }
 }

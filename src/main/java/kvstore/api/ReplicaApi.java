@@ -57,6 +57,26 @@ public final class ReplicaApi extends ReplicaService {
   }
 
   @Override
+  public Future<ReplicaProto.RowPage> scanRange(ReplicaProto.ScanRangeRequest req) {
+    return rows.scanRange(req);
+  }
+
+  @Override
+  protected void decommission(ReplicaProto.DecommissionRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
+    admin.decommission(out);
+  }
+
+  @Override
+  protected void cleanup(ReplicaProto.CleanupRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
+    admin.cleanup(out);
+  }
+
+  @Override
+  protected void removeNode(ReplicaProto.RemoveNodeRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
+    admin.removeNode(req, out);
+  }
+
+  @Override
   protected void repair(ReplicaProto.RepairRequest req, WriteStream<ReplicaProto.RepairProgress> out) {
     admin.repair(req, out);
   }

@@ -62,6 +62,40 @@ final class ReplicaRows {
     });
   }
 
+  /** Rows a page of a range stream holds at most; and bytes, so one page always fits in a message. */
+  static final int MAX_SCAN_ROWS = 1024;
+
+  public Future<ReplicaProto.RowPage> scanRange(ReplicaProto.ScanRangeRequest req) {
+    if (req.getFirst() > req.getLast()) {
+      return Future.failedFuture(RequestLimits.invalid("first (" + req.getFirst() + ") must not exceed last (" + req.getLast() + ")"));
+    }
+    if (req.getLimit() < 1 || req.getLimit() > MAX_SCAN_ROWS) {
+      return Future.failedFuture(RequestLimits.invalid("limit must be 1.." + MAX_SCAN_ROWS + ", got " + req.getLimit()));
+    }
+    kvstore.storage.TokenScan from = kvstore.storage.TokenScan.from(req.getFirst(), req.getLast(), req.getLimit());
+    return GrpcErrors.afterChecks(() -> {
+      if (req.getHasAfter()) {
+        limits.checkKey(req.getAfterKeyBytes());
+      }
+    }, () -> scanPage(req.getHasAfter() ? from.after(req.getAfterToken(), req.getAfterKey()) : from));
+  }
+
+  private Future<ReplicaProto.RowPage> scanPage(kvstore.storage.TokenScan scan) {
+    return GrpcErrors.mapped(storage.scan(scan).map(rows -> {
+      ReplicaProto.RowPage.Builder b = ReplicaProto.RowPage.newBuilder();
+      long bytes = 0;
+      for (Versioned v : rows) {
+        bytes += v.key().length() + v.value().length;
+        // the rest comes with the next page, which starts after the last row sent
+        if (b.getRowsCount() > 0 && bytes > readBatchBytes) {
+          break;
+        }
+        b.addRows(RemoteReplica.toRow(v, false));
+      }
+      return b.build();
+    }), "scan range", log);
+  }
+
   public Future<ReplicaProto.ReadResult> read(ReplicaProto.ReadRequest req) {
     return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());

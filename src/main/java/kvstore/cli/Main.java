@@ -81,6 +81,16 @@ public final class Main {
       fail(EXIT_START, "cannot start node " + config.nodeId() + ": " + cause.getMessage());
       return;
     }
+    // left the cluster, or refused by it: say why once and stop
+    node.exit().onSuccess(exit -> {
+      if (exit.code() == 0) {
+        System.out.println(exit.line());
+      } else {
+        System.err.println(exit.line());
+      }
+      // not on the event loop: the shutdown hook needs it to stop the node
+      new Thread(() -> System.exit(exit.code()), "kv-exit").start();
+    });
     // SIGTERM: finish in-flight requests, commit queued writes, then exit (bounded at 15 s)
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       CompletableFuture<Void> stopped = node.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture();

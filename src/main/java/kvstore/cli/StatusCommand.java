@@ -8,7 +8,8 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Every node with its status, address, generation, data size and pending hints (like nodetool status).")
+    description = "Every node with its status, ring state (JOINING, NORMAL, LEAVING), address, generation, data size, pending hints "
+        + "and the range movement it runs (like nodetool status and netstats).")
 final class StatusCommand implements Callable<Integer> {
   @Mixin
   NodeOption node;
@@ -17,9 +18,11 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     try (NodeConnection c = node.connect()) {
       ReplicaProto.NodeStatus seed = c.call(node.node, ReplicaGrpcClient.Status, ReplicaProto.StatusRequest.getDefaultInstance());
-      System.out.printf("cluster seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getNodeId(), seed.getMembersCount(),
-          seed.getReplicationFactor(), seed.getVnodes());
-      System.out.printf("%-12s %-8s %-22s %-15s %12s %10s %14s %-14s%n", "node", "status", "grpc address", "generation", "rows", "size", "hints pending", "merkle trees");
+      System.out.printf("cluster %s seen by %s: %d nodes, RF %d, %d vnodes each%n", seed.getClusterName(), seed.getNodeId(),
+          seed.getMembersCount(), seed.getReplicationFactor(), seed.getVnodes());
+      System.out.printf("%-12s %-8s %-8s %-22s %-15s %12s %10s %14s %-14s%n", "node", "status", "state", "grpc address", "generation",
+          "rows", "size", "hints pending", "merkle trees");
+      java.util.List<String> moves = new java.util.ArrayList<>();
       for (ReplicaProto.MemberInfo m : seed.getMembersList()) {
         String rows = "?";
         String size = "?";
@@ -32,12 +35,18 @@ final class StatusCommand implements Callable<Integer> {
             size = RingCommand.bytes(s.getDataBytes());
             hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();
             trees = s.getTreesReady() ? "ready" : "building (" + s.getTreesRowsScanned() + " rows)";
+            if (s.hasMove()) {
+              moves.add(m.getNodeId() + ": " + MoveCommand.line(s.getMove()) + (s.getMove().getDone() ? " (done)" : ""));
+            }
           } catch (RuntimeException e) {
             rows = "unreachable";
           }
         }
-        System.out.printf("%-12s %-8s %-22s %-15d %12s %10s %14d %-14s%n", m.getNodeId(), m.getStatus(), m.getGrpcAddress(),
-            m.getGeneration(), rows, size, hints, trees);
+        System.out.printf("%-12s %-8s %-8s %-22s %-15d %12s %10s %14d %-14s%n", m.getNodeId(), m.getStatus(),
+            m.getState().isEmpty() ? "NORMAL" : m.getState(), m.getGrpcAddress(), m.getGeneration(), rows, size, hints, trees);
+      }
+      for (String move : moves) {
+        System.out.println("range movement on " + move);
       }
       return 0;
     }

@@ -23,6 +23,7 @@ public final class NodeConfig {
 
   // Identity and addresses
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("nodeId", null, "Unique name of this node in the cluster (required).", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
+  public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.string("clusterName", "kvstore", "Name of the cluster; a node whose clusterName, replicationFactor or vnodes differ from the cluster's is refused.", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
   public static final ConfigKey<String> HOST = ConfigKey.string("host", "127.0.0.1", "Address to bind and to advertise to peers.", v -> v.isBlank() ? "must not be empty" : null);
   public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.port("grpcPort", "Client port: the gRPC API kv.KeyValue, health and reflection (required).");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.port("httpPort", "HTTP port for operators: /healthz, /metrics, /membership (required).");
@@ -53,6 +54,9 @@ public final class NodeConfig {
 
   // Anti-entropy and tombstones
   public static final ConfigKey<Integer> ANTI_ENTROPY_INTERVAL_MS = ConfigKey.integer("antiEntropyIntervalMs", 30000, 0, Integer.MAX_VALUE, "Anti-entropy period: each tick compares Merkle trees with the next live peer; 0 disables the timer (`kvctl repair` still works).");
+  public static final ConfigKey<Integer> STREAM_ROWS_PER_SEC = ConfigKey.integer("streamRowsPerSec", 20000, 1, Integer.MAX_VALUE, "Cap on the rows a node streams per second when ranges move (bootstrap, decommission, removenode).");
+  public static final ConfigKey<String> REPLACE_NODE = ConfigKey.string("replaceNode", "", "Id of a dead node this fresh node replaces: it runs under that id (the id fixes the ring positions), with an empty dataDir, takes the dead node's place and streams its ranges from the other replicas before it serves reads.", v -> v.isEmpty() || NODE_ID_CHARS.matcher(v).matches() ? null : "must be a node id");
+  public static final ConfigKey<Boolean> AUTO_BOOTSTRAP = ConfigKey.bool("autoBootstrap", true, "A node that is not one of its own seeds and has never been part of the ring joins as JOINING and streams its ranges before it serves reads.");
   public static final ConfigKey<Integer> ANTI_ENTROPY_ROWS_PER_SEC = ConfigKey.integer("antiEntropyRowsPerSec", 5000, 1, Integer.MAX_VALUE, "Cap on anti-entropy work: rows compared under differing Merkle leaves plus rows sent or received, per second.");
   public static final ConfigKey<Long> TOMBSTONE_GRACE_MS = ConfigKey.longInt("tombstoneGraceMs", 864000000L, 0, Long.MAX_VALUE, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds).");
   public static final ConfigKey<Integer> TOMBSTONE_GC_INTERVAL_MS = ConfigKey.integer("tombstoneGcIntervalMs", 3600000, 100, Integer.MAX_VALUE, "How often the tombstone purge runs.");
@@ -92,6 +96,7 @@ public final class NodeConfig {
 
   public static final List<ConfigKey<?>> KEYS = List.of(
       NODE_ID,
+      CLUSTER_NAME,
       HOST,
       GRPC_PORT,
       HTTP_PORT,
@@ -116,6 +121,9 @@ public final class NodeConfig {
       MAX_CLUSTER_NODES,
       DOWN_MEMBER_GOSSIP_AFTER_MS,
       ANTI_ENTROPY_INTERVAL_MS,
+      STREAM_ROWS_PER_SEC,
+      AUTO_BOOTSTRAP,
+      REPLACE_NODE,
       ANTI_ENTROPY_ROWS_PER_SEC,
       TOMBSTONE_GRACE_MS,
       TOMBSTONE_GC_INTERVAL_MS,
@@ -228,6 +236,8 @@ public final class NodeConfig {
       require(!tlsCaFile().isBlank() && !tlsCertFile().isBlank() && !tlsKeyFile().isBlank(), "tlsCaFile",
           "node-to-node traffic needs certificates: set tlsCaFile, tlsCertFile and tlsKeyFile (create them with `java -jar node.jar certs`), or set \"insecure\": true");
     }
+    require(replaceNode().isEmpty() || replaceNode().equals(nodeId()), "replaceNode",
+        "the replacement runs under the dead node's id (its ring positions come from it): set nodeId to " + replaceNode());
     require(!clientCertRequired() || clientTls(), "clientCertRequired", "needs clientTls: true");
     require(!clientTls() || !insecure(), "clientTls", "serves the node's certificate, which an insecure node does not load; set insecure to false");
   }
@@ -244,6 +254,22 @@ public final class NodeConfig {
 
   public String nodeId() {
     return get(NODE_ID);
+  }
+
+  public String clusterName() {
+    return get(CLUSTER_NAME);
+  }
+
+  public int streamRowsPerSec() {
+    return get(STREAM_ROWS_PER_SEC);
+  }
+
+  public String replaceNode() {
+    return get(REPLACE_NODE);
+  }
+
+  public boolean autoBootstrap() {
+    return get(AUTO_BOOTSTRAP);
   }
 
   public String host() {

@@ -8,14 +8,25 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * An immutable snapshot of what one node knows of the cluster: members with their status and the
- * ring built from them. The gossip verticle publishes a new one on every change.
+ * An immutable snapshot of what one node knows of the cluster: members with their status, the
+ * ring reads and writes use now (NORMAL and LEAVING members) and the ring as it will be once the
+ * move in progress is done (NORMAL and JOINING members); the two are the same object when nothing
+ * moves. The gossip verticle publishes a new one on every change.
  */
-public record ClusterView(String selfId, Map<String, Member> members, Ring ring, Map<String, Long> lastHeardMs) {
+public record ClusterView(String selfId, Map<String, Member> members, Ring ring, Ring futureRing, Map<String, Long> lastHeardMs) {
 
   public static ClusterView of(String selfId, List<Member> members, Ring ring, Map<String, Long> lastHeardMs) {
+    return of(selfId, members, ring, ring, lastHeardMs);
+  }
+
+  public static ClusterView of(String selfId, List<Member> members, Ring ring, Ring futureRing, Map<String, Long> lastHeardMs) {
     return new ClusterView(selfId, members.stream().collect(Collectors.toUnmodifiableMap(Member::nodeId, Function.identity())),
-        ring, Map.copyOf(lastHeardMs));
+        ring, futureRing, Map.copyOf(lastHeardMs));
+  }
+
+  /** True while ranges move: a node is JOINING or LEAVING. */
+  public boolean moving() {
+    return ring != futureRing;
   }
 
   public boolean isDown(String nodeId) {
@@ -31,6 +42,12 @@ public record ClusterView(String selfId, Map<String, Member> members, Ring ring,
 
   public Member member(String nodeId) {
     return members.get(nodeId);
+  }
+
+  /** True when the member answers reads for its ranges (not while it joins or replaces a dead node). */
+  public boolean serves(String nodeId) {
+    Member m = members.get(nodeId);
+    return m != null && m.state().serves();
   }
 
   public boolean isUp(String nodeId) {

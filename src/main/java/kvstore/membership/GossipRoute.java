@@ -45,8 +45,9 @@ public final class GossipRoute {
       vertx.eventBus().<JsonObject>request(GossipVerticle.EXCHANGE, digest).onComplete(ar -> {
         if (ar.succeeded()) {
           ctx.json(ar.result().body());
-        } else if (ar.cause() instanceof ReplyException r && r.failureCode() == 400) {
-          plain(ctx, 400, r.getMessage());
+        } else if (ar.cause() instanceof ReplyException r && (r.failureCode() == 400 || r.failureCode() == 409)) {
+          // 409: the sender cannot be a member (other cluster settings, or it left)
+          plain(ctx, r.failureCode(), r.getMessage());
         } else {
           // the gossip verticle is gone while the peer port still drains: the node is stopping
           plain(ctx, 503, "gossip is not available right now (the node is starting or stopping)");

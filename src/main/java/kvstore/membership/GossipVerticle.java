@@ -41,6 +41,12 @@ public final class GossipVerticle extends VerticleBase {
   public static final String MEMBERSHIP_REQUEST = "kv.cluster.membership.get";
   /** A digest POSTed to the peer port: absorbed, answered with this node's digest. */
   public static final String EXCHANGE = "kv.gossip.exchange";
+  /** A {@link RingState} name this node announces for itself; answered once every live member has heard it. */
+  public static final String ANNOUNCE = "kv.gossip.announce";
+  /** The id of a DOWN member to announce as LEAVING (removenode starts); answered once every live member has heard it. */
+  public static final String REMOVING = "kv.gossip.removing";
+  /** The id of a DOWN member to announce as LEFT (removenode); answered once every live member has heard it. */
+  public static final String REMOVE = "kv.gossip.remove";
   private static final int FANOUT = 3;
   /** Unconfirmed entries probed per round: enough to confirm a joining node within a round or two, few enough that forged ones cost little. */
   private static final int PROBES = 2;
@@ -58,13 +64,27 @@ public final class GossipVerticle extends VerticleBase {
   private long timerId = -1;
   private ClusterView view;
   private Set<String> ringNodes = Set.of();
+  private Set<String> futureRingNodes = Set.of();
   private final Map<String, Long> lastSentToSilent = new HashMap<>();
 
   private final ClusterTls tls;
+  private final ClusterSettings settings;
+  private final RingState initialState;
+  private final java.util.function.Consumer<String> fatal;
+  /** The newest digest each member sent or answered: what it knows, so announcements can wait until all have heard. */
+  private final Map<String, Map<String, Member>> heardBy = new HashMap<>();
+  private final List<Runnable> awaitingAcks = new ArrayList<>();
 
+  /**
+   * {@code initialState}: how this node enters the ring; {@code fatal} hears the one line that says
+   * why this node cannot be part of the cluster it reached (settings differ, or it left it before).
+   */
   public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                        java.util.function.BooleanSupplier ready) {
+                        java.util.function.BooleanSupplier ready, RingState initialState, java.util.function.Consumer<String> fatal) {
     this.ready = ready;
+    this.initialState = initialState;
+    this.fatal = fatal;
+    this.settings = new ClusterSettings(config.clusterName(), config.replicationFactor(), config.vnodes());
     this.tls = tls;
     this.config = config;
     this.metrics = metrics;
@@ -76,7 +96,8 @@ public final class GossipVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     long generation = System.currentTimeMillis();
-    Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation, Status.UP);
+    Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation,
+        Status.UP, initialState);
     table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(
         config.failureDetectorPhiSuspect(), config.failureDetectorPhiDown(), 100, config.failureDetectorMinStdDevMs(),
         config.failureDetectorPauseMs(), config.gossipIntervalMs()),
@@ -97,6 +118,9 @@ public final class GossipVerticle extends VerticleBase {
     vertx.eventBus().consumer(VIEW_REQUEST, m -> m.reply(view));
     vertx.eventBus().consumer(MEMBERSHIP_REQUEST, m -> m.reply(membershipWithPhi().put("generation", table.self().generation())));
     vertx.eventBus().<JsonObject>consumer(EXCHANGE, this::onGossip);
+    vertx.eventBus().<String>consumer(ANNOUNCE, this::onAnnounce);
+    vertx.eventBus().<String>consumer(REMOVING, this::onRemoving);
+    vertx.eventBus().<String>consumer(REMOVE, this::onRemove);
 
     Router router = Router.router(vertx);
     router.get("/membership").handler(ctx -> ctx.json(membershipWithPhi()));
@@ -151,22 +175,150 @@ public final class GossipVerticle extends VerticleBase {
   }
 
   private JsonObject digest() {
-    return membershipJson().put("from", config.nodeId()).put("clock", clock.peek());
+    return membershipJson().put("from", config.nodeId()).put("clock", clock.peek()).put("cluster", settings.toJson());
   }
 
-  /** A digest from the peer port: answered with ours, or failed with 400 and what is wrong with it. */
+  /**
+   * A digest from the peer port: answered with ours; failed with 400 and what is wrong with it, or
+   * 409 when the sender cannot be a member (other cluster settings, or it left this cluster).
+   */
   private void onGossip(Message<JsonObject> m) {
     List<Member> digest;
     long peerClock;
+    ClusterSettings theirs;
     try {
       digest = parseDigest(m.body(), config.maxClusterNodes());
       peerClock = clockOf(m.body());
+      theirs = ClusterSettings.fromJson(m.body().getValue("cluster"));
     } catch (IllegalArgumentException e) {
       m.fail(400, "malformed gossip digest: " + e.getMessage());
       return;
     }
+    String from = String.valueOf(m.body().getValue("from"));
+    String refusal = refusalOf(theirs, from, digest);
+    if (refusal != null) {
+      metrics.refused("cluster_settings");
+      log.warnLimited("gossip-settings", "[GOSSIP] refused " + EventLog.quote(from) + ": " + refusal);
+      m.fail(409, refusal);
+      return;
+    }
     absorb(digest, peerClock, "a gossip POST");
+    heard(from, digest);
     m.reply(digest());
+  }
+
+  /** Why the node {@code from} cannot be a member, or null. */
+  private String refusalOf(ClusterSettings theirs, String from, List<Member> digest) {
+    String differs = settings.difference(theirs, EventLog.quote(from));
+    if (differs != null) {
+      return "cluster settings differ: " + differs;
+    }
+    for (Member m : digest) {
+      if (m.nodeId().equals(from) && table.returnsAfterLeaving(m)) {
+        return "node " + EventLog.quote(from) + " left this cluster (decommissioned or removed); wipe its dataDir to join again as a new node";
+      }
+    }
+    return null;
+  }
+
+  /** Keeps what a confirmed member said it knows, and answers announcements all live members have now heard. */
+  private void heard(String from, List<Member> digest) {
+    if (table.snapshot().stream().noneMatch(mm -> mm.nodeId().equals(from))) {
+      return;
+    }
+    Map<String, Member> known = new HashMap<>();
+    for (Member m : digest) {
+      known.put(m.nodeId(), m);
+    }
+    heardBy.put(from, known);
+    List<Runnable> checks = new ArrayList<>(awaitingAcks);
+    checks.forEach(Runnable::run);
+  }
+
+  /** True when every live member other than this node has sent a digest in which {@code test} holds. */
+  private boolean allLiveHeard(java.util.function.Predicate<Map<String, Member>> test, String except) {
+    for (Member m : table.snapshot()) {
+      if (m.nodeId().equals(config.nodeId()) || m.nodeId().equals(except) || m.status() != Status.UP) {
+        continue;
+      }
+      Map<String, Member> known = heardBy.get(m.nodeId());
+      if (known == null || !test.test(known)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void onAnnounce(Message<String> m) {
+    long generation = table.self().generation();
+    String self = config.nodeId();
+    if (m.body().equals(Status.LEFT.name())) {
+      table.leave();
+      publishIfChanged();
+      log.info("[GOSSIP] announcing that this node has left the cluster");
+      whenAllHeard(m, known -> {
+        Member me = known.get(self);
+        return me != null && me.status() == Status.LEFT;
+      }, null, "the announcement that " + self + " has left");
+      return;
+    }
+    RingState state = RingState.valueOf(m.body());
+    table.announce(state);
+    publishIfChanged();
+    // a move is under way once every live member knows of it and sees no earlier move in progress
+    whenAllHeard(m, known -> {
+      Member me = known.get(self);
+      return me != null && me.generation() == generation && me.state() == state && me.status() != Status.LEFT
+          && (state == RingState.NORMAL || state == RingState.REPLACING
+              || ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(self));
+    }, null, "the announcement that " + self + " is " + state);
+  }
+
+  private void onRemoving(Message<String> m) {
+    Member leaving = table.markLeaving(m.body());
+    if (leaving == null) {
+      m.fail(409, "node " + EventLog.quote(m.body()) + " is not DOWN here; removenode is for dead nodes (a live node decommissions itself)");
+      return;
+    }
+    log.info("[GOSSIP] announcing that " + leaving.nodeId() + " is LEAVING (removenode): its ranges stream to their next owners");
+    publishIfChanged();
+    whenAllHeard(m, known -> {
+      Member x = known.get(leaving.nodeId());
+      return x != null && x.state() == RingState.LEAVING
+          && ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(leaving.nodeId());
+    }, leaving.nodeId(), "the announcement that " + leaving.nodeId() + " is LEAVING");
+  }
+
+  private void onRemove(Message<String> m) {
+    Member left = table.remove(m.body());
+    if (left == null) {
+      m.fail(409, table.hasLeft(m.body()) ? "node " + EventLog.quote(m.body()) + " has already left the cluster"
+          : "node " + EventLog.quote(m.body()) + " is not DOWN here; removenode is for dead nodes (a live node decommissions itself)");
+      return;
+    }
+    log.info("[GOSSIP] announcing that " + left.nodeId() + " has left the cluster (removenode)");
+    publishIfChanged();
+    whenAllHeard(m, known -> {
+      Member x = known.get(left.nodeId());
+      return x == null || x.status() == Status.LEFT;
+    }, left.nodeId(), "the removal of " + left.nodeId());
+  }
+
+  /** Replies once every live member has heard, or fails after 60 gossip rounds (at least 30 s). */
+  private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except, String what) {
+    long deadline = System.currentTimeMillis() + Math.max(30_000, 60L * config.gossipIntervalMs());
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      if (allLiveHeard(test, except)) {
+        awaitingAcks.remove(check[0]);
+        m.reply(true);
+      } else if (System.currentTimeMillis() > deadline) {
+        awaitingAcks.remove(check[0]);
+        m.fail(504, what + " did not reach every live member in time");
+      }
+    };
+    awaitingAcks.add(check[0]);
+    check[0].run();
   }
 
   private static long clockOf(JsonObject body) {
@@ -211,6 +363,7 @@ public final class GossipVerticle extends VerticleBase {
     metrics.gossipRound();
     table.tick();
     publishIfChanged();
+    new ArrayList<>(awaitingAcks).forEach(Runnable::run);
     JsonObject body = digest();
     for (String target : targets()) {
       int colon = target.lastIndexOf(':');
@@ -224,6 +377,9 @@ public final class GossipVerticle extends VerticleBase {
               } catch (RuntimeException e) {
                 log.warnLimited("gossip-answer", "[GOSSIP] bad answer from " + EventLog.quote(target) + ": " + e.getMessage());
               }
+            } else if (resp.statusCode() == 409 && alone()) {
+              // the cluster this node reached will not have it: staying up would only serve nobody
+              fatal.accept("refused by the cluster at " + target + ": " + resp.bodyAsString().trim());
             } else {
               log.warnLimited("gossip-status", "[GOSSIP] " + EventLog.quote(target) + " answered HTTP " + resp.statusCode()
                   + ": " + EventLog.quote(resp.bodyAsString()));
@@ -239,8 +395,15 @@ public final class GossipVerticle extends VerticleBase {
       throw new IllegalArgumentException("not a JSON object");
     }
     List<Member> digest = parseDigest(answer, config.maxClusterNodes());
-    absorb(digest, clockOf(answer), target);
     Object from = answer.getValue("from");
+    String refusal = refusalOf(ClusterSettings.fromJson(answer.getValue("cluster")), String.valueOf(from), digest);
+    if (refusal != null) {
+      metrics.refused("cluster_settings");
+      log.warnLimited("gossip-settings", "[GOSSIP] not taking the answer of " + EventLog.quote(target) + ": " + refusal);
+      return;
+    }
+    absorb(digest, clockOf(answer), target);
+    heard(String.valueOf(from), digest);
     for (Member m : digest) {
       if (m.nodeId().equals(from) && m.peerAddress().equals(target)) {
         Member joined = table.confirm(m, target);
@@ -299,19 +462,35 @@ public final class GossipVerticle extends VerticleBase {
     return new ArrayList<>(out);
   }
 
+  /** True while this node has not met any other member: a refusal then means it has no cluster to serve. */
+  private boolean alone() {
+    return table.snapshot().stream().allMatch(m -> m.nodeId().equals(config.nodeId()) || m.status() == Status.LEFT);
+  }
+
   private void publishIfChanged() {
     List<Member> members = table.snapshot();
     Set<String> nodes = new HashSet<>();
     for (Member m : members) {
-      if (m.status() != Status.LEFT) {
+      if (m.status() != Status.LEFT && m.state().ownsNow()) {
         nodes.add(m.nodeId());
       }
     }
+    Set<String> future = new HashSet<>(nodes);
+    ActiveMove.of(members).ifPresent(m -> {
+      if (m.state() == RingState.JOINING) {
+        future.add(m.nodeId());
+      } else {
+        future.remove(m.nodeId());
+      }
+    });
     Ring ring = view != null && nodes.equals(ringNodes) ? view.ring() : Ring.of(nodes, config.vnodes());
-    ClusterView next = ClusterView.of(config.nodeId(), members, ring, table.lastHeard());
+    Ring futureRing = future.equals(nodes) ? ring
+        : view != null && future.equals(futureRingNodes) ? view.futureRing() : Ring.of(future, config.vnodes());
+    ClusterView next = ClusterView.of(config.nodeId(), members, ring, futureRing, table.lastHeard());
     if (view == null || !sameMembership(view, next)) {
       view = next;
       ringNodes = nodes;
+      futureRingNodes = future;
       vertx.eventBus().publish(VIEW_ADDRESS, view);
     }
   }
@@ -323,7 +502,7 @@ public final class GossipVerticle extends VerticleBase {
     }
     for (Member m : a.members().values()) {
       Member o = b.member(m.nodeId());
-      if (o.status() != m.status() || o.generation() != m.generation() || !o.sameAddresses(m)) {
+      if (o.status() != m.status() || o.state() != m.state() || o.generation() != m.generation() || !o.sameAddresses(m)) {
         return false;
       }
     }

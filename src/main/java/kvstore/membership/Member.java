@@ -8,9 +8,11 @@ import java.util.regex.Pattern;
  * One entry of the gossip digest. {@code generation} is set at each start of the node, so the
  * entries of a restarted node (heartbeat back at 0) still win over its old ones. A member has three
  * addresses: the client gRPC port, the operators' HTTP port and the peer port (gossip and replica RPCs).
+ * {@code status} is each node's own judgement of the member (UP, SUSPECT, DOWN) or LEFT; {@code state}
+ * is the member's announced place in the ring (see {@link RingState}).
  */
 public record Member(String nodeId, String grpcAddress, String httpAddress, String peerAddress, long heartbeat,
-                     long generation, Status status) {
+                     long generation, Status status, RingState state) {
   /** The characters a node id may have; the config enforces the same, so ids are safe in log lines and metric tags. */
   public static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:\\[\\]-]{1,253}");
@@ -25,13 +27,26 @@ public record Member(String nodeId, String grpcAddress, String httpAddress, Stri
     return grpcAddress.equals(other.grpcAddress) && httpAddress.equals(other.httpAddress) && peerAddress.equals(other.peerAddress);
   }
 
+  public Member(String nodeId, String grpcAddress, String httpAddress, String peerAddress, long heartbeat, long generation,
+                Status status) {
+    this(nodeId, grpcAddress, httpAddress, peerAddress, heartbeat, generation, status, RingState.NORMAL);
+  }
+
   public Member withStatus(Status s) {
-    return new Member(nodeId, grpcAddress, httpAddress, peerAddress, heartbeat, generation, s);
+    return new Member(nodeId, grpcAddress, httpAddress, peerAddress, heartbeat, generation, s, state);
+  }
+
+  public Member withState(RingState s) {
+    return new Member(nodeId, grpcAddress, httpAddress, peerAddress, heartbeat, generation, status, s);
+  }
+
+  public Member withHeartbeat(long hb) {
+    return new Member(nodeId, grpcAddress, httpAddress, peerAddress, hb, generation, status, state);
   }
 
   public JsonObject toJson() {
     return new JsonObject().put("nodeId", nodeId).put("grpcAddress", grpcAddress).put("httpAddress", httpAddress)
-        .put("peerAddress", peerAddress).put("status", status.name()).put("heartbeat", heartbeat).put("generation", generation);
+        .put("peerAddress", peerAddress).put("status", status.name()).put("state", state.name()).put("heartbeat", heartbeat).put("generation", generation);
   }
 
   /** Parses one digest entry; throws IllegalArgumentException naming the bad field (never quoting it). */
@@ -54,7 +69,15 @@ public record Member(String nodeId, String grpcAddress, String httpAddress, Stri
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("field 'status' must be UP, SUSPECT, DOWN or LEFT");
     }
-    return new Member(id, grpc, http, peer, hb, gen, st);
+    RingState state = RingState.NORMAL;
+    if (j.getValue("state") != null) {
+      try {
+        state = RingState.valueOf(string(j, "state"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("field 'state' must be REPLACING, JOINING, NORMAL or LEAVING");
+      }
+    }
+    return new Member(id, grpc, http, peer, hb, gen, st, state);
   }
 
   /** host:port with a port 1..65535 and a host of name or address characters only. */

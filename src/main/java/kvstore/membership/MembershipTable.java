@@ -75,8 +75,7 @@ public final class MembershipTable {
   /** Advances this node's own heartbeat (one per gossip round) and forgets unconfirmed entries that stayed so too long. */
   public synchronized void tick() {
     Member me = members.get(selfId);
-    members.put(selfId, new Member(me.nodeId(), me.grpcAddress(), me.httpAddress(), me.peerAddress(), me.heartbeat() + 1,
-        me.generation(), Status.UP));
+    members.put(selfId, me.withHeartbeat(me.heartbeat() + 1).withStatus(me.status() == Status.LEFT ? Status.LEFT : Status.UP));
     long now = clock.getAsLong();
     unconfirmed.values().removeIf(p -> now - p.since() > limits.unconfirmedTtlMs());
   }
@@ -99,15 +98,28 @@ public final class MembershipTable {
         continue;
       }
       if (known != null && m.generation() == known.generation()) {
+        if (known.status() == Status.LEFT) {
+          continue; // leaving is for good
+        }
         if (!m.sameAddresses(known)) {
           refusals.refused(m.nodeId(), "entry changes the addresses of a known node within one generation");
           continue;
         }
-        if (m.status() != Status.LEFT || known.status() == Status.LEFT) {
+        boolean down = statusOf(known, now) == Status.DOWN;
+        if (down && (m.status() == Status.LEFT || m.state() != known.state())) {
+          // another node speaks for a dead one (removenode): news of it, not a sign of life
+          members.put(m.nodeId(), m);
+          continue;
+        }
+        if (m.status() != Status.LEFT) {
           accept(m, known, now);
           continue;
         }
-        // LEFT takes a node out of the ring: only the node's own word does that
+        // LEFT takes a live node out of the ring: only the node's own word does that (a dead one is removed by an operator's removenode)
+      }
+      if (known != null && known.status() == Status.LEFT && m.state() != RingState.JOINING) {
+        refusals.refused(m.nodeId(), "the node left the cluster; it can only join again as a new, empty node");
+        continue;
       }
       // a node not known yet, a new generation (a restart, or a forgery) or a LEFT: wait for the node itself to say so
       Pending p = unconfirmed.get(m.nodeId());
@@ -151,6 +163,13 @@ public final class MembershipTable {
     if (known != null && !own.supersedes(known)) {
       return null;
     }
+    if (known != null && known.status() == Status.LEFT && own.generation() == known.generation()) {
+      return null;
+    }
+    if (known != null && known.status() == Status.LEFT && own.generation() != known.generation() && own.state() != RingState.JOINING) {
+      refusals.refused(own.nodeId(), "the node left the cluster; it can only join again as a new, empty node");
+      return null;
+    }
     accept(own, known, now);
     return known == null ? own : null;
   }
@@ -190,6 +209,50 @@ public final class MembershipTable {
     members.put(m.nodeId(), m.withStatus(m.status() == Status.LEFT ? Status.LEFT : Status.UP));
   }
 
+  /** Announces this node's own place in the ring; it travels with the next heartbeat. */
+  public synchronized void announce(RingState state) {
+    members.put(selfId, members.get(selfId).withState(state));
+  }
+
+  /** Announces that this node has left the cluster for good (decommission). */
+  public synchronized void leave() {
+    members.put(selfId, members.get(selfId).withStatus(Status.LEFT));
+  }
+
+  /** Speaks for a member this node judges DOWN: announces it LEAVING (removenode); null when it is not DOWN here. */
+  public synchronized Member markLeaving(String nodeId) {
+    return speakFor(nodeId, m -> m.withState(RingState.LEAVING));
+  }
+
+  /** Announces that a member this node judges DOWN has left for good (removenode); null when it is not DOWN here. */
+  public synchronized Member remove(String nodeId) {
+    return speakFor(nodeId, m -> m.withStatus(Status.LEFT));
+  }
+
+  /** The dead member's entry changed and one heartbeat newer, so it supersedes what peers know. */
+  private Member speakFor(String nodeId, java.util.function.UnaryOperator<Member> change) {
+    Member known = members.get(nodeId);
+    if (known == null || nodeId.equals(selfId) || statusOf(known, clock.getAsLong()) != Status.DOWN) {
+      return null;
+    }
+    Member next = change.apply(known.withHeartbeat(known.heartbeat() + 1));
+    members.put(nodeId, next);
+    return next;
+  }
+
+  /** True when the node is known here as having left the cluster. */
+  public synchronized boolean hasLeft(String nodeId) {
+    Member known = members.get(nodeId);
+    return known != null && known.status() == Status.LEFT;
+  }
+
+  /** True when {@code entry} is a node that left this cluster coming back as it was: a new generation, not a new empty node. */
+  public synchronized boolean returnsAfterLeaving(Member entry) {
+    Member known = members.get(entry.nodeId());
+    return known != null && known.status() == Status.LEFT && entry.generation() != known.generation()
+        && entry.state() != RingState.JOINING;
+  }
+
   /** Every known member with the status this node judges it to have, sorted by id. */
   public synchronized List<Member> snapshot() {
     long now = clock.getAsLong();
@@ -203,7 +266,7 @@ public final class MembershipTable {
 
   private Status statusOf(Member m, long now) {
     if (m.nodeId().equals(selfId)) {
-      return Status.UP;
+      return m.status() == Status.LEFT ? Status.LEFT : Status.UP;
     }
     if (m.status() == Status.LEFT) {
       return Status.LEFT;

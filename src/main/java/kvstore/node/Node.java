@@ -14,6 +14,9 @@ import kvstore.log.UnhandledErrors;
 import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ClusterView;
 import kvstore.membership.GossipVerticle;
+import kvstore.membership.RingState;
+import kvstore.streaming.MoveVerticle;
+import kvstore.streaming.RingStateFile;
 import kvstore.repair.AntiEntropyVerticle;
 import kvstore.repair.RangeTrees;
 import kvstore.replication.HintReplayVerticle;
@@ -43,6 +46,11 @@ public final class Node {
   private final NodeConfig config;
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean serving;
+  private final io.vertx.core.Promise<Exit> exit = io.vertx.core.Promise.promise();
+
+  /** Why the node must stop now: it left the cluster (code 0), or the cluster will not have it (code 1). */
+  public record Exit(int code, String line) {
+  }
 
   private Node(Vertx vertx, NodeConfig config) {
     this.vertx = vertx;
@@ -55,6 +63,11 @@ public final class Node {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** Completes when the node must stop: the process prints the line and exits with the code. */
+  public Future<Exit> exit() {
+    return exit.future();
   }
 
   /** Starts a node on {@code vertx}, which must not host another node (event-bus addresses are per Vertx). */
@@ -104,13 +117,21 @@ public final class Node {
     RowCache cache = new RowCache(config.rowCacheEntries());
     metrics.watch(cache::size, () -> trees.get() == null ? 0 : trees.get().rowsScanned(),
         () -> trees.get() != null && trees.get().ready());
+    AtomicReference<RingState> initial = new AtomicReference<>();
+    java.util.function.Consumer<String> refused = line -> node.exit.tryComplete(new Exit(1, line));
+    java.util.function.Consumer<String> left = line -> node.exit.tryComplete(new Exit(0, line));
     return node.deploy(() -> new StorageVerticle(config, metrics, log, index, cache), 1)
+        .compose(v -> initialState(vertx, config)).map(s -> {
+          initial.set(s);
+          return null;
+        })
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, () -> node.serving), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, () -> node.serving, initial.get(), refused), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, tls, clock, metrics, log), 1))
+        .compose(v -> node.deploy(() -> new MoveVerticle(config, tls, log, initial.get(), left), 1))
         .map(v -> {
           node.serving = true;
           log.info("node " + config.nodeId() + " serving clients on " + config.grpcAddress() + (config.clientTls() ? " (TLS)" : "")
@@ -120,6 +141,30 @@ public final class Node {
           return node;
         })
         .recover(err -> node.stop().transform(ar -> Future.failedFuture(err)));
+  }
+
+  /**
+   * How this node enters the ring: as it was (NORMAL) when it has been part of it; JOINING when it
+   * never was and is not one of its own seeds (the seeds of a new cluster start it, as in
+   * Cassandra); never when it has left.
+   */
+  private static Future<RingState> initialState(Vertx vertx, NodeConfig config) {
+    return RingStateFile.read(vertx, config).compose(recorded -> {
+      if (recorded.equals("LEFT")) {
+        return Future.failedFuture(new IllegalStateException("node " + config.nodeId() + " has left the cluster; wipe its dataDir ("
+            + Path.of(config.dataDir()).toAbsolutePath() + ") to join again as a new node"));
+      }
+      if (recorded.equals("NORMAL")) {
+        return Future.succeededFuture(RingState.NORMAL);
+      }
+      if (!config.replaceNode().isEmpty()) {
+        return Future.succeededFuture(RingState.REPLACING);
+      }
+      if (config.autoBootstrap() && !config.seeds().contains(config.peerAddress())) {
+        return Future.succeededFuture(RingState.JOINING);
+      }
+      return RingStateFile.write(vertx, config, "NORMAL").map(v -> RingState.NORMAL);
+    });
   }
 
   private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
@@ -134,6 +179,9 @@ public final class Node {
     bus.registerDefaultCodec(StorageMessages.StoredVersions.class, new LocalCodec<>(StorageMessages.StoredVersions.class));
     bus.registerDefaultCodec(StorageMessages.ChunkRows.class, new LocalCodec<>(StorageMessages.ChunkRows.class));
     bus.registerDefaultCodec(StorageMessages.TokenRanges.class, new LocalCodec<>(StorageMessages.TokenRanges.class));
+    bus.registerDefaultCodec(StorageMessages.ForgetKeys.class, new LocalCodec<>(StorageMessages.ForgetKeys.class));
+    bus.registerDefaultCodec(kvstore.storage.TokenScan.class, new LocalCodec<>(kvstore.storage.TokenScan.class));
+    bus.registerDefaultCodec(AntiEntropyVerticle.RepairNow.class, new LocalCodec<>(AntiEntropyVerticle.RepairNow.class));
     bus.registerDefaultCodec(RangeTrees.class, new LocalCodec<>(RangeTrees.class));
     bus.registerDefaultCodec(Versioned.class, new LocalCodec<>(Versioned.class));
     bus.registerDefaultCodec(ClusterView.class, new LocalCodec<>(ClusterView.class));

@@ -2,8 +2,6 @@ package kvstore.repair;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
 import kvstore.config.NodeConfig;
 import kvstore.membership.ClusterView;
@@ -12,6 +10,7 @@ import kvstore.membership.Status;
 import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
 import kvstore.log.EventLog;
+import kvstore.replica.proto.ReplicaProto;
 import kvstore.rpc.PeerClients;
 import io.vertx.core.net.SocketAddress;
 import kvstore.storage.EventBusStorage;
@@ -29,11 +28,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * and share one throttle, so repair never takes more than {@code antiEntropyRowsPerSec}.
  */
 public final class AntiEntropyVerticle extends VerticleBase {
-  /**
-   * Runs a repair now. Body: {peer?: id, progress?: address, rowsPerSec?: this repair's throttle}; each step's totals are sent to the
-   * progress address as JSON; the reply is the final totals.
-   */
+  /** Runs a repair now: a {@link RepairNow}. */
   public static final String REPAIR_NOW = "kv.repair.now";
+
+  /**
+   * A repair asked for now: with one peer (or every live one when empty), at {@code rowsPerSec}
+   * (0: the node's antiEntropyRowsPerSec), its progress (serialized RepairProgress) sent to
+   * {@code progressAddress}; answered with the final RepairProgress, serialized.
+   */
+  public record RepairNow(String peer, int rowsPerSec, String progressAddress) {
+  }
 
   private final NodeConfig config;
   private final kvstore.security.ClusterTls tls;
@@ -69,13 +73,12 @@ public final class AntiEntropyVerticle extends VerticleBase {
       peers = PeerClients.create(vertx, config, tls);
       throttle = new Throttle(config.antiEntropyRowsPerSec(), System.nanoTime());
       rebuildIfRingChanged(view.get());
-      vertx.eventBus().<JsonObject>consumer(REPAIR_NOW, req -> {
-        JsonObject body = req.body() == null ? new JsonObject() : req.body();
-        Integer rate = body.getInteger("rowsPerSec");
-        Throttle pace = rate == null ? throttle : new Throttle(rate, System.nanoTime());
-        repairNow(body.getString("peer"), body.getString("progress"), pace).onComplete(ar -> {
+      vertx.eventBus().<RepairNow>consumer(REPAIR_NOW, req -> {
+        RepairNow body = req.body();
+        Throttle pace = body.rowsPerSec() == 0 ? throttle : new Throttle(body.rowsPerSec(), System.nanoTime());
+        repairNow(body.peer(), body.progressAddress(), pace).onComplete(ar -> {
           if (ar.succeeded()) {
-            req.reply(ar.result());
+            req.reply(ar.result().toByteArray());
           } else {
             req.fail(400, ar.cause().getMessage());
           }
@@ -115,7 +118,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     enqueue(List.of(peer), null, throttle).onFailure(err -> log.trace(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
   }
 
-  private Future<JsonObject> repairNow(String peer, String progressAddress, Throttle pace) {
+  private Future<ReplicaProto.RepairProgress> repairNow(String peer, String progressAddress, Throttle pace) {
     List<String> targets;
     if (peer == null || peer.isEmpty()) {
       targets = livePeersSharingRanges();
@@ -132,8 +135,8 @@ public final class AntiEntropyVerticle extends VerticleBase {
     return enqueue(targets, progressAddress, pace);
   }
 
-  private Future<JsonObject> enqueue(List<String> targets, String progressAddress, Throttle pace) {
-    Future<JsonObject> session = tail.transform(ignored -> {
+  private Future<ReplicaProto.RepairProgress> enqueue(List<String> targets, String progressAddress, Throttle pace) {
+    Future<ReplicaProto.RepairProgress> session = tail.transform(ignored -> {
       busy = true;
       return syncAll(targets, progressAddress, pace);
     }).andThen(ar -> busy = false);
@@ -141,74 +144,55 @@ public final class AntiEntropyVerticle extends VerticleBase {
     return session;
   }
 
-  private Future<JsonObject> syncAll(List<String> targets, String progressAddress, Throttle pace) {
+  private Future<ReplicaProto.RepairProgress> syncAll(List<String> targets, String progressAddress, Throttle pace) {
     RangeTrees t = trees.get();
     if (t == null || !t.ready()) {
       return Future.failedFuture("Merkle trees are still being built (" + (t == null ? 0 : t.rowsScanned()) + " rows scanned); try again shortly");
     }
     long t0 = System.nanoTime();
     log.trace(() -> "[ANTI-ENTROPY] round start with " + targets + ", ring " + Long.toHexString(t.fingerprint()));
-    JsonObject totals = new JsonObject().put("peers", new JsonArray(targets)).put("peersTotal", targets.size()).put("peersDone", 0)
-        .put("rangesCompared", 0).put("rangesDiffering", 0).put("leavesDiffering", 0L).put("rowsPulled", 0L)
-        .put("rowsPushed", 0L).put("bytes", 0L).put("failed", new JsonArray());
+    RepairTotals totals = new RepairTotals(targets.size());
     Future<Void> chain = Future.succeededFuture();
     for (String peer : targets) {
-      chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, t0, pace).transform(ar -> {
+      chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, pace).transform(ar -> {
         if (ar.failed()) {
           log.trace(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + ar.cause().getMessage());
-          totals.getJsonArray("failed").add(peer + ": " + ar.cause().getMessage());
         }
-        totals.put("peersDone", totals.getInteger("peersDone") + 1);
+        totals.peerDone(ar.failed() ? peer + ": " + ar.cause().getMessage() : null);
         return Future.succeededFuture();
       }));
     }
     return chain.map(v -> {
-      long millis = (System.nanoTime() - t0) / 1_000_000;
-      totals.put("millis", millis).put("rows", totals.getLong("rowsPulled") + totals.getLong("rowsPushed")).put("done", true);
-      log.trace(() -> "[ANTI-ENTROPY] round done: " + totals.getLong("rows") + " rows repaired ("
-          + totals.getLong("rowsPulled") + " pulled, " + totals.getLong("rowsPushed") + " pushed), "
-          + totals.getLong("bytes") + " bytes in " + millis + " ms");
-      if (progressAddress != null) {
-        vertx.eventBus().send(progressAddress, totals.copy());
-      }
-      return totals;
+      totals.finish();
+      ReplicaProto.RepairProgress last = totals.toProto("");
+      log.trace(() -> "[ANTI-ENTROPY] round done: " + totals.rows() + " rows repaired (" + last.getRowsPulled() + " pulled, "
+          + last.getRowsPushed() + " pushed), " + last.getBytes() + " bytes in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      return last;
     });
   }
 
-  private Future<Void> syncWith(RangeTrees t, String peer, JsonObject totals, String progressAddress, long t0, Throttle pace) {
+  private Future<Void> syncWith(RangeTrees t, String peer, RepairTotals totals, String progressAddress, Throttle pace) {
     Member m = view.get().member(peer);
     if (m == null) {
       return Future.failedFuture("no address known");
     }
     SocketAddress remote = PeerClients.address(m.peerAddress());
     long purgeable = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
-    JsonObject before = totals.copy();
     PeerSync sync = new PeerSync(vertx, t, peer, peers, remote, storage, pace, purgeable, config.writeBatchMax(),
         Math.max(1, config.maxMessageBytes() / 2), tally -> {
-          merge(before, tally, totals);
           if (progressAddress != null) {
-            vertx.eventBus().send(progressAddress, totals.copy().put("peer", peer)
-                .put("millis", (System.nanoTime() - t0) / 1_000_000));
+            vertx.eventBus().send(progressAddress, totals.toProto(peer).toByteArray());
           }
         }, log);
+    totals.syncing(sync.tally());
     return sync.run().andThen(ar -> {
       PeerSync.Tally tally = sync.tally();
-      merge(before, tally, totals);
       metrics.antiEntropyRound(tally.rowsMoved(), tally.bytes, tally.leavesDiffering);
       if (ar.succeeded()) {
         log.trace(() -> "[ANTI-ENTROPY] " + peer + ": " + tally.rowsPulled + " rows pulled, " + tally.rowsPushed
             + " pushed, " + tally.leavesDiffering + " leaves differed, " + tally.bytes + " bytes, " + tally.millis() + " ms");
       }
     }).mapEmpty();
-  }
-
-  private static void merge(JsonObject before, PeerSync.Tally t, JsonObject totals) {
-    totals.put("rangesCompared", before.getInteger("rangesCompared") + t.rangesCompared)
-        .put("rangesDiffering", before.getInteger("rangesDiffering") + t.rangesDiffering)
-        .put("leavesDiffering", before.getLong("leavesDiffering") + t.leavesDiffering)
-        .put("rowsPulled", before.getLong("rowsPulled") + t.rowsPulled)
-        .put("rowsPushed", before.getLong("rowsPushed") + t.rowsPushed)
-        .put("bytes", before.getLong("bytes") + t.bytes);
   }
 
   private List<String> livePeersSharingRanges() {

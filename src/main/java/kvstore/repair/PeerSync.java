@@ -1,5 +1,8 @@
 package kvstore.repair;
 
+import io.reactivex.rxjava3.core.Completable;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Single;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,7 +25,8 @@ import java.util.function.Consumer;
  * the 16 middle nodes under each differing root, then the 16 leaves under each differing middle
  * node; then, leaf batch by leaf batch, the peer's (key, version, hash) digests against this node's
  * rows, and only the rows that differ travel, each way, applied with last-write-wins. Identical
- * replicas cost one round trip of root hashes.
+ * replicas cost one round trip of root hashes. The leaf batches, the pulls and the pushes are
+ * RxJava streams with backpressure: each step starts once the one before it is written.
  */
 final class PeerSync {
   private static final int NODES_PER_CALL = 4096;
@@ -109,12 +113,13 @@ final class PeerSync {
         log.trace(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + diffLeaves.size() + " Merkle leaves differ");
       }
       progress.accept(tally);
-      Future<Void> chain = Future.succeededFuture();
+      // a stream of leaf batches with backpressure: the next batch's digests are asked for only
+      // once the rows of the last one were pulled, written and pushed
+      List<List<TreeNode>> batches = new ArrayList<>();
       for (int i = 0; i < diffLeaves.size(); i += LEAVES_PER_CALL) {
-        List<TreeNode> batch = diffLeaves.subList(i, Math.min(diffLeaves.size(), i + LEAVES_PER_CALL));
-        chain = chain.compose(v -> exchange(batch));
+        batches.add(diffLeaves.subList(i, Math.min(diffLeaves.size(), i + LEAVES_PER_CALL)));
       }
-      return chain;
+      return done(Flowable.fromIterable(batches).concatMapCompletable(batch -> completable(exchange(batch))));
     }).map(v -> tally);
   }
 
@@ -219,49 +224,60 @@ final class PeerSync {
     return p.future();
   }
 
+  /** The rows this node lacks, fetched in requests of {@value #KEYS_PER_FETCH} keys, each written here before the next is asked. */
   private Future<Void> pull(List<String> keys) {
-    Future<Void> chain = Future.succeededFuture();
+    List<ReplicaProto.FetchRowsRequest> requests = new ArrayList<>();
     for (int i = 0; i < keys.size(); i += KEYS_PER_FETCH) {
-      ReplicaProto.FetchRowsRequest req = ReplicaProto.FetchRowsRequest.newBuilder()
-          .addAllKeys(keys.subList(i, Math.min(keys.size(), i + KEYS_PER_FETCH))).build();
-      chain = chain.compose(v -> {
-        tally.bytes += req.getSerializedSize();
-        List<Versioned> rows = new ArrayList<>();
-        return RpcCall.stream(client, remote, ReplicaGrpcClient.FetchRows, req, r -> {
-          tally.bytes += r.getSerializedSize();
-          rows.add(RemoteReplica.fromRow(r));
-        }).map(x -> rows);
-      }).compose(rows -> writeLocally(rows).map(v -> {
-        tally.rowsPulled += rows.size();
-        return null;
-      }));
+      requests.add(ReplicaProto.FetchRowsRequest.newBuilder().addAllKeys(keys.subList(i, Math.min(keys.size(), i + KEYS_PER_FETCH))).build());
     }
-    return chain;
+    return done(Flowable.fromIterable(requests)
+        .concatMapSingle(req -> single(fetch(req)))
+        .concatMapCompletable(rows -> completable(writeLocally(rows).map(v -> {
+          tally.rowsPulled += rows.size();
+          return null;
+        }))));
+  }
+
+  private Future<List<Versioned>> fetch(ReplicaProto.FetchRowsRequest req) {
+    tally.bytes += req.getSerializedSize();
+    List<Versioned> rows = new ArrayList<>();
+    return RpcCall.stream(client, remote, ReplicaGrpcClient.FetchRows, req, r -> {
+      tally.bytes += r.getSerializedSize();
+      rows.add(RemoteReplica.fromRow(r));
+    }).map(x -> rows);
   }
 
   private Future<Void> writeLocally(List<Versioned> rows) {
-    Future<Void> chain = Future.succeededFuture();
-    for (List<Versioned> batch : batches(rows)) {
-      chain = chain.compose(v -> storage.write(batch).mapEmpty());
-    }
-    return chain;
+    return done(Flowable.fromIterable(batches(rows)).concatMapCompletable(batch -> completable(storage.write(batch))));
   }
 
+  /** The rows the peer lacks, in batches that each fit one message, one Write at a time. */
   private Future<Void> push(List<Versioned> rows) {
-    Future<Void> chain = Future.succeededFuture();
-    for (List<Versioned> batch : batches(rows)) {
+    return done(Flowable.fromIterable(batches(rows)).concatMapCompletable(batch -> {
       ReplicaProto.WriteBatch.Builder b = ReplicaProto.WriteBatch.newBuilder();
       for (Versioned r : batch) {
         b.addRows(RemoteReplica.toRow(r, false));
       }
       ReplicaProto.WriteBatch msg = b.build();
-      chain = chain.compose(v -> RpcCall.unary(client, remote, ReplicaGrpcClient.Write, msg)).map(r -> {
+      return completable(RpcCall.unary(client, remote, ReplicaGrpcClient.Write, msg).map(r -> {
         tally.bytes += msg.getSerializedSize() + r.getSerializedSize();
         tally.rowsPushed += batch.size();
-        return null;
-      });
-    }
-    return chain;
+        return r;
+      }));
+    }));
+  }
+
+  private static <T> Single<T> single(Future<T> f) {
+    return Single.fromCompletionStage(f.toCompletionStage());
+  }
+
+  private static Completable completable(Future<?> f) {
+    return Completable.fromCompletionStage(f.toCompletionStage());
+  }
+
+  /** The stream as a future that completes on this verticle's context. */
+  private Future<Void> done(Completable c) {
+    return Future.fromCompletionStage(c.toCompletionStage(null), vertx.getOrCreateContext()).mapEmpty();
   }
 
   /** Batches bounded by row count and by bytes, so each fits one gRPC message and one transaction. */

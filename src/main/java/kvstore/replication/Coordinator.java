@@ -73,6 +73,12 @@ public final class Coordinator {
     return attemptWrite(key, value, tombstone, stamped, stamped ? clock.now() : version, prefs, needed, consistency, 1);
   }
 
+  /** Where the key's replicas will be once the move in progress is done (the same list when nothing moves). */
+  private List<String> futurePreferenceList(String key, List<String> prefs) {
+    ClusterView v = view.get();
+    return v.moving() ? v.futureRing().preferenceList(key, replicationFactor) : prefs;
+  }
+
   /**
    * One write round; when it fell short only because replicas already hold newer versions (this
    * node's clock was behind their writers'), the clock observes the newest and the write is
@@ -82,7 +88,8 @@ public final class Coordinator {
                                     List<String> prefs, int needed, Consistency consistency, int attempt) {
     Versioned row = tombstone ? Versioned.tombstone(key, version) : new Versioned(key, value, version, false);
     boolean lastAttempt = !stamped || attempt >= MAX_STAMP_ATTEMPTS;
-    return writeRound.run(view.get(), row, stamped, prefs, needed, lastAttempt).compose(r -> {
+    List<String> future = futurePreferenceList(key, prefs);
+    return writeRound.run(view.get(), row, stamped, prefs, future, needed, lastAttempt).compose(r -> {
       if (r.acknowledged()) {
         return Future.succeededFuture(version);
       }
@@ -105,20 +112,26 @@ public final class Coordinator {
       return Future.failedFuture(new ReplicationException(String.format(
           "read needs %d replicas (%s of RF %d) but the cluster has only %d node(s)", needed, consistency, replicationFactor, prefs.size())));
     }
-    // this node first (no network hop), then replicas believed up, then the rest as a last resort
+    // this node first (no network hop), then replicas believed up, then the rest as a last resort;
+    // never a replica still streaming the ranges it replaces a dead node in
     List<String> order = new ArrayList<>(prefs.size());
-    if (prefs.contains(v.selfId())) {
+    if (prefs.contains(v.selfId()) && v.serves(v.selfId())) {
       order.add(v.selfId());
     }
     for (String n : prefs) {
-      if (!order.contains(n) && v.isUp(n)) {
+      if (!order.contains(n) && v.isUp(n) && v.serves(n)) {
         order.add(n);
       }
     }
     for (String n : prefs) {
-      if (!order.contains(n)) {
+      if (!order.contains(n) && v.serves(n)) {
         order.add(n);
       }
+    }
+    if (order.size() < needed) {
+      return Future.failedFuture(new ReplicationException(String.format(
+          "read needs %d replicas (%s of RF %d) but only %d of %s serve reads now (a replacement is streaming its ranges)",
+          needed, consistency, replicationFactor, order.size(), prefs)));
     }
     return new ReadRound(key, order, needed, consistency, replicationFactor, replicas, readRepair, log).run();
   }

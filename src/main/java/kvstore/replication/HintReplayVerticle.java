@@ -72,6 +72,16 @@ public final class HintReplayVerticle extends VerticleBase {
     storage.hintCounts().onSuccess(counts -> {
       for (Map.Entry<String, Long> e : counts.entrySet()) {
         String target = e.getKey();
+        kvstore.membership.Member m = view.get().member(target);
+        if (m != null && m.status() == kvstore.membership.Status.LEFT && !replaying.contains(target)) {
+          // it left for good: its ranges have other replicas now, which got these rows from the move
+          replaying.add(target);
+          dropAll(target).onComplete(ar -> {
+            replaying.remove(target);
+            log.info("[HINT] dropped " + (ar.succeeded() ? ar.result() : 0) + " hints for " + target + ", which has left the cluster");
+          });
+          continue;
+        }
         if (!replaying.contains(target) && view.get().isUp(target) && directory.remote(target) != null) {
           replaying.add(target);
           long started = System.nanoTime();
@@ -129,6 +139,17 @@ public final class HintReplayVerticle extends VerticleBase {
           long waitMs = Math.max(1, hints.size() * 1000L / config.hintReplayRowsPerSec() - spentMs);
           return Single.timer(waitMs, TimeUnit.MILLISECONDS, onContext).map(t -> hints.size());
         });
+  }
+
+  private Future<Long> dropAll(String target) {
+    return storage.hintsFor(target, MAX_BATCH).compose(hints -> {
+      if (hints.isEmpty()) {
+        return Future.succeededFuture(0L);
+      }
+      List<Long> ids = new ArrayList<>(hints.size());
+      hints.forEach(h -> ids.add(h.id()));
+      return storage.dropHints(target, ids).compose(v -> dropAll(target)).map(n -> n + ids.size());
+    });
   }
 
   private static <T> Single<T> single(Future<T> f) {

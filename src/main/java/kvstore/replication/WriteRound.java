@@ -37,17 +37,23 @@ final class WriteRound {
   }
 
   /**
-   * Sends {@code row} to every node of {@code prefs}; completes as soon as {@code needed}
-   * acknowledged, or once all answered without that. {@code acceptNewer}: a replica that holds a
-   * newer version counts as an ack (the coordinator will not re-stamp any more).
+   * Sends {@code row} to every node of {@code prefs} and {@code pending}; completes as soon as
+   * {@code needed} of {@code prefs} acknowledged and, while ranges move, {@code needed} of
+   * {@code futurePrefs} too (CASSANDRA-833: the guarantee holds in the ring before the move and in
+   * the ring after it), or once all answered without that. {@code acceptNewer}: a replica that
+   * holds a newer version counts as an ack (the coordinator will not re-stamp any more).
    */
-  Future<Result> run(ClusterView view, Versioned row, boolean clockStamped, List<String> prefs, int needed, boolean acceptNewer) {
+  Future<Result> run(ClusterView view, Versioned row, boolean clockStamped, List<String> prefs, List<String> futurePrefs,
+                     int needed, boolean acceptNewer) {
     Promise<Result> done = Promise.promise();
+    java.util.Set<String> targets = new java.util.LinkedHashSet<>(prefs);
+    targets.addAll(futurePrefs);
     int[] acks = {0};
+    int[] futureAcks = {0};
     int[] answered = {0};
     long[] newestStale = {0};
     List<String> failures = new ArrayList<>();
-    for (String node : prefs) {
+    for (String node : targets) {
       send(view, node, row, clockStamped).onComplete(ar -> {
         answered[0]++;
         Outcome outcome = ar.succeeded() ? (ar.result() <= row.version() || acceptNewer ? Outcome.OK : Outcome.STALE)
@@ -55,7 +61,12 @@ final class WriteRound {
         metrics.replicaWrite(outcome.name().toLowerCase(java.util.Locale.ROOT));
         switch (outcome) {
           case OK -> {
-            acks[0]++;
+            if (prefs.contains(node)) {
+              acks[0]++;
+            }
+            if (futurePrefs.contains(node)) {
+              futureAcks[0]++;
+            }
             log.trace(() -> "[REPLICATE✓] " + node + " " + row.key());
           }
           case STALE -> {
@@ -69,9 +80,9 @@ final class WriteRound {
             handoff.missed(view, node, row);
           }
         }
-        if (acks[0] == needed) {
+        if (acks[0] >= needed && futureAcks[0] >= Math.min(needed, futurePrefs.size())) {
           done.tryComplete(new Result(true, acks[0], newestStale[0], List.copyOf(failures)));
-        } else if (answered[0] == prefs.size()) {
+        } else if (answered[0] == targets.size()) {
           done.tryComplete(new Result(false, acks[0], newestStale[0], List.copyOf(failures)));
         }
       });

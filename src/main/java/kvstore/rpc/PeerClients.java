@@ -28,9 +28,14 @@ public final class PeerClients {
 
   /** {@code tls}: the node's certificates, null on an insecure node. */
   public static GrpcClient create(Vertx vertx, NodeConfig config, kvstore.security.ClusterTls tls) {
+    return create(vertx, config, tls, config.requestTimeoutMs());
+  }
+
+  /** With a deadline of {@code timeoutMs} per call instead of requestTimeoutMs (bulk transfers). */
+  public static GrpcClient create(Vertx vertx, NodeConfig config, kvstore.security.ClusterTls tls, int timeoutMs) {
     GrpcClientOptions grpc = new GrpcClientOptions()
         .setMaxMessageSize(config.maxMessageBytes())
-        .setTimeout(config.requestTimeoutMs())
+        .setTimeout(timeoutMs)
         .setTimeoutUnit(TimeUnit.MILLISECONDS)
         .setScheduleDeadlineAutomatically(true);
     // Vert.x opens a new connection on the next request after a failure, so a restarted peer is

@@ -40,6 +40,16 @@ public final class EventBusStorage implements Storage {
         .map(m -> m.body().rows());
   }
 
+  @Override
+  public Future<List<Versioned>> scan(TokenScan scan) {
+    return bus.<StorageMessages.ChunkRows>request(StorageMessages.SCAN, scan, options).map(m -> m.body().rows());
+  }
+
+  /** Deletes the rows of these keys for good (cleanup); answers how many. */
+  public Future<Integer> forget(List<String> keys) {
+    return bus.<Integer>request(StorageMessages.FORGET, new StorageMessages.ForgetKeys(keys), options).map(Message::body);
+  }
+
   public Future<Integer> addHints(List<Hint> hints) {
     return bus.<Integer>request(StorageMessages.HINTS_ADD, new StorageMessages.AddHints(hints), options).map(Message::body);
   }

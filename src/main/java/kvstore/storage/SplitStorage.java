@@ -46,6 +46,11 @@ public final class SplitStorage implements Storage {
   }
 
   @Override
+  public Future<List<Versioned>> scan(TokenScan scan) {
+    return reader.scan(scan);
+  }
+
+  @Override
   public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
     return reader.tokenRanges(ranges);
   }

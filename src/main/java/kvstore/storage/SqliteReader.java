@@ -134,6 +134,21 @@ public final class SqliteReader {
     params.add(b);
   }
 
+  public Future<List<Versioned>> scan(TokenScan scan) {
+    var query = scan.afterKey() == null
+        ? pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ? ORDER BY token, key LIMIT ?")
+            .execute(Tuple.of(scan.first(), scan.last(), scan.limit()))
+        : pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ? AND (token, key) > (?, ?) "
+            + "ORDER BY token, key LIMIT ?").execute(Tuple.of(scan.first(), scan.last(), scan.afterToken(), scan.afterKey(), scan.limit()));
+    return query.map(rows -> {
+      List<Versioned> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+      }
+      return out;
+    });
+  }
+
   /** Number of rows (live and tombstones). */
   public Future<Long> count() {
     return pool.query("SELECT count(*) FROM kv").execute().map(rows -> rows.iterator().next().getLong(0));

@@ -61,7 +61,7 @@ public final class SqliteStorage implements Storage {
   private RowCache cache = new RowCache(0);
 
   /** One queued change; all queued changes of a round commit in one transaction. */
-  private sealed interface Op permits PutRows, AddHints, DropHints, PurgeTombstones, ScanPage {
+  private sealed interface Op permits PutRows, AddHints, DropHints, Purge, ScanPage {
     int size();
   }
 
@@ -83,7 +83,8 @@ public final class SqliteStorage implements Storage {
     }
   }
 
-  private record PurgeTombstones(long olderThanVersion) implements Op {
+  /** Rows deleted for good (old tombstones, rows this node no longer replicates): {@code DELETE FROM kv WHERE <where>}. */
+  private record Purge(String where, Tuple params) implements Op {
     public int size() {
       return 1;
     }
@@ -183,7 +184,15 @@ public final class SqliteStorage implements Storage {
 
   /** Deletes tombstones with a version below {@code olderThanVersion}; answers how many. */
   public Future<Integer> purgeTombstones(long olderThanVersion) {
-    return enqueue(new PurgeTombstones(olderThanVersion));
+    return enqueue(new Purge("tombstone = 1 AND version < ?", Tuple.of(olderThanVersion)));
+  }
+
+  /** Deletes the rows of these keys for good (not a tombstone: cleanup of rows this node no longer replicates); answers how many. */
+  public Future<Integer> forget(List<String> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return enqueue(new Purge("key IN " + SqliteReader.placeholders(keys.size()), Tuple.wrap(new ArrayList<Object>(keys))));
   }
 
   /** Oldest hints first, for one target. */
@@ -296,10 +305,10 @@ public final class SqliteStorage implements Storage {
           for (long id : drop.ids()) {
             hintDeletes.add(Tuple.of(id));
           }
-        } else if (p.op() instanceof PurgeTombstones purge) {
+        } else if (p.op() instanceof Purge purge) {
           // RETURNING: the Merkle trees must subtract exactly the rows deleted
-          steps.add(c -> c.preparedQuery("DELETE FROM kv WHERE tombstone = 1 AND version < ? RETURNING key, token, hash")
-              .execute(Tuple.of(purge.olderThanVersion())).map(rows -> purged.put(p, list(rows))));
+          steps.add(c -> c.preparedQuery("DELETE FROM kv WHERE " + purge.where() + " RETURNING key, token, hash")
+              .execute(purge.params()).map(rows -> purged.put(p, list(rows))));
         } else {
           ScanPage page = (ScanPage) p.op();
           RowHashIndex.ScanPosition cur = page.trees().position();
@@ -377,7 +386,7 @@ public final class SqliteStorage implements Storage {
         } else if (p.op() instanceof DropHints drop) {
           hintCounts.merge(drop.target(), -(long) drop.ids().size(), Long::sum);
           p.done().complete(null);
-        } else if (p.op() instanceof PurgeTombstones) {
+        } else if (p.op() instanceof Purge) {
           p.done().complete(purged.get(p).size());
         } else {
           p.done().complete(scanned.get(p).size());
@@ -488,6 +497,11 @@ public final class SqliteStorage implements Storage {
   @Override
   public Future<List<Versioned>> chunk(int chunkId) {
     return readers.chunk(chunkId);
+  }
+
+  @Override
+  public Future<List<Versioned>> scan(TokenScan scan) {
+    return readers.scan(scan);
   }
 
   @Override

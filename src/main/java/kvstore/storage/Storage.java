@@ -28,4 +28,7 @@ public interface Storage {
    * as (low, high] in signed token space; low == high means the whole circle.
    */
   Future<List<Versioned>> tokenRanges(List<long[]> ranges);
+
+  /** One page of rows (tombstones included) in a token interval; fewer than the limit when it was the last. */
+  Future<List<Versioned>> scan(TokenScan scan);
 }

@@ -10,6 +10,9 @@ public final class StorageMessages {
   public static final String READ = "kv.storage.read";
   public static final String CHUNK = "kv.storage.chunk";
   public static final String TOKEN_RANGES = "kv.storage.token.ranges";
+  public static final String SCAN = "kv.storage.scan";
+  /** Keys whose rows are deleted for good (cleanup); answers how many were. */
+  public static final String FORGET = "kv.storage.forget";
   public static final String REBUILD_TREES = "kv.storage.trees.rebuild";
   public static final String COUNT = "kv.storage.count";
   public static final String HINTS_ADD = "kv.storage.hints.add";
@@ -30,6 +33,9 @@ public final class StorageMessages {
   }
 
   public record TokenRanges(List<long[]> ranges) {
+  }
+
+  public record ForgetKeys(List<String> keys) {
   }
 
   public record AddHints(List<Hint> hints) {

@@ -28,6 +28,8 @@ public final class StorageReaderVerticle extends VerticleBase {
         m -> reply(m, reader.chunk(m.body()).map(StorageMessages.ChunkRows::new)));
     vertx.eventBus().<StorageMessages.TokenRanges>consumer(StorageMessages.TOKEN_RANGES,
         m -> reply(m, reader.tokenRanges(m.body().ranges()).map(StorageMessages.ChunkRows::new)));
+    vertx.eventBus().<TokenScan>consumer(StorageMessages.SCAN,
+        m -> reply(m, reader.scan(m.body()).map(StorageMessages.ChunkRows::new)));
     vertx.eventBus().consumer(StorageMessages.COUNT, m -> reply(m, reader.count()));
     vertx.eventBus().<StorageMessages.HintQuery>consumer(StorageMessages.HINTS_READ,
         m -> reply(m, reader.hintsFor(m.body().target(), m.body().limit()).map(StorageMessages.HintBatch::new)));

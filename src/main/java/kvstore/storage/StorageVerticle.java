@@ -65,6 +65,8 @@ public final class StorageVerticle extends VerticleBase {
           m -> reply(m, storage.addHints(m.body().hints(), config.maxHintsPerNode()))));
       consumers.add(vertx.eventBus().<StorageMessages.DropHints>consumer(StorageMessages.HINTS_DROP,
           m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
+      consumers.add(vertx.eventBus().<StorageMessages.ForgetKeys>consumer(StorageMessages.FORGET,
+          m -> reply(m, storage.forget(m.body().keys()))));
       consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
           m -> m.reply(new StorageMessages.HintCounts(storage.hintCounts()))));
       consumers.add(vertx.eventBus().<RowHashIndex>consumer(StorageMessages.REBUILD_TREES, m -> rebuild(m.body())));

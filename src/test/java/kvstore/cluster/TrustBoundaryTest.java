@@ -41,6 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connections and closes idle ones.
  */
 class TrustBoundaryTest {
+  /** The cluster settings a forger copies from any digest it has seen. */
+  private static final JsonObject CLUSTER = new JsonObject().put("name", "kvstore").put("replicationFactor", 3).put("vnodes", 128);
+
   @TempDir
   Path dir;
 
@@ -58,7 +61,7 @@ class TrustBoundaryTest {
 
       // 1. a gossip digest with a clock near Long.MAX: answered, but its clock is not observed
       Http.Reply r = Http.post(c.config(0).getInteger("peerPort"), "/gossip", "application/json",
-          new JsonObject().put("nodes", new JsonArray()).put("clock", Long.MAX_VALUE - 1).encode());
+          new JsonObject().put("nodes", new JsonArray()).put("clock", Long.MAX_VALUE - 1).put("cluster", CLUSTER).encode());
       assertEquals(200, r.status());
       assertTrue(node1.put("acct", "101", Kv.Consistency.ALL).getOk());
       long stamped = c.client(1).get("acct", Kv.Consistency.ALL).getModifiedAt();
@@ -128,7 +131,7 @@ class TrustBoundaryTest {
               .put("peerAddress", "127.0.0.1:" + (1 + id % 1000)).put("heartbeat", 1)
               .put("generation", System.currentTimeMillis() - 1000).put("status", "UP"));
         }
-        assertEquals(200, Http.post(peerPort, "/gossip", "application/json", new JsonObject().put("nodes", fake).encode()).status());
+        assertEquals(200, Http.post(peerPort, "/gossip", "application/json", new JsonObject().put("nodes", fake).put("cluster", CLUSTER).encode()).status());
         KvClient client = c.client(batch % 3);
         if (client.put("q" + batch, "v" + batch, Kv.Consistency.QUORUM).getOk()
             && ("v" + batch).equals(c.client((batch + 1) % 3).get("q" + batch, Kv.Consistency.QUORUM).getValue())) {

@@ -54,6 +54,12 @@ class SecurityIT {
     a.put("Replica/Status", to -> ReplicaGrpcClient.create(client, to).status(ReplicaProto.StatusRequest.getDefaultInstance()));
     a.put("Replica/Repair rows_per_sec=MAX", to -> ReplicaGrpcClient.create(client, to)
         .repair(ReplicaProto.RepairRequest.newBuilder().setRowsPerSec(Integer.MAX_VALUE).build()));
+    a.put("Replica/ScanRange (dump every row)", to -> ReplicaGrpcClient.create(client, to)
+        .scanRange(ReplicaProto.ScanRangeRequest.newBuilder().setFirst(Long.MIN_VALUE).setLast(Long.MAX_VALUE).setLimit(1024).build()));
+    a.put("Replica/Decommission", to -> ReplicaGrpcClient.create(client, to)
+        .decommission(ReplicaProto.DecommissionRequest.getDefaultInstance()));
+    a.put("Replica/RemoveNode node2", to -> ReplicaGrpcClient.create(client, to)
+        .removeNode(ReplicaProto.RemoveNodeRequest.newBuilder().setNodeId("node2").build()));
     a.put("Replica/MerkleNodes", to -> ReplicaGrpcClient.create(client, to)
         .merkleNodes(ReplicaProto.MerkleNodesRequest.newBuilder().build()));
     a.put("KeyValue/Replicate", to -> KeyValueGrpcClient.create(client, to).replicate(Kv.PutRequest.newBuilder()
@@ -63,6 +69,9 @@ class SecurityIT {
     return a;
   }
 
+  /** The cluster settings a forger copies from any digest it has seen. */
+  private static final JsonObject CLUSTER = new JsonObject().put("name", "kvstore").put("replicationFactor", 3).put("vnodes", 128);
+
   /** Forged digests: node2 taken out (higher generation, DOWN/LEFT), re-addressed, a far-future clock, 600 fake members. */
   private static List<String> forgedDigests(JsonObject membership) {
     JsonObject node2 = membership.getJsonArray("nodes").stream().map(o -> (JsonObject) o)
@@ -70,16 +79,16 @@ class SecurityIT {
     List<String> out = new ArrayList<>();
     for (String status : List.of("DOWN", "LEFT")) {
       out.add(new JsonObject().put("nodes", new JsonArray().add(node2.copy().put("generation", node2.getLong("generation") + 1)
-          .put("status", status))).put("clock", FAR_FUTURE).encode());
+          .put("status", status))).put("clock", FAR_FUTURE).put("cluster", CLUSTER).encode());
     }
     out.add(new JsonObject().put("nodes", new JsonArray().add(node2.copy().put("heartbeat", node2.getLong("heartbeat") + 1)
-        .put("grpcAddress", "127.0.0.1:1").put("peerAddress", "127.0.0.1:1"))).encode());
+        .put("grpcAddress", "127.0.0.1:1").put("peerAddress", "127.0.0.1:1"))).put("cluster", CLUSTER).encode());
     JsonArray fake = new JsonArray();
     for (int i = 0; i < 600; i++) {
       fake.add(new JsonObject().put("nodeId", "fake" + i).put("grpcAddress", "127.0.0.1:1").put("httpAddress", "127.0.0.1:1")
           .put("peerAddress", "127.0.0.1:1").put("heartbeat", 1).put("generation", 1).put("status", "UP"));
     }
-    out.add(new JsonObject().put("nodes", fake).encode());
+    out.add(new JsonObject().put("nodes", fake).put("cluster", CLUSTER).encode());
     return out;
   }
 

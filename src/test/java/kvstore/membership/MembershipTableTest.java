@@ -192,4 +192,73 @@ class MembershipTableTest {
     e = assertThrows(IllegalArgumentException.class, () -> GossipVerticle.parseDigest(many, 512));
     assertTrue(e.getMessage().contains("maxClusterNodes"), e.getMessage());
   }
+
+  /** Lets node b go silent until the detector says DOWN. */
+  private void silence(MembershipTable t, String id) {
+    now.addAndGet(120_000);
+    assertEquals(Status.DOWN, find(t, id).status());
+  }
+
+  @Test
+  void removenodeSpeaksForADeadNodeOnlyAndLeavingIsForGood() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 10, 1));
+    assertNull(t.markLeaving("b"), "a live node is not removed: it decommissions itself");
+    assertNull(t.remove("b"));
+    silence(t, "b");
+    Member leaving = t.markLeaving("b");
+    assertEquals(RingState.LEAVING, leaving.state());
+    assertEquals(11, leaving.heartbeat(), "the announcement supersedes what peers know of b");
+    Member left = t.remove("b");
+    assertEquals(Status.LEFT, left.status());
+    assertEquals(Status.LEFT, find(t, "b").status());
+    // b comes back as it was (its old data, a new generation): refused; as a new, empty node: taken
+    t.merge(List.of(m("b", 0, 5)));
+    t.confirm(m("b", 0, 5), m("b", 0, 5).peerAddress());
+    assertEquals(Status.LEFT, find(t, "b").status());
+    assertTrue(t.returnsAfterLeaving(m("b", 0, 5)));
+    assertTrue(refusals.stream().anyMatch(r -> r.contains("left the cluster")), refusals.toString());
+    Member fresh = m("b", 0, 6).withState(RingState.JOINING);
+    assertTrue(!t.returnsAfterLeaving(fresh));
+    t.merge(List.of(fresh));
+    t.confirm(fresh, fresh.peerAddress());
+    assertEquals(Status.UP, find(t, "b").status());
+    assertEquals(RingState.JOINING, find(t, "b").state());
+  }
+
+  @Test
+  void peersHearARemovalOfANodeTheyJudgeDownButNotOfALiveOne() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 10, 1));
+    Member forgedLeft = m("b", 11, 1).withStatus(Status.LEFT);
+    t.merge(List.of(forgedLeft));
+    assertEquals(Status.UP, find(t, "b").status(), "LEFT for a live node waits for its own word");
+    silence(t, "b");
+    t.merge(List.of(m("b", 11, 1).withState(RingState.LEAVING)));
+    assertEquals(RingState.LEAVING, find(t, "b").state());
+    assertEquals(Status.DOWN, find(t, "b").status(), "news of a dead node is no sign of life");
+    t.merge(List.of(m("b", 12, 1).withStatus(Status.LEFT)));
+    assertEquals(Status.LEFT, find(t, "b").status());
+  }
+
+  @Test
+  void aNodeThatDecommissionsAnnouncesItselfLeft() {
+    MembershipTable t = table("a");
+    t.announce(RingState.LEAVING);
+    t.tick();
+    assertEquals(RingState.LEAVING, find(t, "a").state());
+    t.leave();
+    t.tick();
+    assertEquals(Status.LEFT, find(t, "a").status(), "the heartbeat goes on, the LEFT stays");
+  }
+
+  @Test
+  void oneMoveAtATimeTheEarliestAnnouncementFirst() {
+    Member j1 = m("j1", 0, 50).withState(RingState.JOINING);
+    Member j2 = m("j2", 0, 40).withState(RingState.JOINING);
+    Member gone = m("x", 0, 10).withState(RingState.LEAVING).withStatus(Status.LEFT);
+    assertEquals("j2", ActiveMove.of(List.of(m("a", 0, 1), j1, j2, gone)).orElseThrow().nodeId());
+    assertTrue(ActiveMove.of(List.of(m("a", 0, 1), m("r", 0, 2).withState(RingState.REPLACING))).isEmpty(),
+        "a replacement keeps the ring as it is");
+  }
 }

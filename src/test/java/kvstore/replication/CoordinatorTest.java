@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import kvstore.log.EventLog;
 import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
+import kvstore.membership.RingState;
 import kvstore.membership.Status;
 import kvstore.metrics.NodeMetrics;
 import kvstore.quorum.Consistency;
@@ -98,12 +99,82 @@ class CoordinatorTest {
     }
   }
 
+  /** Announced ring states; NORMAL when absent. */
+  private final Map<String, RingState> states = new HashMap<>();
+
   private ClusterView view() {
     List<Member> members = new ArrayList<>();
+    List<String> now = new ArrayList<>();
     for (var e : status.entrySet()) {
-      members.add(new Member(e.getKey(), "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", 1, 1, e.getValue()));
+      RingState st = states.getOrDefault(e.getKey(), RingState.NORMAL);
+      members.add(new Member(e.getKey(), "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", 1, 1, e.getValue(), st));
+      if (st != RingState.JOINING) {
+        now.add(e.getKey());
+      }
     }
-    return ClusterView.of(SELF, members, Ring.of(status.keySet(), 16), lastHeard);
+    Ring ring = Ring.of(now, 16);
+    Ring future = now.size() == status.size() ? ring : Ring.of(status.keySet(), 16);
+    return ClusterView.of(SELF, members, ring, future, lastHeard);
+  }
+
+  /** A key whose replicas change when n4 joins: n4 takes the place of {@code loser}, the other two stay. */
+  private String keyMovingTo(String joiner, String[] loserOut) {
+    Ring now = Ring.of(List.of("n1", "n2", "n3"), 16);
+    Ring after = Ring.of(List.of("n1", "n2", "n3", joiner), 16);
+    for (int i = 0; ; i++) {
+      String k = "k" + i;
+      List<String> before = now.preferenceList(k, 3);
+      List<String> next = after.preferenceList(k, 3);
+      if (next.contains(joiner) && next.contains(SELF)) {
+        for (String n : before) {
+          if (!next.contains(n)) {
+            loserOut[0] = n;
+          }
+        }
+        return k;
+      }
+    }
+  }
+
+  @Test
+  void whileANodeJoinsAWriteNeedsWInTheRingBeforeAndInTheRingAfter() {
+    status.put("n4", Status.UP);
+    states.put("n4", RingState.JOINING);
+    Coordinator c = coordinator(3_600_000);
+    String[] loser = new String[1];
+    String key = keyMovingTo("n4", loser);
+    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    // before the move the quorum is SELF + loser; after it, SELF + n4: n4 must answer first
+    replicas.get(stays).mode = FakeReplica.Mode.FAILS;
+    replicas.get("n4").mode = FakeReplica.Mode.HOLDS;
+    Future<Long> w = c.write(key, "v".getBytes(), false, 0, Consistency.QUORUM);
+    assertFalse(w.isComplete(), "two acks of the current replicas, one of the future ones: not yet");
+    replicas.get("n4").release();
+    assertTrue(w.succeeded(), String.valueOf(w.cause()));
+    assertTrue(replicas.get("n4").rows.containsKey(key), "the pending replica has the write");
+    assertTrue(replicas.get(loser[0]).rows.containsKey(key), "so does the replica that is giving the range up");
+  }
+
+  @Test
+  void readsNeverGoToAJoiningNodeNorToOneStillReplacingADeadNode() {
+    status.put("n4", Status.UP);
+    states.put("n4", RingState.JOINING);
+    Coordinator c = coordinator(3_600_000);
+    String key = keyMovingTo("n4", new String[1]);
+    assertTrue(c.write(key, "v".getBytes(), false, 0, Consistency.ALL).succeeded());
+    assertTrue(c.read(key, Consistency.ALL).succeeded());
+    assertFalse(replicas.get("n4").calls.contains("read " + key), replicas.get("n4").calls.toString());
+
+    states.put("n4", RingState.NORMAL);
+    status.remove("n4");
+    states.put("n3", RingState.REPLACING);
+    replicas.get("n2").mode = FakeReplica.Mode.FAILS;
+    assertTrue(c.read("other", Consistency.QUORUM).failed(), "n1 answers, n2 fails, and n3 is not asked");
+    assertFalse(replicas.get("n3").calls.contains("read other"), "a replacement is not read before it has streamed its ranges");
+    states.put("n2", RingState.REPLACING);
+    Future<Versioned> r = c.read("other", Consistency.QUORUM);
+    assertTrue(r.failed());
+    assertTrue(r.cause().getMessage().contains("needs 2 replicas (QUORUM of RF 3) but only 1 of ") && r.cause().getMessage().contains("serve reads now"), r.cause().getMessage());
   }
 
   private Coordinator coordinator(long hintWindowMs) {

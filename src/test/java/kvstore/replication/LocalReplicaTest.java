@@ -51,6 +51,11 @@ class LocalReplicaTest {
     public Future<List<Versioned>> tokenRanges(List<long[]> ranges) {
       throw new UnsupportedOperationException();
     }
+
+    @Override
+    public Future<List<Versioned>> scan(kvstore.storage.TokenScan scan) {
+      throw new UnsupportedOperationException();
+    }
   };
 
   private LocalReplica replica(long batchBytes) {

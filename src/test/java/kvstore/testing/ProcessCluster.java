@@ -23,6 +23,7 @@ public final class ProcessCluster implements TestCluster {
   private final List<Process> processes = new ArrayList<>();
   private final List<List<String>> prefixes = new ArrayList<>();
   private final io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx();
+  private final java.util.Map<Integer, KvClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
   public ProcessCluster(Path dir, int n, java.util.function.BiConsumer<Integer, JsonObject> tweak) {
     this.dir = dir;
@@ -42,6 +43,29 @@ public final class ProcessCluster implements TestCluster {
       configs.add(c);
       processes.add(null);
       prefixes.add(List.of());
+    }
+  }
+
+  /** Every node's seeds become the first {@code k} nodes: the others are not their own seeds, so they bootstrap. */
+  public ProcessCluster seedsFirst(int k) {
+    JsonArray seeds = new JsonArray();
+    for (int i = 0; i < k; i++) {
+      seeds.add(host(i) + ":" + configs.get(i).getInteger("peerPort"));
+    }
+    configs.forEach(c -> c.put("seeds", seeds.copy()));
+    return this;
+  }
+
+  /** Starts node i and returns at once, without waiting for it to answer. */
+  public Process launch(int i) {
+    try {
+      Path conf = dir.resolve("node" + (i + 1) + ".json");
+      Files.writeString(conf, configs.get(i).encodePrettily());
+      Process p = launch(prefixes.get(i), dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString());
+      processes.set(i, p);
+      return p;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -128,13 +152,7 @@ public final class ProcessCluster implements TestCluster {
   }
 
   public void start(int i) {
-    try {
-      Path conf = dir.resolve("node" + (i + 1) + ".json");
-      Files.writeString(conf, configs.get(i).encodePrettily());
-      processes.set(i, launch(prefixes.get(i), dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString()));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    launch(i);
     int port = configs.get(i).getInteger("httpPort");
     Await.until("node" + (i + 1) + " to answer /healthz", Duration.ofSeconds(30), () -> {
       if (!processes.get(i).isAlive()) {
@@ -189,6 +207,7 @@ public final class ProcessCluster implements TestCluster {
 
   /** SIGKILL: no shutdown hook, no flush. */
   public void kill(int i) throws InterruptedException {
+    dropClient(i);
     Process p = processes.get(i);
     p.destroyForcibly();
     p.waitFor(10, TimeUnit.SECONDS);
@@ -196,6 +215,7 @@ public final class ProcessCluster implements TestCluster {
 
   /** SIGTERM; answers how long the process took to exit. */
   public Duration terminate(int i) throws InterruptedException {
+    dropClient(i);
     Process p = processes.get(i);
     long t0 = System.nanoTime();
     p.destroy();
@@ -203,6 +223,13 @@ public final class ProcessCluster implements TestCluster {
       p.destroyForcibly();
     }
     return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  private void dropClient(int i) {
+    KvClient client = clients.remove(i);
+    if (client != null) {
+      client.close();
+    }
   }
 
   public io.vertx.core.Vertx clientVertxForTools() {
@@ -224,7 +251,8 @@ public final class ProcessCluster implements TestCluster {
 
   @Override
   public KvClient client(int i) {
-    return new KvClient(clientVertx, host(i), configs.get(i).getInteger("grpcPort"));
+    // one connection per node, as a real client keeps, instead of one per call
+    return clients.computeIfAbsent(i, n -> new KvClient(clientVertx, host(n), configs.get(n).getInteger("grpcPort")));
   }
 
   public String log(int i) {

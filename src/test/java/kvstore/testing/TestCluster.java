@@ -34,6 +34,12 @@ public interface TestCluster extends AutoCloseable {
         .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().map(n -> n.getString("status")).orElse("ABSENT");
   }
 
+  /** The ring state (JOINING, NORMAL, LEAVING) node {@code observer} gives {@code nodeId}, or ABSENT. */
+  default String stateSeenBy(int observer, String nodeId) {
+    return membership(observer).getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .filter(n -> n.getString("nodeId").equals(nodeId)).findFirst().map(n -> n.getString("state")).orElse("ABSENT");
+  }
+
   /** True when every chunk hash of node a equals node b's: the two hold the same rows. */
   default boolean sameChunks(int a, int b) {
     for (int chunk = 0; chunk < 16; chunk++) {

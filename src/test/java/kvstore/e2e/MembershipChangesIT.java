@@ -1,0 +1,361 @@
+package kvstore.e2e;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.client.GrpcClient;
+import kv.Kv;
+import kvstore.cli.JvmFlags;
+import kvstore.replica.proto.ReplicaGrpcClient;
+import kvstore.replica.proto.ReplicaProto;
+import kvstore.rpc.PeerClients;
+import kvstore.testing.Await;
+import kvstore.testing.KvClient;
+import kvstore.testing.ProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Membership changes on real processes (RF 3, QUORUM), with a writer and a reader running all
+ * along: two nodes join at once (they go one after the other), one decommissions, one is killed
+ * and removed. Every acknowledged write is recorded; the reader checks acknowledged keys at QUORUM
+ * throughout, and at the end every one is read back through every node and counted on every replica.
+ */
+class MembershipChangesIT {
+  private static final int KEYS = 1500;
+  @TempDir
+  Path dir;
+
+  /** The newest acknowledged value of each key; values are "v" + a number that only grows. */
+  private final Map<String, Long> acked = new ConcurrentHashMap<>();
+  private final List<Integer> coordinators = new CopyOnWriteArrayList<>(List.of(0, 1, 2));
+  /** The number in the next written value: it only grows, across every writer this test starts. */
+  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong missing = new AtomicLong();
+  private final AtomicLong stale = new AtomicLong();
+  private final AtomicLong checked = new AtomicLong();
+  private final List<String> problems = new CopyOnWriteArrayList<>();
+
+  private static long number(String value) {
+    return Long.parseLong(value.substring(1));
+  }
+
+  /** Reads the key at QUORUM through node i; counts it missing or older than acknowledged. */
+  private void check(ProcessCluster c, int i, String key, long ackedNumber, Kv.Consistency consistency) {
+    Kv.GetResponse r = c.client(i).get(key, consistency);
+    checked.incrementAndGet();
+    if (!r.getFound()) {
+      missing.incrementAndGet();
+      problems.add(key + " not found through node" + (i + 1));
+    } else if (number(r.getValue()) < ackedNumber) {
+      stale.incrementAndGet();
+      problems.add(key + " old through node" + (i + 1) + ": " + r.getValue() + " < v" + ackedNumber);
+    }
+  }
+
+  private record Run(int exit, String out) {
+  }
+
+  private static Run kvctl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
+    cmd.addAll(List.of("-jar", ProcessCluster.jar(), "kvctl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "kvctl " + String.join(" ", args) + " finished");
+    return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+
+  private static boolean everyoneSees(ProcessCluster c, List<Integer> observers, String nodeId, String state) {
+    for (int o : observers) {
+      if (!c.stateSeenBy(o, nodeId).equals(state) || !c.statusSeenBy(o, nodeId).equals("UP")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
+  @Timeout(value = 15, unit = TimeUnit.MINUTES)
+  void joinsDecommissionAndRemovenodeUnderLoadLoseNoAcknowledgedWrite() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 5, (i, cfg) -> cfg.put("failureDetectorPauseMs", 300)
+        .put("failureDetectorMinStdDevMs", 100).put("streamRowsPerSec", 5000)).seedsFirst(3)) {
+      for (int i = 0; i < 3; i++) {
+        c.start(i);
+      }
+      c.awaitUp(3);
+      for (int i = 0; i < KEYS; i++) {
+        assertTrue(c.client(0).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+        acked.put("key" + i, (long) i);
+      }
+
+      AtomicBoolean running = new AtomicBoolean(true);
+      List<Thread> load = load(c, running, KEYS);
+
+      // two nodes join at once: one change at a time, so one streams after the other
+      c.launch(3);
+      c.launch(4);
+      List<Integer> all = List.of(0, 1, 2, 3, 4);
+      Await.until("node4 and node5 NORMAL everywhere and done", Duration.ofSeconds(180), () ->
+          everyoneSees(c, all, "node4", "NORMAL") && everyoneSees(c, all, "node5", "NORMAL")
+              && c.log(3).contains("[BOOTSTRAP] done") && c.log(4).contains("[BOOTSTRAP] done"));
+      coordinators.addAll(List.of(3, 4));
+      // with the writes paused and every hint delivered, reads at ONE through the nodes that just
+      // joined find everything: what they streamed and what was written to them while they joined
+      running.set(false);
+      for (Thread t : load) {
+        t.join(10_000);
+      }
+      awaitNoHints(c, all);
+      for (Map.Entry<String, Long> e : Map.copyOf(acked).entrySet()) {
+        check(c, 3, e.getKey(), e.getValue(), Kv.Consistency.ONE);
+        check(c, 4, e.getKey(), e.getValue(), Kv.Consistency.ONE);
+      }
+      assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), "after the joins");
+      running = new AtomicBoolean(true);
+      load = load(c, running, KEYS);
+
+      // node1 replicated every key with three nodes; with five it gives some up
+      Run cleanup = kvctl("cleanup", "--node", c.grpcAddress(0));
+      assertEquals(0, cleanup.exit(), cleanup.out());
+      java.util.regex.Matcher deleted = java.util.regex.Pattern.compile("deleted (\\d+) of (\\d+) rows").matcher(cleanup.out());
+      assertTrue(deleted.find(), cleanup.out());
+      long gone = Long.parseLong(deleted.group(1));
+      long had = Long.parseLong(deleted.group(2));
+      assertTrue(gone > had / 10 && gone < had, "cleanup deleted " + gone + " of " + had + " rows");
+
+      // node2 decommissions under load
+      coordinators.remove(Integer.valueOf(1));
+      Run decommission = kvctl("decommission", "--node", c.grpcAddress(1));
+      assertEquals(0, decommission.exit(), decommission.out());
+      assertTrue(decommission.out().contains("done: decommission"), decommission.out());
+      assertTrue(c.process(1).waitFor(60, TimeUnit.SECONDS), "node2 exits once it has left");
+      assertEquals(0, c.process(1).exitValue());
+      Await.until("node2 LEFT everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 2, 3, 4).stream().allMatch(o -> c.statusSeenBy(o, "node2").equals("LEFT")));
+
+      // node3 dies and is removed
+      coordinators.remove(Integer.valueOf(2));
+      c.kill(2);
+      Await.until("node3 DOWN everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 3, 4).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("DOWN")));
+      Run remove = kvctl("removenode", "node3", "--node", c.grpcAddress(0));
+      assertEquals(0, remove.exit(), remove.out());
+      Await.until("node3 LEFT everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 3, 4).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("LEFT")));
+
+      running.set(false);
+      for (Thread t : load) {
+        t.join(10_000);
+      }
+      long duringMoves = checked.get();
+      assertEquals(0, missing.get() + stale.get(), "QUORUM reads during the moves: " + missing + " not found, " + stale
+          + " old of " + duringMoves + "; " + problems.subList(0, Math.min(20, problems.size())));
+      assertTrue(duringMoves > 500, "the reader ran: " + duringMoves + " reads");
+
+      // every acknowledged write, through every remaining node, and on every replica
+      List<Integer> left = List.of(0, 3, 4);
+      for (Map.Entry<String, Long> e : acked.entrySet()) {
+        for (int i : left) {
+          check(c, i, e.getKey(), e.getValue(), Kv.Consistency.QUORUM);
+        }
+      }
+      assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), acked.size() + " acknowledged keys read back");
+      GrpcClient peers = GrpcClient.client(c.clientVertxForTools());
+      try {
+        for (int i : left) {
+          ReplicaGrpcClient replica = ReplicaGrpcClient.create(peers, PeerClients.address("127.0.0.1:" + c.config(i).getInteger("peerPort")));
+          int held = 0;
+          for (String key : acked.keySet()) {
+            if (replica.read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).await().getPresent()) {
+              held++;
+            }
+          }
+          // three nodes left with RF 3: each holds every key
+          assertEquals(acked.size(), held, "rows on node" + (i + 1));
+          ReplicaGrpcClient r = replica;
+          Await.until("node" + (i + 1) + " to drop its hints for the removed nodes", Duration.ofSeconds(20), () -> {
+            Map<String, Long> hints = r.status(ReplicaProto.StatusRequest.getDefaultInstance()).await().getHintsPendingMap();
+            return !hints.containsKey("node3") && !hints.containsKey("node2");
+          });
+        }
+      } finally {
+        peers.close().await();
+      }
+
+      // the decommissioned node cannot come back with its old data
+      Process back = c.launch(1);
+      assertTrue(back.waitFor(60, TimeUnit.SECONDS), "node2 with its old data exits");
+      assertTrue(back.exitValue() != 0);
+      assertTrue(c.log(1).contains("has left the cluster; wipe its dataDir"), c.log(1));
+    }
+  }
+
+  /** Waits until no node keeps a hint for another: every write that missed a replica has reached it. */
+  private static void awaitNoHints(ProcessCluster c, List<Integer> nodes) {
+    GrpcClient peers = GrpcClient.client(c.clientVertxForTools());
+    try {
+      for (int i : nodes) {
+        ReplicaGrpcClient r = ReplicaGrpcClient.create(peers, PeerClients.address("127.0.0.1:" + c.config(i).getInteger("peerPort")));
+        Await.until("node" + (i + 1) + " to deliver its hints", Duration.ofSeconds(60), () ->
+            r.status(ReplicaProto.StatusRequest.getDefaultInstance()).await().getHintsPendingMap().values().stream().allMatch(n -> n == 0));
+      }
+    } finally {
+      peers.close().await();
+    }
+  }
+
+  /** Writes at QUORUM and checks acknowledged keys at QUORUM through the coordinators until {@code running} turns false. */
+  private List<Thread> load(ProcessCluster c, AtomicBoolean running, int keys) {
+    sequence.compareAndSet(0, keys);
+    Thread writer = new Thread(() -> {
+      while (running.get()) {
+        String key = "key" + ThreadLocalRandom.current().nextInt(keys + keys / 2);
+        long n = sequence.incrementAndGet();
+        int via = coordinators.get((int) (n % coordinators.size()));
+        try {
+          if (c.client(via).put(key, "v" + n, Kv.Consistency.QUORUM).getOk()) {
+            acked.merge(key, n, Math::max);
+          }
+        } catch (RuntimeException e) {
+          // not acknowledged: nothing to record
+        }
+      }
+    }, "writer");
+    Thread reader = new Thread(() -> {
+      while (running.get()) {
+        List<String> ks = new ArrayList<>(acked.keySet());
+        String key = ks.get(ThreadLocalRandom.current().nextInt(ks.size()));
+        long before = acked.get(key);
+        try {
+          check(c, coordinators.get(ThreadLocalRandom.current().nextInt(coordinators.size())), key, before, Kv.Consistency.QUORUM);
+        } catch (RuntimeException e) {
+          // a read that failed is not a read that lied
+        }
+      }
+    }, "reader");
+    writer.start();
+    reader.start();
+    return List.of(writer, reader);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "RF {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aJoinWithASmallReplicationFactorNeverHidesAKey(int rf) throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("replicationFactor", rf)).seedsFirst(3)) {
+      for (int i = 0; i < 3; i++) {
+        c.start(i);
+      }
+      c.awaitUp(3);
+      for (int i = 0; i < 1000; i++) {
+        assertTrue(c.client(i % 3).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+        acked.put("key" + i, (long) i);
+      }
+      AtomicBoolean running = new AtomicBoolean(true);
+      List<Thread> load = load(c, running, 1000);
+      c.launch(3);
+      Await.until("node4 NORMAL everywhere and done", Duration.ofSeconds(120), () ->
+          everyoneSees(c, List.of(0, 1, 2, 3), "node4", "NORMAL") && c.log(3).contains("[BOOTSTRAP] done"));
+      coordinators.add(3);
+      // a few more seconds of load with node4 serving
+      long reads = checked.get();
+      Await.until("500 more reads", Duration.ofSeconds(60), () -> checked.get() > reads + 500);
+      running.set(false);
+      for (Thread t : load) {
+        t.join(10_000);
+      }
+      assertEquals(0, missing.get() + stale.get(), "reads during and after the join: " + missing + " not found, " + stale + " old of "
+          + checked + "; " + problems.subList(0, Math.min(20, problems.size())));
+      for (Map.Entry<String, Long> e : acked.entrySet()) {
+        for (int i = 0; i < 4; i++) {
+          check(c, i, e.getKey(), e.getValue(), Kv.Consistency.QUORUM);
+        }
+      }
+      assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), acked.size() + " keys through every node");
+    }
+  }
+
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aReplacementStreamsTheDeadNodesRangesBeforeItServesAndABehindReplicaMissesNothing() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("failureDetectorPauseMs", 300)
+        .put("failureDetectorMinStdDevMs", 100)).start()) {
+      // node2 is down while 800 keys are written through node3: its hints for them live on node3 only
+      c.kill(1);
+      Await.until("node2 DOWN", Duration.ofSeconds(30), () -> c.statusSeenBy(0, "node2").equals("DOWN")
+          && c.statusSeenBy(2, "node2").equals("DOWN"));
+      for (int i = 0; i < 800; i++) {
+        assertTrue(c.client(2).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+        acked.put("key" + i, (long) i);
+      }
+      // node3 dies with its disk; node2 comes back behind (its hints died with node3)
+      c.kill(2);
+      try (var files = Files.walk(Path.of(c.config(2).getString("dataDir")))) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+      c.start(1);
+      Await.until("node3 DOWN and node2 UP", Duration.ofSeconds(30), () -> c.statusSeenBy(0, "node3").equals("DOWN")
+          && c.statusSeenBy(0, "node2").equals("UP"));
+      assertFalse(c.client(1).get("key5", Kv.Consistency.ONE).getFound() && c.client(1).get("key6", Kv.Consistency.ONE).getFound(),
+          "node2 missed the writes");
+
+      // a fresh node3 replaces the dead one
+      c.config(2).put("replaceNode", "node3");
+      c.start(2);
+      Await.until("node3 NORMAL everywhere and done", Duration.ofSeconds(120), () ->
+          everyoneSees(c, List.of(0, 1, 2), "node3", "NORMAL") && c.log(2).contains("[REPLACE] done"));
+
+      // node1, which held the only other copies, goes away: node2 and the replacement must answer for everything
+      c.kill(0);
+      Await.until("node1 DOWN", Duration.ofSeconds(30), () -> c.statusSeenBy(1, "node1").equals("DOWN"));
+      for (Map.Entry<String, Long> e : acked.entrySet()) {
+        check(c, 1, e.getKey(), e.getValue(), Kv.Consistency.QUORUM);
+        check(c, 2, e.getKey(), e.getValue(), Kv.Consistency.QUORUM);
+      }
+      assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), acked.size() + " keys at QUORUM through node2 and node3");
+    }
+  }
+
+  @Test
+  void aNodeWithOtherClusterSettingsIsRefusedWithOneLine() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> { }).seedsFirst(3)) {
+      for (int i = 0; i < 3; i++) {
+        c.start(i);
+      }
+      c.awaitUp(3);
+      List<JsonObject> wrong = List.of(new JsonObject().put("replicationFactor", 1), new JsonObject().put("vnodes", 16),
+          new JsonObject().put("clusterName", "other"));
+      List<String> said = List.of("replicationFactor is 3 in this cluster and 1 on \"node4\"",
+          "vnodes is 128 in this cluster and 16 on \"node4\"", "clusterName is 'kvstore' in this cluster and 'other' on \"node4\"");
+      JsonObject base = c.config(3).copy();
+      for (int k = 0; k < wrong.size(); k++) {
+        c.config(3).clear().mergeIn(base).mergeIn(wrong.get(k));
+        Process p = c.launch(3);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node4 exits when the cluster refuses it");
+        assertEquals(1, p.exitValue());
+        String log = c.log(3);
+        assertTrue(log.contains(said.get(k)), log);
+        assertEquals("ABSENT", c.statusSeenBy(0, "node4"), "the cluster never took node4");
+        assertTrue(Files.readString(dir.resolve("node1.log")).contains("[GOSSIP] refused \"node4\": cluster settings differ"));
+      }
+    }
+  }
+}
