@@ -10,6 +10,7 @@ import kvstore.log.EventLog;
 import kvstore.rpc.PeerClients;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.storage.EventBusStorage;
+import kvstore.storage.HintStore;
 import kvstore.storage.Hint;
 import kvstore.version.HybridLogicalClock;
 
@@ -37,7 +38,7 @@ public final class HintReplayVerticle extends VerticleBase {
   private final HybridLogicalClock clock;
   private final EventLog log;
   private ViewSubscription view;
-  private EventBusStorage storage;
+  private HintStore storage;
   private ReplicaDirectory directory;
   private GrpcClient peers;
   private final Set<String> replaying = new HashSet<>();

@@ -2,7 +2,7 @@ package kvstore.replication;
 
 import kvstore.metrics.NodeMetrics;
 import kvstore.log.EventLog;
-import kvstore.storage.EventBusStorage;
+import kvstore.storage.HintStore;
 import kvstore.storage.Hint;
 import kvstore.version.Versioned;
 
@@ -10,11 +10,11 @@ import java.util.List;
 
 /** Hints committed to this node's SQLite through the storage verticle (they survive a restart). */
 public final class StorageHintSink implements HintSink {
-  private final EventBusStorage storage;
+  private final HintStore storage;
   private final NodeMetrics metrics;
   private final EventLog log;
 
-  public StorageHintSink(EventBusStorage storage, NodeMetrics metrics, EventLog log) {
+  public StorageHintSink(HintStore storage, NodeMetrics metrics, EventLog log) {
     this.storage = storage;
     this.metrics = metrics;
     this.log = log;

@@ -8,8 +8,8 @@ import kvstore.version.Versioned;
 
 import java.util.List;
 
-/** {@link Storage} as seen from any verticle: requests to the storage verticle over the event bus. */
-public final class EventBusStorage implements Storage {
+/** {@link Storage} and {@link HintStore} as seen from any verticle: requests to the storage verticle over the event bus. */
+public final class EventBusStorage implements Storage, HintStore {
   private final EventBus bus;
   private final DeliveryOptions options;
 
@@ -50,19 +50,23 @@ public final class EventBusStorage implements Storage {
     return bus.<Integer>request(StorageMessages.FORGET, new StorageMessages.ForgetKeys(keys), options).map(Message::body);
   }
 
+  @Override
   public Future<Integer> addHints(List<Hint> hints) {
     return bus.<Integer>request(StorageMessages.HINTS_ADD, new StorageMessages.AddHints(hints), options).map(Message::body);
   }
 
+  @Override
   public Future<List<Hint>> hintsFor(String target, int limit) {
     return bus.<StorageMessages.HintBatch>request(StorageMessages.HINTS_READ, new StorageMessages.HintQuery(target, limit), options)
         .map(m -> m.body().hints());
   }
 
+  @Override
   public Future<Void> dropHints(String target, List<Long> ids) {
     return bus.request(StorageMessages.HINTS_DROP, new StorageMessages.DropHints(target, ids), options).mapEmpty();
   }
 
+  @Override
   public Future<java.util.Map<String, Long>> hintCounts() {
     return bus.<StorageMessages.HintCounts>request(StorageMessages.HINT_COUNTS, null, options).map(m -> m.body().counts());
   }

@@ -64,7 +64,7 @@ public final class SqliteReader {
         Map<String, Versioned> found = new HashMap<>();
         for (Row r : ar.result()) {
           String k = r.getString(0);
-          found.put(k, new Versioned(k, bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+          found.put(k, row(r, 0));
         }
         batch.forEach((k, waiters) -> waiters.forEach(w -> w.complete(found.get(k))));
       } else {
@@ -90,7 +90,7 @@ public final class SqliteReader {
         .map(rows -> {
           List<Versioned> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
-            out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+            out.add(row(r, 0));
           }
           return out;
         });
@@ -119,7 +119,7 @@ public final class SqliteReader {
     return pool.preparedQuery(sql.toString()).execute(Tuple.wrap(params)).map(rows -> {
       List<Versioned> out = new ArrayList<>(rows.size());
       for (Row r : rows) {
-        out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+        out.add(row(r, 0));
       }
       return out;
     });
@@ -143,7 +143,7 @@ public final class SqliteReader {
     return query.map(rows -> {
       List<Versioned> out = new ArrayList<>(rows.size());
       for (Row r : rows) {
-        out.add(new Versioned(r.getString(0), bytes(r.getValue(1)), r.getLong(2), r.getInteger(3) != 0));
+        out.add(row(r, 0));
       }
       return out;
     });
@@ -161,10 +161,15 @@ public final class SqliteReader {
         .map(rows -> {
           List<Hint> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
-            out.add(new Hint(r.getLong(0), target, new Versioned(r.getString(1), bytes(r.getValue(2)), r.getLong(3), r.getInteger(4) != 0)));
+            out.add(new Hint(r.getLong(0), target, row(r, 1)));
           }
           return out;
         });
+  }
+
+  /** The row in columns key, value, version, tombstone, starting at column {@code first}. */
+  private static Versioned row(Row r, int first) {
+    return new Versioned(r.getString(first), bytes(r.getValue(first + 1)), r.getLong(first + 2), r.getInteger(first + 3) != 0);
   }
 
   static byte[] bytes(Object v) {

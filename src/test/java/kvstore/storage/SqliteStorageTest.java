@@ -117,7 +117,7 @@ class SqliteStorageTest {
     onContext(vertx, () -> s.addHints(List.of(new Hint(0, "node2", v("h", "v", 1))), 10));
     onContext(vertx, () -> s.write(List.of(v("after-hints", "v", 1))));
     List<Versioned> big = new ArrayList<>();
-    for (int i = 0; i < SqliteStorage.ROWS_PER_UPSERT + 500; i++) {
+    for (int i = 0; i < Upserts.ROWS_PER_UPSERT + 500; i++) {
       big.add(v("big" + i, "v" + i, 5));
     }
     long[] stored = onContext(vertx, () -> s.write(big));

@@ -1,0 +1,47 @@
+package kvstore.storage;
+
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * Rows deleted for good, not tombstoned: tombstones past their grace period, or rows this node no
+ * longer replicates (cleanup). Answers how many; RETURNING tells the Merkle trees and the row cache
+ * exactly which.
+ */
+final class Purge implements WriteOp<Integer> {
+  private final String where;
+  private final Tuple params;
+  private int deleted;
+
+  /** {@code DELETE FROM kv WHERE <where>}. */
+  Purge(String where, Tuple params) {
+    this.where = where;
+    this.params = params;
+  }
+
+  static Purge tombstonesOlderThan(long version) {
+    return new Purge("tombstone = 1 AND version < ?", Tuple.of(version));
+  }
+
+  static Purge keys(java.util.List<String> keys) {
+    return new Purge("key IN " + SqliteReader.placeholders(keys.size()), Tuple.wrap(new java.util.ArrayList<Object>(keys)));
+  }
+
+  @Override
+  public int size() {
+    return 1;
+  }
+
+  @Override
+  public void plan(CommitGroup group) {
+    group.step(c -> c.preparedQuery("DELETE FROM kv WHERE " + where + " RETURNING key, token, hash").execute(params).map(rows -> {
+      deleted = rows.size();
+      group.removed(rows);
+      return null;
+    }));
+  }
+
+  @Override
+  public Integer answer(CommitGroup group) {
+    return deleted;
+  }
+}
