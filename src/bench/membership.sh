@@ -49,9 +49,9 @@ during=$(rate "$WORK/during-join.txt")
 printf 'join: %.0f s from launch to NORMAL; mixed QUORUM ops/s before %s, during %s (%s%%)\n' "$(echo "$joined - $start" | bc)" \
   "$before" "$during" "$((100 * during / before))"
 
-TARGETS=$TARGETS,127.0.0.1:46404
+# the same three targets before and during the leave, once node4 has settled (its Merkle trees built)
+until grep -q 'Merkle trees ready' <(grep -A1000 'BOOTSTRAP\] done' "$WORK/node4.log"); do sleep 1; done
 bench 20 "$WORK/before-leave.txt"; before=$(rate "$WORK/before-leave.txt")
-TARGETS=127.0.0.1:46401,127.0.0.1:46402,127.0.0.1:46403
 echo "node4 decommissions ..."
 bench 600 "$WORK/during-leave.txt" background
 start=$(date +%s.%N)
