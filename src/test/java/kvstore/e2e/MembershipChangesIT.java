@@ -156,6 +156,13 @@ class MembershipChangesIT {
       c.kill(2);
       Await.until("node3 DOWN everywhere", Duration.ofSeconds(30), () ->
           List.of(0, 3, 4).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("DOWN")));
+      // kvctl where names the dead replica instead of aborting on it
+      String onNode3 = acked.keySet().stream().filter(k -> kvstore.ring.Ring.of(List.of("node1", "node3", "node4", "node5"), 128)
+          .preferenceList(k, 3).contains("node3")).findFirst().orElseThrow();
+      Run where = kvctl("where", onNode3, "--node", c.grpcAddress(0));
+      assertTrue(where.out().lines().anyMatch(l -> l.startsWith("node3") && l.contains("DOWN") && l.contains("unreachable")), where.out());
+      assertTrue(where.out().lines().filter(l -> l.startsWith("node1") || l.startsWith("node4") || l.startsWith("node5"))
+          .anyMatch(l -> !l.contains("unreachable")), "the live replicas are still shown: " + where.out());
       Run remove = kvctl("removenode", "node3", "--node", c.grpcAddress(0));
       assertEquals(0, remove.exit(), remove.out());
       Await.until("node3 LEFT everywhere", Duration.ofSeconds(30), () ->
