@@ -1,18 +1,15 @@
 package kvstore.e2e;
 
 import kv.Kv;
-import kvstore.cli.JvmFlags;
 import kvstore.testing.Await;
+import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,25 +24,8 @@ class AntiEntropyIT {
   @TempDir
   Path dir;
 
-  private record Run(int exit, String out) {
-  }
-
-  private Run kvctl(String... args) {
-    try {
-      return run(args);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private Run run(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
-    cmd.addAll(List.of("-jar", ProcessCluster.jar(), "kvctl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kvctl " + String.join(" ", args) + " finished");
-    return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  private static KvctlRun kvctl(String... args) {
+    return KvctlRun.of(120, args);
   }
 
   @Test
@@ -66,7 +46,7 @@ class AntiEntropyIT {
       assertFalse(c.client(2).get("missed-1999", Kv.Consistency.ONE).getFound(), "node3 missed the writes (no hints)");
 
       String node3 = c.grpcAddress(2);
-      Run[] first = new Run[1];
+      KvctlRun[] first = new KvctlRun[1];
       // right after a restart the trees may still be building or the ring still converging: the
       // repair says so and exits non-zero; an operator runs it again
       Await.until("kvctl repair on node3 to succeed", Duration.ofSeconds(60), () -> {
@@ -75,12 +55,12 @@ class AntiEntropyIT {
       });
       assertTrue(first[0].out().contains("2001 rows exchanged (2001 pulled, 0 pushed)"), first[0].out());
 
-      Run again = kvctl("repair", "--node", node3, "--peer", "node1");
+      KvctlRun again = kvctl("repair", "--node", node3, "--peer", "node1");
       assertEquals(0, again.exit(), again.out());
       assertTrue(again.out().contains("0 rows exchanged"), again.out());
       assertTrue(again.out().contains("0 of "), again.out());
 
-      Run status = kvctl("status", "--node", node3);
+      KvctlRun status = kvctl("status", "--node", node3);
       assertEquals(0, status.exit(), status.out());
       assertEquals(3, status.out().lines().filter(l -> l.contains(" 2100 ") && l.contains("ready")).count(), status.out());
     }

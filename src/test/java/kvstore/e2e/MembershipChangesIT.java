@@ -3,18 +3,17 @@ package kvstore.e2e;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.client.GrpcClient;
 import kv.Kv;
-import kvstore.cli.JvmFlags;
 import kvstore.replica.proto.ReplicaGrpcClient;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.rpc.PeerClients;
 import kvstore.testing.Await;
 import kvstore.testing.KvClient;
+import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,17 +69,8 @@ class MembershipChangesIT {
     }
   }
 
-  private record Run(int exit, String out) {
-  }
-
-  private static Run kvctl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
-    cmd.addAll(List.of("-jar", ProcessCluster.jar(), "kvctl"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "kvctl " + String.join(" ", args) + " finished");
-    return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  private static KvctlRun kvctl(String... args) {
+    return KvctlRun.of(300, args);
   }
 
   private static boolean everyoneSees(ProcessCluster c, List<Integer> observers, String nodeId, String state) {
@@ -133,7 +123,7 @@ class MembershipChangesIT {
       load = load(c, running, KEYS);
 
       // node1 replicated every key with three nodes; with five it gives some up
-      Run cleanup = kvctl("cleanup", "--node", c.grpcAddress(0));
+      KvctlRun cleanup = kvctl("cleanup", "--node", c.grpcAddress(0));
       assertEquals(0, cleanup.exit(), cleanup.out());
       java.util.regex.Matcher deleted = java.util.regex.Pattern.compile("deleted (\\d+) of (\\d+) rows").matcher(cleanup.out());
       assertTrue(deleted.find(), cleanup.out());
@@ -143,7 +133,7 @@ class MembershipChangesIT {
 
       // node2 decommissions under load
       coordinators.remove(Integer.valueOf(1));
-      Run decommission = kvctl("decommission", "--node", c.grpcAddress(1));
+      KvctlRun decommission = kvctl("decommission", "--node", c.grpcAddress(1));
       assertEquals(0, decommission.exit(), decommission.out());
       assertTrue(decommission.out().contains("done: decommission"), decommission.out());
       assertTrue(c.process(1).waitFor(60, TimeUnit.SECONDS), "node2 exits once it has left");
@@ -159,11 +149,11 @@ class MembershipChangesIT {
       // kvctl where names the dead replica instead of aborting on it
       String onNode3 = acked.keySet().stream().filter(k -> kvstore.ring.Ring.of(List.of("node1", "node3", "node4", "node5"), 128)
           .preferenceList(k, 3).contains("node3")).findFirst().orElseThrow();
-      Run where = kvctl("where", onNode3, "--node", c.grpcAddress(0));
+      KvctlRun where = kvctl("where", onNode3, "--node", c.grpcAddress(0));
       assertTrue(where.out().lines().anyMatch(l -> l.startsWith("node3") && l.contains("DOWN") && l.contains("unreachable")), where.out());
       assertTrue(where.out().lines().filter(l -> l.startsWith("node1") || l.startsWith("node4") || l.startsWith("node5"))
           .anyMatch(l -> !l.contains("unreachable")), "the live replicas are still shown: " + where.out());
-      Run remove = kvctl("removenode", "node3", "--node", c.grpcAddress(0));
+      KvctlRun remove = kvctl("removenode", "node3", "--node", c.grpcAddress(0));
       assertEquals(0, remove.exit(), remove.out());
       Await.until("node3 LEFT everywhere", Duration.ofSeconds(30), () ->
           List.of(0, 3, 4).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("LEFT")));

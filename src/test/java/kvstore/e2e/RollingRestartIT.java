@@ -1,8 +1,8 @@
 package kvstore.e2e;
 
 import io.vertx.core.json.JsonObject;
-import kvstore.cli.JvmFlags;
 import kvstore.testing.Await;
+import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -45,12 +44,10 @@ class RollingRestartIT {
         .put("failureDetectorMinStdDevMs", 100)).start()) {
       Path out = dir.resolve("bench.log");
       Path json = dir.resolve("bench.json");
-      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
-      cmd.addAll(List.of("-jar", ProcessCluster.jar(), "kvctl", "bench", "--op", "mixed", "--read-ratio", "0.5",
+      List<String> cmd = KvctlRun.command("kvctl", "bench", "--op", "mixed", "--read-ratio", "0.5",
           "--targets", c.grpcAddress(0) + "," + c.grpcAddress(1) + "," + c.grpcAddress(2), "--consistency", "QUORUM",
           "--concurrency", Integer.toString(CONCURRENCY), "--connections", "1", "--keys", "5000", "--warmup", "0s",
-          "--duration", "300s", "--json", json.toString()));
+          "--duration", "300s", "--json", json.toString());
       Process bench = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
       try {
         Await.until("the bench to report its first second", Duration.ofSeconds(30), () -> seconds(out) > 0);
