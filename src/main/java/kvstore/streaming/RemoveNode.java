@@ -1,0 +1,56 @@
+package kvstore.streaming;
+
+import io.vertx.core.Future;
+import kvstore.log.EventLog;
+import kvstore.membership.ClusterView;
+import kvstore.membership.GossipVerticle;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A dead node leaves the ring ({@code kvctl removenode}): this node announces it LEAVING on its
+ * behalf (peers take that only because they, too, judge it DOWN), streams each of its ranges from
+ * the surviving replicas to the next owner, then announces it LEFT; every node then drops its
+ * hints for it.
+ */
+final class RemoveNode {
+  private final MoveSteps steps;
+  private final String nodeId;
+
+  RemoveNode(MoveSteps steps, String nodeId) {
+    this.steps = steps;
+    this.nodeId = nodeId;
+  }
+
+  Future<String> run(MoveStats stats) {
+    ClusterView v = steps.view.get();
+    int rf = steps.config.replicationFactor();
+    if (v.member(nodeId) == null) {
+      return Future.failedFuture(new IllegalArgumentException("no member " + EventLog.quote(nodeId) + " in this cluster"));
+    }
+    if (!v.ring().nodes().contains(nodeId)) {
+      return Future.failedFuture(new IllegalArgumentException("node " + nodeId + " is not in the ring"));
+    }
+    if (v.ring().nodes().size() - 1 < rf) {
+      return Future.failedFuture(new IllegalStateException("removing " + nodeId + " would leave " + (v.ring().nodes().size() - 1)
+          + " node(s) for replicationFactor " + rf));
+    }
+    steps.log.info("[REMOVENODE] announcing " + nodeId + " LEAVING");
+    return steps.request(GossipVerticle.REMOVING, nodeId)
+        .compose(x -> steps.delay(steps.config.requestTimeoutMs()))
+        .compose(x -> {
+          ClusterView now = steps.view.get();
+          List<RangeMoves.Transfer> moves = new ArrayList<>();
+          for (RangeMoves.Transfer t : RangeMoves.between(now.ring(), now.futureRing(), rf)) {
+            List<String> survivors = new ArrayList<>(t.sources());
+            survivors.remove(nodeId);
+            moves.add(new RangeMoves.Transfer(t.first(), t.last(), survivors, t.targets()));
+          }
+          steps.log.info("[REMOVENODE] streaming " + moves.size() + " token ranges of " + nodeId + " from the surviving replicas");
+          return steps.stream(moves, 1, stats);
+        })
+        .compose(x -> steps.request(GossipVerticle.REMOVE, nodeId))
+        .map(x -> "node " + nodeId + " is LEFT; its ranges have their replicas again");
+  }
+}
