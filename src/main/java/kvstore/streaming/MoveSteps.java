@@ -56,6 +56,30 @@ final class MoveSteps {
     this.scheduler = scheduler;
   }
 
+  /**
+   * How this node enters the ring (bootstrap, replace): once it met the cluster, it announces
+   * {@code state} and waits until every live member heard it and one requestTimeoutMs more (writes
+   * coordinated before a node heard of it have had their time to finish), streams what
+   * {@code transfers} computes from the view then, at least {@code needed} sources per interval,
+   * and announces NORMAL, recorded in the data directory.
+   */
+  Future<String> enter(String tag, RingState state, java.util.function.Function<ClusterView, List<RangeMoves.Transfer>> transfers,
+                       int needed, MoveStats stats) {
+    return meetCluster(tag, 0).compose(x -> {
+      log.info(tag + " announcing " + state + " to the cluster");
+      return announce(state.name());
+    })
+        .compose(x -> delay(config.requestTimeoutMs()))
+        .compose(x -> {
+          List<RangeMoves.Transfer> mine = transfers.apply(view.get());
+          log.info(tag + " streaming " + mine.size() + " token ranges");
+          return stream(mine, needed, stats);
+        })
+        .compose(x -> announce(RingState.NORMAL.name()))
+        .compose(x -> RingStateFile.write(vertx, config, "NORMAL"))
+        .map(x -> "this node is NORMAL and serves reads");
+  }
+
   /** Completes once gossip has met a NORMAL member; says every 10 s that it is still waiting. */
   Future<Void> meetCluster(String tag, int waitedSec) {
     ClusterView v = view.get();
