@@ -13,6 +13,7 @@ import kvstore.repair.AntiEntropyVerticle;
 import kvstore.repair.RangeTrees;
 import kvstore.replica.proto.ReplicaProto;
 import kvstore.storage.EventBusStorage;
+import kvstore.storage.StorageRequests;
 import kvstore.streaming.MoveVerticle;
 
 import java.util.List;
@@ -47,7 +48,7 @@ final class NodeAdmin {
   public Future<ReplicaProto.NodeStatus> status(ReplicaProto.StatusRequest req) {
     EventBusStorage eb = new EventBusStorage(vertx.eventBus(), 10_000);
     Future<JsonObject> members = vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null).map(m -> m.body());
-    Future<Long> rows = eb.count();
+    Future<Long> rows = eb.ask(new StorageRequests.Count());
     Future<java.util.Map<String, Long>> hints = eb.hintCounts();
     Future<Long> bytes = vertx.executeBlocking(() -> {
       long total = 0;

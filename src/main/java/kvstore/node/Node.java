@@ -1,5 +1,6 @@
 package kvstore.node;
 
+import kvstore.bus.LocalCodec;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,12 +25,10 @@ import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;
 import kvstore.storage.RowCache;
 import kvstore.storage.RowHashIndex;
-import kvstore.storage.StorageMessages;
 import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
 import kvstore.storage.WalCheckpointVerticle;
 import kvstore.version.HybridLogicalClock;
-import kvstore.version.Versioned;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,21 +174,9 @@ public final class Node {
   }
 
   private static void registerCodecs(EventBus bus) {
-    bus.registerDefaultCodec(StorageMessages.WriteRows.class, new LocalCodec<>(StorageMessages.WriteRows.class));
-    bus.registerDefaultCodec(StorageMessages.StoredVersions.class, new LocalCodec<>(StorageMessages.StoredVersions.class));
-    bus.registerDefaultCodec(StorageMessages.ChunkRows.class, new LocalCodec<>(StorageMessages.ChunkRows.class));
-    bus.registerDefaultCodec(StorageMessages.TokenRanges.class, new LocalCodec<>(StorageMessages.TokenRanges.class));
-    bus.registerDefaultCodec(StorageMessages.ForgetKeys.class, new LocalCodec<>(StorageMessages.ForgetKeys.class));
-    bus.registerDefaultCodec(kvstore.storage.TokenScan.class, new LocalCodec<>(kvstore.storage.TokenScan.class));
+    bus.registerCodec(LocalCodec.any());
     bus.registerDefaultCodec(AntiEntropyVerticle.RepairNow.class, new LocalCodec<>(AntiEntropyVerticle.RepairNow.class));
-    bus.registerDefaultCodec(RangeTrees.class, new LocalCodec<>(RangeTrees.class));
-    bus.registerDefaultCodec(Versioned.class, new LocalCodec<>(Versioned.class));
     bus.registerDefaultCodec(ClusterView.class, new LocalCodec<>(ClusterView.class));
-    bus.registerDefaultCodec(StorageMessages.AddHints.class, new LocalCodec<>(StorageMessages.AddHints.class));
-    bus.registerDefaultCodec(StorageMessages.HintQuery.class, new LocalCodec<>(StorageMessages.HintQuery.class));
-    bus.registerDefaultCodec(StorageMessages.HintBatch.class, new LocalCodec<>(StorageMessages.HintBatch.class));
-    bus.registerDefaultCodec(StorageMessages.DropHints.class, new LocalCodec<>(StorageMessages.DropHints.class));
-    bus.registerDefaultCodec(StorageMessages.HintCounts.class, new LocalCodec<>(StorageMessages.HintCounts.class));
   }
 
   /** Undeploys in reverse order; storage last, after its queued writes committed. */

@@ -14,7 +14,8 @@ import kvstore.replica.proto.ReplicaProto;
 import kvstore.rpc.PeerClients;
 import io.vertx.core.net.SocketAddress;
 import kvstore.storage.EventBusStorage;
-import kvstore.storage.StorageMessages;
+import kvstore.bus.LocalCodec;
+import kvstore.storage.StorageVerticle;
 import kvstore.version.Versions;
 
 import java.util.ArrayList;
@@ -102,7 +103,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     }
     ringRequested = true;
     requestedRing = fp;
-    vertx.eventBus().send(StorageMessages.REBUILD_TREES, new RangeTrees(v.ring(), config.replicationFactor(), config.nodeId()));
+    vertx.eventBus().send(StorageVerticle.REBUILD_TREES, new RangeTrees(v.ring(), config.replicationFactor(), config.nodeId()), LocalCodec.delivery());
   }
 
   /** The periodic round: one peer, the next in turn; skipped while another session runs. */

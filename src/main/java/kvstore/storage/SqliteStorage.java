@@ -86,6 +86,18 @@ public final class SqliteStorage implements Storage {
     return commits.enqueue(new PutRows(rows));
   }
 
+  private long hintCap = Long.MAX_VALUE;
+
+  /** At most this many hints per target (maxHintsPerNode) from now on. */
+  public void capHints(long perTarget) {
+    hintCap = perTarget;
+  }
+
+  /** Stores hints durably, at most the {@link #capHints cap} per target in all; answers how many were kept. */
+  public Future<Integer> addHints(List<Hint> list) {
+    return addHints(list, hintCap);
+  }
+
   /** Stores hints durably, at most {@code capPerTarget} per target in all; answers how many were kept. */
   public Future<Integer> addHints(List<Hint> list, long capPerTarget) {
     return hints.add(list, capPerTarget);

@@ -2,7 +2,9 @@ package kvstore.storage;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import kvstore.bus.LocalCodec;
 import kvstore.config.NodeConfig;
 
 import java.nio.file.Path;
@@ -23,23 +25,16 @@ public final class StorageReaderVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     reader = new SqliteReader(vertx, Path.of(config.dataDir()), config.storageSync(), 1);
-    vertx.eventBus().<String>consumer(StorageMessages.READ, m -> reply(m, reader.read(m.body())));
-    vertx.eventBus().<Integer>consumer(StorageMessages.CHUNK,
-        m -> reply(m, reader.chunk(m.body()).map(StorageMessages.ChunkRows::new)));
-    vertx.eventBus().<StorageMessages.TokenRanges>consumer(StorageMessages.TOKEN_RANGES,
-        m -> reply(m, reader.tokenRanges(m.body().ranges()).map(StorageMessages.ChunkRows::new)));
-    vertx.eventBus().<TokenScan>consumer(StorageMessages.SCAN,
-        m -> reply(m, reader.scan(m.body()).map(StorageMessages.ChunkRows::new)));
-    vertx.eventBus().consumer(StorageMessages.COUNT, m -> reply(m, reader.count()));
-    vertx.eventBus().<StorageMessages.HintQuery>consumer(StorageMessages.HINTS_READ,
-        m -> reply(m, reader.hintsFor(m.body().target(), m.body().limit()).map(StorageMessages.HintBatch::new)));
+    vertx.eventBus().<StorageRequests.ToReader<?>>consumer(StorageRequests.READER, m -> reply(m, m.body().run(reader)));
     return Future.succeededFuture();
   }
+
+  private static final DeliveryOptions REPLY = LocalCodec.delivery();
 
   static <T> void reply(Message<?> m, Future<T> result) {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        m.reply(ar.result());
+        m.reply(ar.result(), REPLY);
       } else {
         m.fail(500, String.valueOf(ar.cause()));
       }

@@ -27,6 +27,8 @@ public final class StorageVerticle extends VerticleBase {
   private long purgeTimer = -1;
   /** Rows per build page: large enough to scan fast, small enough that a write queued behind one waits a few ms. */
   private static final int TREE_PAGE_ROWS = 2000;
+  /** Address that starts a Merkle tree build for a new ring: its body is the empty {@link RowHashIndex} to fill. */
+  public static final String REBUILD_TREES = "kv.storage.trees.rebuild";
 
   private final NodeMetrics metrics;
 
@@ -59,17 +61,10 @@ public final class StorageVerticle extends VerticleBase {
       storage = s;
       storage.cacheRows(cache);
       storage.stats().onCommit(metrics::storageCommit);
-      consumers.add(vertx.eventBus().<StorageMessages.WriteRows>consumer(StorageMessages.WRITE,
-          m -> reply(m, storage.write(m.body().rows()).map(StorageMessages.StoredVersions::new))));
-      consumers.add(vertx.eventBus().<StorageMessages.AddHints>consumer(StorageMessages.HINTS_ADD,
-          m -> reply(m, storage.addHints(m.body().hints(), config.maxHintsPerNode()))));
-      consumers.add(vertx.eventBus().<StorageMessages.DropHints>consumer(StorageMessages.HINTS_DROP,
-          m -> reply(m, storage.dropHints(m.body().target(), m.body().ids()))));
-      consumers.add(vertx.eventBus().<StorageMessages.ForgetKeys>consumer(StorageMessages.FORGET,
-          m -> reply(m, storage.forget(m.body().keys()))));
-      consumers.add(vertx.eventBus().consumer(StorageMessages.HINT_COUNTS,
-          m -> m.reply(new StorageMessages.HintCounts(storage.hintCounts()))));
-      consumers.add(vertx.eventBus().<RowHashIndex>consumer(StorageMessages.REBUILD_TREES, m -> rebuild(m.body())));
+      storage.capHints(config.maxHintsPerNode());
+      consumers.add(vertx.eventBus().<StorageRequests.ToWriter<?>>consumer(StorageRequests.WRITER,
+          m -> reply(m, m.body().run(storage))));
+      consumers.add(vertx.eventBus().<RowHashIndex>consumer(REBUILD_TREES, m -> rebuild(m.body())));
       purgeTimer = vertx.setPeriodic(config.tombstoneGcIntervalMs(), t -> purgeTombstones());
       return s;
     });

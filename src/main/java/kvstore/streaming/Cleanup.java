@@ -3,6 +3,7 @@ package kvstore.streaming;
 import io.vertx.core.Future;
 import kvstore.membership.ClusterView;
 import kvstore.ring.Ring;
+import kvstore.storage.StorageRequests;
 import kvstore.storage.TokenScan;
 import kvstore.version.Versioned;
 
@@ -47,7 +48,7 @@ final class Cleanup {
       }
       scanned += rows.size();
       long freed = bytes;
-      return steps.storage.forget(gone).compose(n -> {
+      return steps.storage.ask(new StorageRequests.Forget(gone)).compose(n -> {
         deleted += n;
         stats.add(n, freed);
         stats.note(scanned + " rows scanned");
