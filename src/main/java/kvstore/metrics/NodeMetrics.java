@@ -65,7 +65,7 @@ public final class NodeMetrics {
   private DistributionSummary replicaBatch(String kind) {
     return DistributionSummary.builder("kv.replica.batch.items")
         .description("Writes or reads a node sent one replica in one event-loop turn: to a peer one Write, ReadMany or Read call "
-            + "(more when the peer defers keys or predates ReadMany), to its own storage (local_write) one request to the writer")
+            + "(more when the peer defers keys), to its own storage (local_write) one request to the writer")
         .tags("kind", kind).publishPercentileHistogram().maximumExpectedValue(128.0).register(registry);
   }
 
