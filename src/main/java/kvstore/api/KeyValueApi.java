@@ -74,12 +74,14 @@ public final class KeyValueApi extends KeyValueService {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
       limits.checkModifiedAt(req.getModifiedAt());
+      limits.checkTtl(req.getTtlMs());
     }, () -> {
       String key = req.getKey();
       Consistency c = pick(req.getConsistency(), writeDefault);
+      long expiresAt = req.getTtlMs() == 0 ? 0 : clock.wallMillis() + req.getTtlMs();
       log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
       return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
-          Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK), "put", log);
+          Versions.fromMillis(req.getModifiedAt()), expiresAt, c).map(v -> OK), "put", log);
     });
   }
 
@@ -114,8 +116,9 @@ public final class KeyValueApi extends KeyValueService {
       Consistency c = pick(req.getConsistency(), readDefault);
       return GrpcErrors.mapped(coordinator.read(key, c).map(v -> {
         Kv.GetResponse.Builder b = Kv.GetResponse.newBuilder().setOwnId(nodeId);
-        if (v != null && !v.tombstone()) {
-          b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()));
+        if (v != null && v.liveAt(clock.wallMillis())) {
+          b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()))
+              .setExpiresAt(v.expiresAtMs());
         }
         return b.build();
       }), "get", log);
@@ -161,7 +164,8 @@ public final class KeyValueApi extends KeyValueService {
         return;
       }
       // live values only, as the prototype streamed them
-      RowStreams.writeAll(ar.result().stream().filter(v -> !v.tombstone()).iterator(),
+      long now = clock.wallMillis();
+      RowStreams.writeAll(ar.result().stream().filter(v -> v.liveAt(now)).iterator(),
           v -> Kv.KeyValuePair.newBuilder().setKey(v.key()).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value()))
               .setModifiedAt(Versions.toMillis(v.version())).build(), out);
     });

@@ -43,6 +43,7 @@ final class ReplicaRows {
         limits.checkKey(r.getKeyBytes());
         limits.checkValue(r.getValue());
         limits.checkVersion(r.getVersion());
+        limits.checkExpiry(r.getExpiresAtMs());
         if (r.getTombstone() && !r.getValue().isEmpty()) {
           throw RequestLimits.invalid("a tombstone row carries no value");
         }

@@ -54,6 +54,22 @@ public final class RequestLimits {
     }
   }
 
+  /** The longest TTL a put may ask for: 100 years. */
+  public static final long MAX_TTL_MS = 100L * 365 * 24 * 3600 * 1000;
+
+  public void checkTtl(long ttlMs) {
+    if (ttlMs < 0 || ttlMs > MAX_TTL_MS) {
+      throw invalid("ttl_ms must be 0 (never expires) to " + MAX_TTL_MS + " (100 years), got " + ttlMs);
+    }
+  }
+
+  /** A row's expiry from a peer: 0 (never) or ms since the epoch. */
+  public void checkExpiry(long expiresAtMs) {
+    if (expiresAtMs < 0) {
+      throw invalid("row expires_at_ms must be 0 (never) or ms since the epoch, got " + expiresAtMs);
+    }
+  }
+
   /** A row version from a peer: positive and not beyond the skew bound (which would freeze the key). */
   public void checkVersion(long version) {
     if (version <= 0) {

@@ -123,7 +123,8 @@ final class TreeExchange {
       for (int i = 0; i < rows.size(); i += DIGESTS_PER_MESSAGE) {
         ReplicaProto.DigestBatch.Builder b = ReplicaProto.DigestBatch.newBuilder();
         for (Versioned r : rows.subList(i, Math.min(rows.size(), i + DIGESTS_PER_MESSAGE))) {
-          b.addKeys(r.key()).addVersions(r.version()).addTombstones(r.tombstone()).addHashes(RowHash.of(r));
+          b.addKeys(r.key()).addVersions(r.version()).addTombstones(r.tombstone()).addHashes(RowHash.of(r))
+              .addExpires(r.expiresAtMs());
         }
         batches.add(b.build());
       }

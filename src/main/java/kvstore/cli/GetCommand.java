@@ -32,7 +32,9 @@ final class GetCommand implements Callable<Integer> {
       }
       System.out.println(r.getValue());
       if (verbose) {
-        System.out.println("modified_at=" + r.getModifiedAt() + " (" + Instant.ofEpochMilli(r.getModifiedAt()) + ") coordinator=" + r.getOwnId());
+        System.out.println("modified_at=" + r.getModifiedAt() + " (" + Instant.ofEpochMilli(r.getModifiedAt()) + ")"
+            + (r.getExpiresAt() == 0 ? "" : " expires_at=" + r.getExpiresAt() + " (" + Instant.ofEpochMilli(r.getExpiresAt()) + ")")
+            + " coordinator=" + r.getOwnId());
       }
       return 0;
     }

@@ -19,12 +19,15 @@ final class PutCommand implements Callable<Integer> {
   String value;
   @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's writeConsistency)")
   String consistency;
+  @Option(names = "--ttl", converter = Durations.class, paramLabel = "DURATION",
+      description = "the value expires after this long (500ms, 30s, 10m, 2h, 7d); it then reads as not found everywhere")
+  long ttlMs;
 
   @Override
   public Integer call() {
     try (NodeConnection c = node.connect()) {
       Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Put, Kv.PutRequest.newBuilder().setKey(key).setValue(value)
-          .setConsistency(NodeOption.consistency(consistency)).build());
+          .setConsistency(NodeOption.consistency(consistency)).setTtlMs(ttlMs).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
       return r.getOk() ? 0 : 1;
     }

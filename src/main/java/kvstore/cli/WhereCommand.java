@@ -38,7 +38,8 @@ final class WhereCommand implements Callable<Integer> {
       }
       List<String> prefs = Ring.of(ids, s.getVnodes()).preferenceList(key, s.getReplicationFactor());
       System.out.println("key '" + key + "': token " + Ring.token(key) + ", replicas " + prefs);
-      System.out.printf("%-12s %-8s %-18s %-15s %-10s %s%n", "replica", "status", "value sha256", "modified_at", "tombstone", "bytes");
+      System.out.printf("%-12s %-8s %-18s %-15s %-10s %-7s %s%n", "replica", "status", "value sha256", "modified_at", "tombstone", "bytes",
+          "expires_at");
       int exit = 0;
       for (String id : prefs) {
         ReplicaProto.MemberInfo m = byId.get(id);
@@ -48,8 +49,10 @@ final class WhereCommand implements Callable<Integer> {
             System.out.printf("%-12s %-8s %s%n", id, m.getStatus(), "(absent)");
           } else {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(r.getRow().getValue().toByteArray());
-            System.out.printf("%-12s %-8s %-18s %-15d %-10s %d%n", id, m.getStatus(), HexFormat.of().formatHex(hash, 0, 8),
-                Versions.toMillis(r.getRow().getVersion()), r.getRow().getTombstone(), r.getRow().getValue().size());
+            long expires = r.getRow().getExpiresAtMs();
+            System.out.printf("%-12s %-8s %-18s %-15d %-10s %-7d %s%n", id, m.getStatus(), HexFormat.of().formatHex(hash, 0, 8),
+                Versions.toMillis(r.getRow().getVersion()), r.getRow().getTombstone(), r.getRow().getValue().size(),
+                expires == 0 ? "never" : expires + (expires <= System.currentTimeMillis() ? " (expired)" : ""));
           }
         } catch (Exception e) {
           // a dead replica is reported as such (the await rethrows connection failures unchecked)

@@ -12,7 +12,8 @@ import java.util.Map;
  * What two replicas of a differing leaf must send each other, decided from this side's rows and
  * the peer's digests: keys to pull (the peer lacks nothing we have newer) and rows to push. Equal
  * versions with different content (a tie only the value breaks) go both ways; each side's
- * last-write-wins keeps the same winner. Tombstones old enough for garbage collection are not sent:
+ * last-write-wins keeps the same winner. Tombstones and expired values old enough for garbage
+ * collection are not sent:
  * one replica may already have purged what the other has not yet, and sending it back would only
  * make it be purged again.
  */
@@ -30,7 +31,7 @@ public record LeafExchange(List<String> pull, List<Versioned> push) {
       theirsByKey.put(t.key(), t);
       Versioned m = mineByKey.get(t.key());
       if (m == null) {
-        if (!(t.tombstone() && t.version() < purgeableBelowVersion)) {
+        if (!t.purgeableBelow(purgeableBelowVersion)) {
           pull.add(t.key());
         }
       } else if (RowHash.of(m) != t.hash()) {
@@ -43,7 +44,7 @@ public record LeafExchange(List<String> pull, List<Versioned> push) {
       }
     }
     for (Versioned m : mine) {
-      if (!theirsByKey.containsKey(m.key()) && !(m.tombstone() && m.version() < purgeableBelowVersion)) {
+      if (!theirsByKey.containsKey(m.key()) && !m.purgeableBelow(purgeableBelowVersion)) {
         push.add(m);
       }
     }

@@ -197,7 +197,8 @@ final class PeerSync {
     Future<List<KeyDigest>> theirs = RpcCall.stream(client, remote, ReplicaGrpcClient.LeafDigests, msg, b -> {
       tally.bytes += b.getSerializedSize();
       for (int i = 0; i < b.getKeysCount(); i++) {
-        all.add(new KeyDigest(b.getKeys(i), b.getVersions(i), b.getTombstones(i), b.getHashes(i)));
+        all.add(new KeyDigest(b.getKeys(i), b.getVersions(i), b.getTombstones(i), i < b.getExpiresCount() ? b.getExpires(i) : 0,
+            b.getHashes(i)));
       }
     }).map(v -> all);
     Future<List<Versioned>> mine = storage.tokenRanges(bounds);

@@ -62,6 +62,11 @@ public final class Coordinator {
    * Succeeds with the version written once W replicas acknowledged it durably.
    */
   public Future<Long> write(String key, byte[] value, boolean tombstone, long version, Consistency consistency) {
+    return write(key, value, tombstone, version, 0, consistency);
+  }
+
+  /** As {@link #write(String, byte[], boolean, long, Consistency)}, for a value that expires at {@code expiresAtMs} (0 = never). */
+  public Future<Long> write(String key, byte[] value, boolean tombstone, long version, long expiresAtMs, Consistency consistency) {
     List<String> prefs = preferenceList(key);
     int needed = consistency.required(replicationFactor);
     if (prefs.size() < needed) {
@@ -70,7 +75,7 @@ public final class Coordinator {
     }
     boolean stamped = version == 0;
     log.trace(() -> "[REPLICAS] " + key + " -> " + prefs);
-    return attemptWrite(key, value, tombstone, stamped, stamped ? clock.now() : version, prefs, needed, consistency, 1);
+    return attemptWrite(key, value, tombstone, expiresAtMs, stamped, stamped ? clock.now() : version, prefs, needed, consistency, 1);
   }
 
   /** Where the key's replicas will be once the move in progress is done (the same list when nothing moves). */
@@ -84,9 +89,9 @@ public final class Coordinator {
    * node's clock was behind their writers'), the clock observes the newest and the write is
    * re-stamped above it, at most MAX_STAMP_ATTEMPTS times.
    */
-  private Future<Long> attemptWrite(String key, byte[] value, boolean tombstone, boolean stamped, long version,
+  private Future<Long> attemptWrite(String key, byte[] value, boolean tombstone, long expiresAtMs, boolean stamped, long version,
                                     List<String> prefs, int needed, Consistency consistency, int attempt) {
-    Versioned row = tombstone ? Versioned.tombstone(key, version) : new Versioned(key, value, version, false);
+    Versioned row = tombstone ? Versioned.tombstone(key, version) : new Versioned(key, value, version, false, expiresAtMs);
     boolean lastAttempt = !stamped || attempt >= MAX_STAMP_ATTEMPTS;
     List<String> future = futurePreferenceList(key, prefs);
     return writeRound.run(view.get(), row, stamped, prefs, future, needed, lastAttempt).compose(r -> {
@@ -95,7 +100,7 @@ public final class Coordinator {
       }
       if (r.newestStale() > 0 && !lastAttempt) {
         clock.observe(r.newestStale());
-        return attemptWrite(key, value, tombstone, true, clock.now(), prefs, needed, consistency, attempt + 1);
+        return attemptWrite(key, value, tombstone, expiresAtMs, true, clock.now(), prefs, needed, consistency, attempt + 1);
       }
       return Future.failedFuture(new ReplicationException(String.format(
           "write of '%s' acknowledged by %d of %d required replicas (%s, RF %d): %s",

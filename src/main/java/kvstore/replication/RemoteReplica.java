@@ -131,10 +131,10 @@ public final class RemoteReplica implements Replica {
     // the row is immutable once built and the array is never written again: no copy needed
     ByteString value = UnsafeByteOperations.unsafeWrap(v.value());
     return ReplicaProto.Row.newBuilder().setKey(v.key()).setValue(value).setVersion(v.version())
-        .setTombstone(v.tombstone()).setClockStamped(clockStamped).build();
+        .setTombstone(v.tombstone()).setClockStamped(clockStamped).setExpiresAtMs(v.expiresAtMs()).build();
   }
 
   public static Versioned fromRow(ReplicaProto.Row r) {
-    return new Versioned(r.getKey(), r.getValue().toByteArray(), r.getVersion(), r.getTombstone());
+    return new Versioned(r.getKey(), r.getValue().toByteArray(), r.getVersion(), r.getTombstone(), r.getExpiresAtMs());
   }
 }

@@ -3,8 +3,8 @@ package kvstore.storage;
 import io.vertx.sqlclient.Tuple;
 
 /**
- * Rows deleted for good, not tombstoned: tombstones past their grace period, or rows this node no
- * longer replicates (cleanup). Answers how many; RETURNING tells the Merkle trees and the row cache
+ * Rows deleted for good, not tombstoned: tombstones and expired values past their grace period, or
+ * rows this node no longer replicates (cleanup). Answers how many; RETURNING tells the Merkle trees and the row cache
  * exactly which.
  */
 final class Purge implements WriteOp<Integer> {
@@ -18,8 +18,8 @@ final class Purge implements WriteOp<Integer> {
     this.params = params;
   }
 
-  static Purge tombstonesOlderThan(long version) {
-    return new Purge("tombstone = 1 AND version < ?", Tuple.of(version));
+  static Purge pastGrace(long tombstoneVersion, long expiredBeforeMs) {
+    return new Purge("(tombstone = 1 AND version < ?) OR (expires > 0 AND expires < ?)", Tuple.of(tombstoneVersion, expiredBeforeMs));
   }
 
   static Purge keys(java.util.List<String> keys) {

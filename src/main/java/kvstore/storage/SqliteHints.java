@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class SqliteHints {
   private static final String INSERT_HINT =
-      "INSERT INTO hints(target, key, value, version, tombstone, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+      "INSERT INTO hints(target, key, value, version, tombstone, expires, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
   private final GroupCommit writer;
   private final SqliteReader reader;
@@ -34,7 +34,9 @@ final class SqliteHints {
 
   static Future<Void> createTable(Pool pool) {
     return pool.query("CREATE TABLE IF NOT EXISTS hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
-            + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)").execute()
+            + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL, "
+            + "expires INTEGER NOT NULL DEFAULT 0)").execute()
+        .compose(r -> SqliteStorage.addColumnIfMissing(pool, "hints", "expires", "INTEGER NOT NULL DEFAULT 0"))
         .compose(r -> pool.query("CREATE INDEX IF NOT EXISTS hints_target ON hints(target, id)").execute())
         .mapEmpty();
   }
@@ -98,7 +100,7 @@ final class SqliteHints {
           continue;
         }
         Versioned v = h.row();
-        inserts.add(Tuple.of(h.target(), v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, now));
+        inserts.add(Tuple.of(h.target(), v.key(), v.value(), v.version(), v.tombstone() ? 1 : 0, v.expiresAtMs(), now));
         planned.merge(h.target(), 1L, Long::sum);
         kept.merge(h.target(), 1L, Long::sum);
       }

@@ -75,7 +75,7 @@ public final class SqliteReader {
   }
 
   private static String selectIn(int n) {
-    return "SELECT key, value, version, tombstone FROM kv WHERE key IN " + placeholders(n);
+    return "SELECT key, value, version, tombstone, expires FROM kv WHERE key IN " + placeholders(n);
   }
 
   /** {@code (?,?,...)} with {@code n} parameters, for {@code IN} lists. */
@@ -85,7 +85,7 @@ public final class SqliteReader {
 
   /** Every row (tombstones included) of one of the 16 chunks, ordered by key. */
   public Future<List<Versioned>> chunk(int chunkId) {
-    return pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE chunk = ? ORDER BY key")
+    return pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE chunk = ? ORDER BY key")
         .execute(Tuple.of(chunkId))
         .map(rows -> {
           List<Versioned> out = new ArrayList<>(rows.size());
@@ -129,16 +129,16 @@ public final class SqliteReader {
     if (!sql.isEmpty()) {
       sql.append(" UNION ALL ");
     }
-    sql.append("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ?");
+    sql.append("SELECT key, value, version, tombstone, expires FROM kv WHERE token BETWEEN ? AND ?");
     params.add(a);
     params.add(b);
   }
 
   public Future<List<Versioned>> scan(TokenScan scan) {
     var query = scan.afterKey() == null
-        ? pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ? ORDER BY token, key LIMIT ?")
+        ? pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE token BETWEEN ? AND ? ORDER BY token, key LIMIT ?")
             .execute(Tuple.of(scan.first(), scan.last(), scan.limit()))
-        : pool.preparedQuery("SELECT key, value, version, tombstone FROM kv WHERE token BETWEEN ? AND ? AND (token, key) > (?, ?) "
+        : pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE token BETWEEN ? AND ? AND (token, key) > (?, ?) "
             + "ORDER BY token, key LIMIT ?").execute(Tuple.of(scan.first(), scan.last(), scan.afterToken(), scan.afterKey(), scan.limit()));
     return query.map(rows -> {
       List<Versioned> out = new ArrayList<>(rows.size());
@@ -156,7 +156,7 @@ public final class SqliteReader {
 
   /** Oldest hints first, for one target. */
   public Future<List<Hint>> hintsFor(String target, int limit) {
-    return pool.preparedQuery("SELECT id, key, value, version, tombstone FROM hints WHERE target = ? ORDER BY id LIMIT ?")
+    return pool.preparedQuery("SELECT id, key, value, version, tombstone, expires FROM hints WHERE target = ? ORDER BY id LIMIT ?")
         .execute(Tuple.of(target, limit))
         .map(rows -> {
           List<Hint> out = new ArrayList<>(rows.size());
@@ -167,9 +167,10 @@ public final class SqliteReader {
         });
   }
 
-  /** The row in columns key, value, version, tombstone, starting at column {@code first}. */
+  /** The row in columns key, value, version, tombstone, expires, starting at column {@code first}. */
   private static Versioned row(Row r, int first) {
-    return new Versioned(r.getString(first), bytes(r.getValue(first + 1)), r.getLong(first + 2), r.getInteger(first + 3) != 0);
+    return new Versioned(r.getString(first), bytes(r.getValue(first + 1)), r.getLong(first + 2), r.getInteger(first + 3) != 0,
+        r.getLong(first + 4));
   }
 
   static byte[] bytes(Object v) {

@@ -63,13 +63,22 @@ public final class SqliteStorage implements Storage {
     Pool writer = SqliteValues.pool(vertx, url(dataDir, synchronous), 1, "kv-writer");
     SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
     return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)").execute()
+            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER, "
+            + "expires INTEGER NOT NULL DEFAULT 0)").execute()
+        // a store created before TTL existed gains the column; its rows never expire
+        .compose(r -> addColumnIfMissing(writer, "kv", "expires", "INTEGER NOT NULL DEFAULT 0"))
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
         .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_token ON kv(token, key)").execute())
         .compose(r -> SqliteHints.createTable(writer))
         .compose(r -> s.hints.loadCounts(writer))
         .map(r -> s)
         .recover(err -> s.close().transform(ar -> Future.failedFuture(err)));
+  }
+
+  static Future<Void> addColumnIfMissing(Pool pool, String table, String column, String type) {
+    return pool.query("SELECT name FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'").execute()
+        .compose(rows -> rows.size() > 0 ? Future.succeededFuture()
+            : pool.query("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type).execute().mapEmpty());
   }
 
   /** Keeps {@code cache} current: every committed row, every purge. */
@@ -118,9 +127,12 @@ public final class SqliteStorage implements Storage {
     return hints.counts();
   }
 
-  /** Deletes tombstones with a version below {@code olderThanVersion}; answers how many. */
-  public Future<Integer> purgeTombstones(long olderThanVersion) {
-    return commits.enqueue(Purge.tombstonesOlderThan(olderThanVersion));
+  /**
+   * Deletes tombstones with a version below {@code olderThanVersion} and values that expired
+   * before {@code expiredBeforeMs}; answers how many.
+   */
+  public Future<Integer> purgeTombstones(long olderThanVersion, long expiredBeforeMs) {
+    return commits.enqueue(Purge.pastGrace(olderThanVersion, expiredBeforeMs));
   }
 
   /** Deletes the rows of these keys for good (not a tombstone: cleanup of rows this node no longer replicates); answers how many. */

@@ -75,17 +75,17 @@ public final class StorageVerticle extends VerticleBase {
   }
 
   /**
-   * Tombstones older than tombstoneGraceMs are deleted. Safe only because a replica that missed the
+   * Tombstones, and values past their expiry, older than tombstoneGraceMs are deleted. Safe only because a replica that missed the
    * delete hears of it (hints, read repair, anti-entropy) within the grace period; a node down for
    * longer must be wiped and rejoined, or the value it still holds would come back.
    */
   private void purgeTombstones() {
-    long cutoff = Versions.fromMillis(System.currentTimeMillis() - config.tombstoneGraceMs());
-    storage.purgeTombstones(cutoff).onComplete(ar -> {
+    long cutoffMs = System.currentTimeMillis() - config.tombstoneGraceMs();
+    storage.purgeTombstones(Versions.fromMillis(cutoffMs), cutoffMs).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("tombstone purge failed", ar.cause());
       } else if (ar.result() > 0) {
-        log.info("[TOMBSTONE-GC] purged " + ar.result() + " tombstones older than " + config.tombstoneGraceMs() + " ms");
+        log.info("[TOMBSTONE-GC] purged " + ar.result() + " tombstones and expired values older than " + config.tombstoneGraceMs() + " ms");
       }
     });
   }

@@ -44,6 +44,11 @@ public final class HybridLogicalClock {
     return last;
   }
 
+  /** This node's wall clock in ms (with its configured offset): what TTL expiry is measured against. */
+  public long wallMillis() {
+    return physicalMillis.getAsLong();
+  }
+
   public long maxSkewMillis() {
     return Versions.toMillis(maxSkewTicks);
   }

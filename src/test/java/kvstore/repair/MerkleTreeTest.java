@@ -117,6 +117,28 @@ class MerkleTreeTest {
     assertNotEquals(RowHash.of(row("ab", "c", 1)), RowHash.of(row("a", "bc", 1)), "length-prefixed");
   }
 
+  /** The expiry is part of the row: replicas whose copies differ only in it see a differing leaf. */
+  @Test
+  void expiryIsPartOfTheRowHash() {
+    Versioned plain = row("k", "a", 5);
+    Versioned expiring = new Versioned("k", plain.value(), 5, false, 1_000);
+    assertNotEquals(RowHash.of(plain), RowHash.of(expiring));
+    assertNotEquals(RowHash.of(expiring), RowHash.of(new Versioned("k", plain.value(), 5, false, 1_001)));
+    assertEquals(RowHash.of(expiring), RowHash.of(new Versioned("k", plain.value(), 5, false, 1_000)));
+  }
+
+  /** Expired values past the grace period are not sent back to a replica that already purged them; younger ones are. */
+  @Test
+  void leafExchangeLeavesPurgeableExpiredValuesAlone() {
+    long cutoff = kvstore.version.Versions.fromMillis(10_000);
+    Versioned old = new Versioned("old", "v".getBytes(), 1, false, 9_000);
+    Versioned young = new Versioned("young", "v".getBytes(), 1, false, 11_000);
+    LeafExchange x = LeafExchange.between(List.of(old, young), List.of(), cutoff);
+    assertEquals(List.of(young), x.push());
+    LeafExchange y = LeafExchange.between(List.of(), List.of(KeyDigest.of(old), KeyDigest.of(young)), cutoff);
+    assertEquals(List.of("young"), y.pull());
+  }
+
   @Test
   void leavesTileTheRangeWithoutGapsOrOverlap() {
     for (long[] range : new long[][] {{START, END}, {END, START}, {Long.MAX_VALUE - 5, Long.MIN_VALUE + 1000}, {42, 42}}) {

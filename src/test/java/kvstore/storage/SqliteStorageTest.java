@@ -162,10 +162,66 @@ class SqliteStorageTest {
   void purgeRemovesOnlyTombstonesOlderThanTheCutoff(Vertx vertx) {
     SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
     await(s.write(List.of(Versioned.tombstone("old", 100), Versioned.tombstone("recent", 900), v("live-old", "v", 50))));
-    assertEquals(1, await(s.purgeTombstones(500)));
+    assertEquals(1, await(s.purgeTombstones(500, 0)));
     assertNull(await(s.read("old")));
     assertTrue(await(s.read("recent")).tombstone());
     assertEquals("v", new String(await(s.read("live-old")).value(), StandardCharsets.UTF_8), "values are never purged");
+    await(s.close());
+  }
+
+  /** An expiring row is stored, read and handed to hints with its expiry; purged only past the grace cutoff. */
+  @Test
+  void expiringRowsKeepTheirExpiryAndArePurgedAfterTheCutoff(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    Versioned expired = new Versioned("gone", "v".getBytes(StandardCharsets.UTF_8), 10, false, 1_000);
+    Versioned later = new Versioned("later", "v".getBytes(StandardCharsets.UTF_8), 10, false, 5_000);
+    await(s.write(List.of(expired, later, v("never", "v", 10))));
+    assertEquals(expired, await(s.read("gone")));
+    assertEquals(1_000, await(s.read("gone")).expiresAtMs());
+    onContext(vertx, () -> s.addHints(List.of(new Hint(0, "node2", later)), 10));
+    assertEquals(5_000, await(s.hintsFor("node2", 1)).get(0).row().expiresAtMs());
+    assertEquals(1, await(s.purgeTombstones(0, 2_000)), "only the row that expired before the cutoff");
+    assertNull(await(s.read("gone")));
+    assertEquals(later, await(s.read("later")));
+    assertEquals(0, await(s.read("never")).expiresAtMs());
+    await(s.close());
+  }
+
+  /** The SQL guard breaks ties as Versioned.compare does: same version and value, the earlier expiry wins, never expiring loses. */
+  @Test
+  void expiryBreaksTiesTheSameWayInSqlAndInJava(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    byte[] val = "same".getBytes(StandardCharsets.UTF_8);
+    Versioned never = new Versioned("k", val, 7, false, 0);
+    Versioned late = new Versioned("k", val, 7, false, 9_000);
+    Versioned early = new Versioned("k", val, 7, false, 3_000);
+    assertTrue(Versioned.compare(late, never) > 0 && Versioned.compare(early, late) > 0);
+    await(s.write(List.of(never)));
+    assertArrayEquals(new long[] {7}, await(s.write(List.of(late))));
+    assertEquals(late, await(s.read("k")));
+    await(s.write(List.of(early)));
+    await(s.write(List.of(late)));
+    await(s.write(List.of(never)));
+    assertEquals(early, await(s.read("k")), "neither a later expiry nor none at all wins the tie back");
+    await(s.close());
+  }
+
+  /** A store made before TTL existed (no expires columns) opens, gains them, and its rows never expire. */
+  @Test
+  void aStoreFromBeforeTtlGainsTheExpiryColumns(Vertx vertx) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
+      c.createStatement().execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, version INTEGER NOT NULL, "
+          + "tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)");
+      c.createStatement().execute("INSERT INTO kv VALUES ('old', x'6f6c64', 5, 0, 0, 0, 0, NULL)");
+      c.createStatement().execute("CREATE TABLE hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
+          + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)");
+    }
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertEquals(new Versioned("old", "old".getBytes(StandardCharsets.UTF_8), 5, false, 0), await(s.read("old")));
+    await(s.write(List.of(new Versioned("new", "n".getBytes(StandardCharsets.UTF_8), 6, false, 42))));
+    assertEquals(42, await(s.read("new")).expiresAtMs());
+    onContext(vertx, () -> s.addHints(List.of(new Hint(0, "node2", v("h", "v", 1))), 10));
+    assertEquals(1, await(s.hintsFor("node2", 5)).size());
     await(s.close());
   }
 
@@ -199,7 +255,7 @@ class SqliteStorageTest {
     });
     assertTrue(scanned >= 3000, "the scan read every row there was when it started, got " + scanned);
     assertTrue(live.ready());
-    int purged = onContext(vertx, () -> s.purgeTombstones(1000));
+    int purged = onContext(vertx, () -> s.purgeTombstones(1000, 0));
     assertTrue(purged > 100, "purged " + purged);
     RangeTrees rebuilt = new RangeTrees(ring, 2, "a");
     onContext(vertx, () -> s.rebuildTrees(rebuilt, 500, t -> { }));
