@@ -125,6 +125,66 @@ public final class KeyValueApi extends KeyValueService {
     });
   }
 
+  @Override
+  public Future<Kv.MultiGetResponse> multiGet(Kv.MultiGetRequest req) {
+    return timed("MultiGet", System.nanoTime(), doMultiGet(req));
+  }
+
+  /**
+   * Every key is read as Get reads it, all in this event-loop turn, so the reads of keys that share
+   * a replica leave as one ReadMany to it (RemoteReplica's turn batching); a key's failure is its
+   * own result, never the call's.
+   */
+  private Future<Kv.MultiGetResponse> doMultiGet(Kv.MultiGetRequest req) {
+    return GrpcErrors.afterChecks(() -> limits.checkKeyCount(req.getKeysCount()), () -> {
+      Consistency c = pick(req.getConsistency(), readDefault);
+      List<Future<Versioned>> reads = new java.util.ArrayList<>(req.getKeysCount());
+      java.util.Map<String, Future<Versioned>> byKey = new java.util.HashMap<>();
+      for (int i = 0; i < req.getKeysCount(); i++) {
+        com.google.protobuf.ByteString keyBytes = req.getKeysBytes(i);
+        String key = req.getKeys(i);
+        Future<Versioned> read = byKey.get(key);
+        if (read == null) {
+          try {
+            limits.checkKey(keyBytes);
+            read = coordinator.read(key, c);
+          } catch (RuntimeException bad) {
+            read = Future.failedFuture(bad);
+          }
+          byKey.put(key, read);
+        }
+        reads.add(read);
+      }
+      return Future.join(reads).transform(done -> {
+        Kv.MultiGetResponse.Builder b = Kv.MultiGetResponse.newBuilder().setOwnId(nodeId);
+        long budget = limits.batchAnswerBytes();
+        long now = clock.wallMillis();
+        for (int i = 0; i < reads.size(); i++) {
+          String key = req.getKeys(i);
+          Future<Versioned> r = reads.get(i);
+          Kv.KeyResult.Builder k = Kv.KeyResult.newBuilder().setKey(key);
+          budget -= req.getKeysBytes(i).size();
+          if (r.failed()) {
+            io.vertx.grpc.server.StatusException s = GrpcErrors.toStatus(r.cause(), "get", log);
+            k.setStatus(s.status().code).setError(s.message() == null ? s.status().name() : s.message());
+          } else if (r.result() != null && r.result().liveAt(now)) {
+            Versioned v = r.result();
+            budget -= v.value().length;
+            if (budget < 0) {
+              k.setStatus(GrpcStatus.RESOURCE_EXHAUSTED.code).setError("left out: the answer reached " + limits.batchAnswerBytes()
+                  + " bytes (half the message limit); ask for this key again");
+            } else {
+              k.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value()))
+                  .setModifiedAt(Versions.toMillis(v.version())).setExpiresAt(v.expiresAtMs());
+            }
+          }
+          b.addResults(k);
+        }
+        return Future.succeededFuture(b.build());
+      });
+    });
+  }
+
   /** The prototype's node-to-node call: applies the given version to this node's storage only. */
   @Override
   public Future<Kv.PutResponse> replicate(Kv.PutRequest req) {

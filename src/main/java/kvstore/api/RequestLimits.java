@@ -13,12 +13,31 @@ import kvstore.version.Versions;
 public final class RequestLimits {
   private final int maxKeyBytes;
   private final int maxValueBytes;
+  private final int maxMultiGetKeys;
   private final HybridLogicalClock clock;
 
-  public RequestLimits(int maxKeyBytes, int maxValueBytes, HybridLogicalClock clock) {
+  public RequestLimits(int maxKeyBytes, int maxValueBytes, int maxMultiGetKeys, HybridLogicalClock clock) {
     this.maxKeyBytes = maxKeyBytes;
     this.maxValueBytes = maxValueBytes;
+    this.maxMultiGetKeys = maxMultiGetKeys;
     this.clock = clock;
+  }
+
+  public void checkKeyCount(int keys) {
+    if (keys == 0) {
+      throw invalid("a batch read needs at least one key");
+    }
+    if (keys > maxMultiGetKeys) {
+      throw invalid("a batch read asks for " + keys + " keys; the limit (maxMultiGetKeys) is " + maxMultiGetKeys);
+    }
+  }
+
+  /**
+   * Bytes of keys and values one batch read answers with at most: half the gRPC message limit, so
+   * the answer always fits; keys past it are answered RESOURCE_EXHAUSTED, to be asked for again.
+   */
+  public long batchAnswerBytes() {
+    return 2L * maxValueBytes + 2L * maxKeyBytes + 32 * 1024;
   }
 
   /** Lengths are of the UTF-8 bytes on the wire, not of Java chars. */

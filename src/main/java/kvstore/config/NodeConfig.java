@@ -70,6 +70,7 @@ public final class NodeConfig {
   // Limits at the network
   public static final ConfigKey<Integer> MAX_KEY_BYTES = ConfigKey.integer("maxKeyBytes", 1024, 1, Integer.MAX_VALUE, "Largest key, in UTF-8 bytes.");
   public static final ConfigKey<Integer> MAX_VALUE_BYTES = ConfigKey.integer("maxValueBytes", 1048576, 0, 64 * 1024 * 1024, "Largest value, in UTF-8 bytes.");
+  public static final ConfigKey<Integer> MAX_MULTI_GET_KEYS = ConfigKey.integer("maxMultiGetKeys", 1000, 1, 100000, "Most keys one MultiGet (or HTTP batch read) may ask for; more are refused with INVALID_ARGUMENT / 400.");
   public static final ConfigKey<Long> MAX_CLOCK_SKEW_MS = ConfigKey.longInt("maxClockSkewMs", 10000L, 100, 3_600_000L, "Largest lead over this node's clock that a version, modified_at or peer clock may have; beyond it they are refused and never observed.");
   public static final ConfigKey<Integer> IDLE_TIMEOUT_MS = ConfigKey.integer("idleTimeoutMs", 60000, 1000, Integer.MAX_VALUE, "A connection to any listener that carries no bytes for this long is closed.");
   public static final ConfigKey<Integer> FIRST_REQUEST_TIMEOUT_MS = ConfigKey.integer("firstRequestTimeoutMs", 10000, 100, Integer.MAX_VALUE, "A new connection to any listener must complete its TLS handshake and first request (HTTP/1.1 headers, or the HTTP/2 preface) within this, or it is closed (slowloris).");
@@ -133,6 +134,7 @@ public final class NodeConfig {
       ROW_CACHE_ENTRIES,
       MAX_KEY_BYTES,
       MAX_VALUE_BYTES,
+      MAX_MULTI_GET_KEYS,
       MAX_CLOCK_SKEW_MS,
       IDLE_TIMEOUT_MS,
       FIRST_REQUEST_TIMEOUT_MS,
@@ -394,6 +396,10 @@ public final class NodeConfig {
 
   public int rowCacheEntries() {
     return get(ROW_CACHE_ENTRIES);
+  }
+
+  public int maxMultiGetKeys() {
+    return get(MAX_MULTI_GET_KEYS);
   }
 
   public int maxKeyBytes() {

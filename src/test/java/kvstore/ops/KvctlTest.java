@@ -4,6 +4,8 @@ import io.vertx.core.json.JsonObject;
 import kvstore.cli.Kvctl;
 import kvstore.testing.InProcessCluster;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -48,6 +50,16 @@ class KvctlTest {
       assertEquals(0, get.exit());
       assertTrue(get.out().startsWith("ada"), get.out());
       assertTrue(get.out().contains("coordinator=node2"), get.out());
+
+      assertEquals(0, kvctl("put", "session:9", "tok", "--node", node, "--ttl", "1h").exit());
+      Run ttl = kvctl("get", "session:9", "--node", node, "--verbose");
+      assertTrue(ttl.out().contains("expires_at="), ttl.out());
+      Run badTtl = kvctl("put", "session:9", "tok", "--node", node, "--ttl", "soon");
+      assertEquals(2, badTtl.exit());
+      assertTrue(badTtl.err().contains("'soon' is not a duration"), badTtl.err());
+      Run mget = kvctl("mget", "user:1", "nobody", "session:9", "--node", node);
+      assertEquals(1, mget.exit(), "one key is not found");
+      assertEquals(List.of("user:1\tada", "nobody\t(not found)", "session:9\ttok"), mget.out().lines().toList());
 
       Run status = kvctl("status", "--node", node);
       assertEquals(0, status.exit(), status.err());

@@ -48,6 +48,10 @@ public final class KvClient {
     return stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
   }
 
+  public Kv.MultiGetResponse multiGet(List<String> keys, Kv.Consistency c) {
+    return stub.multiGet(Kv.MultiGetRequest.newBuilder().addAllKeys(keys).setConsistency(c).build()).await();
+  }
+
   public Kv.PutResponse delete(String key, Kv.Consistency c) {
     return stub.delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
   }
@@ -63,7 +67,12 @@ public final class KvClient {
 
   /** The grpc-message of a Put's answer (the generated stub drops it on failure). */
   public String putStatusMessage(Kv.PutRequest req) {
-    return client.request(socket, KeyValueGrpcClient.Put)
+    return statusMessage(KeyValueGrpcClient.Put, req);
+  }
+
+  /** The grpc-message of any unary call's answer. */
+  public <Req, Resp> String statusMessage(io.vertx.grpc.common.ServiceMethod<Resp, Req> method, Req req) {
+    return client.request(socket, method)
         .compose(r -> r.send(req))
         .compose(resp -> resp.end().transform(ar -> io.vertx.core.Future.succeededFuture(resp.statusMessage())))
         .await();
