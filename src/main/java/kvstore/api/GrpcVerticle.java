@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import kv.KeyValueGrpcService;
@@ -15,20 +14,12 @@ import kvstore.metrics.NodeMetrics;
 import kvstore.membership.ViewSubscription;
 import kvstore.log.EventLog;
 import kvstore.rpc.FlushBatching;
-import kvstore.rpc.PeerClients;
 import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;
 import kvstore.replica.proto.ReplicaGrpcService;
-import kvstore.replication.Coordinator;
-import kvstore.replication.HintSink;
-import kvstore.replication.StorageHintSink;
-import kvstore.replication.LocalReplica;
-import kvstore.replication.ReplicaDirectory;
 import kvstore.repair.RangeTrees;
-import kvstore.storage.EventBusStorage;
 import kvstore.storage.RowCache;
 import kvstore.storage.SplitStorage;
-import kvstore.storage.SqliteReader;
 import kvstore.version.HybridLogicalClock;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,8 +39,7 @@ public final class GrpcVerticle extends VerticleBase {
   private volatile boolean serving = true;
   private long lagTimer = -1;
   private HttpServer server;
-  private GrpcClient peers;
-  private SqliteReader reader;
+  private ClientStack stack;
 
   private final java.util.function.Supplier<RangeTrees> trees;
   private final RowCache cache;
@@ -77,21 +67,13 @@ public final class GrpcVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return ViewSubscription.subscribe(vertx, v -> { }).compose(view -> {
-      EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
-      reader = new SqliteReader(vertx, java.nio.file.Path.of(config.dataDir()), config.storageSync(), 1);
-      SplitStorage storage = new SplitStorage(reader, bus, cache);
-      LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
-      peers = PeerClients.create(vertx, config, tls);
-      ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
-      HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
-      Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints,
-          config.hintWindowMs(), metrics, log);
-      RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), config.maxMultiGetKeys(), clock);
-      KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
-          config.writeConsistency(), config.readConsistency(), metrics, log);
+      stack = ClientStack.create(vertx, config, tls, clock, metrics, log, cache, view);
+      SplitStorage storage = stack.storage;
+      RequestLimits limits = stack.limits;
+      KeyValueApi keyValue = stack.keyValue;
       ReplicaApi replica = new ReplicaApi(new ReplicaRows(storage, clock, limits, config.replicaBatchBytes(), log),
           new TreeExchange(vertx, storage, limits, trees, log),
-          new NodeAdmin(vertx, view, config.replicationFactor(), config.vnodes(), config.clusterName(), config.dataDir(), trees, log));
+          new NodeAdmin(vertx, view, config.replicationFactor(), config.vnodes(), config.clusterName(), config.dataDir(), trees, metrics, log));
       GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
       GrpcServer client = GrpcServer.server(vertx, grpcOptions);
       client.addService(KeyValueGrpcService.of(keyValue));
@@ -184,7 +166,6 @@ public final class GrpcVerticle extends VerticleBase {
     // stop accepting, let in-flight calls finish (bounded), then drop peer connections
     Future<Void> closed = Future.all(server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS),
         peerServer == null ? Future.succeededFuture() : peerServer.shutdown(10, TimeUnit.SECONDS)).mapEmpty();
-    return closed.eventually(() -> peers == null ? Future.succeededFuture() : peers.close())
-        .eventually(() -> reader == null ? Future.succeededFuture() : reader.close());
+    return closed.eventually(() -> stack == null ? Future.succeededFuture() : stack.close());
   }
 }

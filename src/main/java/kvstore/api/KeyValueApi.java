@@ -66,10 +66,15 @@ public final class KeyValueApi extends KeyValueService {
 
   @Override
   public Future<Kv.PutResponse> put(Kv.PutRequest req) {
+    return putVersion(req).map(v -> OK);
+  }
+
+  /** A put, answered with the version it wrote (in HLC ticks). */
+  public Future<Long> putVersion(Kv.PutRequest req) {
     return timed("Put", System.nanoTime(), doPut(req));
   }
 
-  private Future<Kv.PutResponse> doPut(Kv.PutRequest req) {
+  private Future<Long> doPut(Kv.PutRequest req) {
     return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
@@ -81,16 +86,21 @@ public final class KeyValueApi extends KeyValueService {
       long expiresAt = req.getTtlMs() == 0 ? 0 : clock.wallMillis() + req.getTtlMs();
       log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
       return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
-          Versions.fromMillis(req.getModifiedAt()), expiresAt, c).map(v -> OK), "put", log);
+          Versions.fromMillis(req.getModifiedAt()), expiresAt, c), "put", log);
     });
   }
 
   @Override
   public Future<Kv.PutResponse> delete(Kv.DeleteRequest req) {
+    return deleteVersion(req).map(v -> OK);
+  }
+
+  /** A delete, answered with the version of the tombstone it wrote (in HLC ticks). */
+  public Future<Long> deleteVersion(Kv.DeleteRequest req) {
     return timed("Delete", System.nanoTime(), doDelete(req));
   }
 
-  private Future<Kv.PutResponse> doDelete(Kv.DeleteRequest req) {
+  private Future<Long> doDelete(Kv.DeleteRequest req) {
     return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkModifiedAt(req.getModifiedAt());
@@ -98,8 +108,7 @@ public final class KeyValueApi extends KeyValueService {
       String key = req.getKey();
       Consistency c = pick(req.getConsistency(), writeDefault);
       log.trace(() -> "[DELETE] " + key + " (" + c + ")");
-      return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c).map(v -> OK),
-          "delete", log);
+      return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c), "delete", log);
     });
   }
 

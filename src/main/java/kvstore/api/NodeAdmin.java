@@ -32,9 +32,11 @@ final class NodeAdmin {
   private final String dataDir;
   private final Supplier<RangeTrees> trees;
   private final EventLog log;
+  private final kvstore.metrics.NodeMetrics metrics;
 
   NodeAdmin(Vertx vertx, Supplier<ClusterView> view, int replicationFactor, int vnodes, String clusterName, String dataDir,
-            Supplier<RangeTrees> trees, EventLog log) {
+            Supplier<RangeTrees> trees, kvstore.metrics.NodeMetrics metrics, EventLog log) {
+    this.metrics = metrics;
     this.clusterName = clusterName;
     this.vertx = vertx;
     this.view = view;
@@ -68,7 +70,7 @@ final class NodeAdmin {
       if (move.result() != null) {
         b.setMove(parse(move.result()));
       }
-      b.setClusterName(clusterName);
+      b.setClusterName(clusterName).putAllStats(metrics.stats(System.currentTimeMillis()));
       RangeTrees t = trees.get();
       if (t != null) {
         b.setTreesReady(t.ready()).setTreesRowsScanned(t.rowsScanned());

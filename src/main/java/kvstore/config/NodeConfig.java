@@ -83,6 +83,7 @@ public final class NodeConfig {
   public static final ConfigKey<String> TLS_CA_FILE = ConfigKey.string("tlsCaFile", "", "PEM certificate of the cluster CA: the peer port accepts only certificates it signed.", v -> null);
   public static final ConfigKey<String> TLS_CERT_FILE = ConfigKey.string("tlsCertFile", "", "PEM certificate of this node, signed by the cluster CA (`java -jar node.jar certs`).", v -> null);
   public static final ConfigKey<String> TLS_KEY_FILE = ConfigKey.string("tlsKeyFile", "", "PEM (PKCS#8) private key of tlsCertFile.", v -> null);
+  public static final ConfigKey<Boolean> HTTP_TLS = ConfigKey.bool("httpTls", false, "Serve the HTTP port (console, HTTP/JSON API, /metrics, /healthz) over TLS with this node's certificate, asking for (not requiring) a client certificate: the console's operator actions need the operator's (certs/kvctl.pem) on a secure node.");
   public static final ConfigKey<Boolean> CLIENT_TLS = ConfigKey.bool("clientTls", false, "Serve the client port (grpcPort) over TLS with this node's certificate; plaintext when false.");
   public static final ConfigKey<Boolean> CLIENT_CERT_REQUIRED = ConfigKey.bool("clientCertRequired", false, "With clientTls: clients must present a certificate signed by the cluster CA.");
 
@@ -146,6 +147,7 @@ public final class NodeConfig {
       TLS_CERT_FILE,
       TLS_KEY_FILE,
       CLIENT_TLS,
+      HTTP_TLS,
       CLIENT_CERT_REQUIRED,
       GRPC_INSTANCES,
       EVENT_LOOPS,
@@ -241,6 +243,7 @@ public final class NodeConfig {
     require(replaceNode().isEmpty() || replaceNode().equals(nodeId()), "replaceNode",
         "the replacement runs under the dead node's id (its ring positions come from it): set nodeId to " + replaceNode());
     require(!clientCertRequired() || clientTls(), "clientCertRequired", "needs clientTls: true");
+    require(!httpTls() || !insecure(), "httpTls", "serves the node's certificate, which an insecure node does not load; set insecure to false");
     require(!clientTls() || !insecure(), "clientTls", "serves the node's certificate, which an insecure node does not load; set insecure to false");
   }
 
@@ -448,6 +451,10 @@ public final class NodeConfig {
 
   public String tlsKeyFile() {
     return get(TLS_KEY_FILE);
+  }
+
+  public boolean httpTls() {
+    return get(HTTP_TLS);
   }
 
   public boolean clientTls() {

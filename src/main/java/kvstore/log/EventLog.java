@@ -32,12 +32,55 @@ public final class EventLog {
     }
   }
 
+  /** Where the console's event feed takes lines from; null when no feed is wired. */
+  private volatile java.util.function.Consumer<String> feed;
+  private volatile boolean feedOpen;
+
+  /** Every INFO and WARN line goes to {@code sink} too, and {@link #event} lines while {@link #openFeed(boolean) open}. */
+  public void feedTo(java.util.function.Consumer<String> sink) {
+    this.feed = sink;
+  }
+
+  /** Whether someone reads the feed now: only then are {@link #event} lines built with debug off. */
+  public void openFeed(boolean open) {
+    this.feedOpen = open;
+  }
+
+  /**
+   * A trace line about the cluster rather than one request ([GOSSIP], [ANTI-ENTROPY], [HINT],
+   * [READ-REPAIR]): logged like {@link #trace}, and shown in the console's event feed while
+   * someone watches it, debug or not.
+   */
+  public void event(Supplier<String> line) {
+    java.util.function.Consumer<String> f = feed;
+    boolean toFeed = feedOpen && f != null;
+    if (!debug && !toFeed) {
+      return;
+    }
+    String text = line.get();
+    if (debug) {
+      LOG.fine(prefix + text);
+    }
+    if (toFeed) {
+      f.accept(text);
+    }
+  }
+
+  private void toFeed(String text) {
+    java.util.function.Consumer<String> f = feed;
+    if (f != null) {
+      f.accept(text);
+    }
+  }
+
   public void info(String msg) {
     LOG.info(prefix + msg);
+    toFeed(msg);
   }
 
   public void warn(String msg) {
     LOG.warning(prefix + msg);
+    toFeed(msg);
   }
 
   /**
@@ -55,7 +98,9 @@ public final class EventLog {
       long held = state[1];
       state[0] = now;
       state[1] = 0;
-      LOG.warning(prefix + msg + (held > 0 ? " (" + held + " more like it in the last " + LIMITED_EVERY_MS / 1000 + " s)" : ""));
+      String line = msg + (held > 0 ? " (" + held + " more like it in the last " + LIMITED_EVERY_MS / 1000 + " s)" : "");
+      LOG.warning(prefix + line);
+      toFeed(line);
     }
   }
 
@@ -81,6 +126,7 @@ public final class EventLog {
 
   public void warn(String msg, Throwable err) {
     LOG.log(Level.WARNING, prefix + msg + ": " + err, err);
+    toFeed(msg);
   }
 
   public void error(String msg, Throwable err) {

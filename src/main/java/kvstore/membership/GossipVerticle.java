@@ -3,11 +3,8 @@ package kvstore.membership;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import kvstore.config.NodeConfig;
@@ -15,7 +12,6 @@ import kvstore.metrics.NodeMetrics;
 import kvstore.log.EventLog;
 import kvstore.ring.Ring;
 import kvstore.security.ClusterTls;
-import kvstore.security.ConnectionCap;
 import kvstore.version.HybridLogicalClock;
 
 import java.util.ArrayList;
@@ -31,8 +27,8 @@ import java.util.Set;
  * Push-pull gossip: every {@code gossipIntervalMs} this node POSTs its digest to the peer ports of
  * its seeds and a few random live peers (mutual TLS unless insecure), and merges the digest each
  * answers with. Digests POSTed to this node arrive from the peer port's {@link GossipRoute} over the
- * event bus. Serves the operators' HTTP port ({@code /membership}, {@code /healthz}, {@code /metrics})
- * and publishes a new {@link ClusterView} on the event bus when anything changes.
+ * event bus. Answers the membership (with phi) on the event bus for the HTTP port's
+ * {@code /membership}, and publishes a new {@link ClusterView} on the event bus when anything changes.
  */
 public final class GossipVerticle extends VerticleBase {
   public static final String VIEW_ADDRESS = "kv.cluster.view";
@@ -56,11 +52,8 @@ public final class GossipVerticle extends VerticleBase {
   private final HybridLogicalClock clock;
   private final EventLog log;
   private final NodeMetrics metrics;
-  private final java.util.function.BooleanSupplier ready;
-  private final ConnectionCap httpConnections;
   private MembershipTable table;
   private WebClient client;
-  private HttpServer server;
   private long timerId = -1;
   private ClusterView view;
   private Set<String> ringNodes = Set.of();
@@ -80,8 +73,7 @@ public final class GossipVerticle extends VerticleBase {
    * why this node cannot be part of the cluster it reached (settings differ, or it left it before).
    */
   public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                        java.util.function.BooleanSupplier ready, RingState initialState, java.util.function.Consumer<String> fatal) {
-    this.ready = ready;
+                        RingState initialState, java.util.function.Consumer<String> fatal) {
     this.initialState = initialState;
     this.fatal = fatal;
     this.settings = new ClusterSettings(config.clusterName(), config.replicationFactor(), config.vnodes());
@@ -90,7 +82,6 @@ public final class GossipVerticle extends VerticleBase {
     this.metrics = metrics;
     this.clock = clock;
     this.log = log;
-    this.httpConnections = new ConnectionCap("httpPort", config.maxHttpConnections(), config.firstRequestTimeoutMs(), metrics, log);
   }
 
   @Override
@@ -122,36 +113,8 @@ public final class GossipVerticle extends VerticleBase {
     vertx.eventBus().<String>consumer(REMOVING, this::onRemoving);
     vertx.eventBus().<String>consumer(REMOVE, this::onRemove);
 
-    Router router = Router.router(vertx);
-    router.get("/membership").handler(ctx -> ctx.json(membershipWithPhi()));
-    router.post("/gossip").handler(ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "text/plain")
-        .end("gossip is accepted on the peer port (" + config.peerAddress() + "), not on httpPort\n"));
-    // scraping walks every meter: a few ms of CPU, so not on the event loop
-    router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
-      } else {
-        ctx.fail(ar.cause());
-      }
-    }));
-    // 200 only once every verticle is up: gossip starts before the gRPC port listens
-    router.get("/healthz").handler(ctx -> {
-      boolean up = ready.getAsBoolean();
-      ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
-    });
-    GossipRoute.plainFailures(router, log);
-    return vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(config.idleTimeoutMs())
-            .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
-        .connectionHandler(httpConnections::admit)
-        .requestHandler(router).listen(config.httpPort(), config.host())
-        .recover(err -> Future.failedFuture(new IllegalStateException(
-            "cannot listen on httpPort " + config.httpAddress() + ": " + err.getMessage())))
-        .map(s -> {
-          server = s;
-          httpConnections.install(s);
-          timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
-          return s;
-        });
+    timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
+    return Future.succeededFuture();
   }
 
   private JsonObject membershipJson() {
@@ -163,7 +126,7 @@ public final class GossipVerticle extends VerticleBase {
   }
 
   /** /membership for operators: the digest plus each peer's current phi. */
-  private JsonObject membershipWithPhi() {
+  JsonObject membershipWithPhi() {
     JsonObject j = membershipJson();
     for (Object o : j.getJsonArray("nodes")) {
       JsonObject n = (JsonObject) o;
@@ -374,6 +337,7 @@ public final class GossipVerticle extends VerticleBase {
             if (resp.statusCode() == 200) {
               try {
                 answered(target, resp.bodyAsJsonObject());
+                log.event(() -> "[GOSSIP] exchanged digests with " + target + " (" + table.snapshot().size() + " members known)");
               } catch (RuntimeException e) {
                 log.warnLimited("gossip-answer", "[GOSSIP] bad answer from " + EventLog.quote(target) + ": " + e.getMessage());
               }
@@ -385,7 +349,7 @@ public final class GossipVerticle extends VerticleBase {
                   + ": " + EventLog.quote(resp.bodyAsString()));
             }
           })
-          .onFailure(err -> log.trace(() -> "[GOSSIP] " + target + " unreachable: " + err.getMessage()));
+          .onFailure(err -> log.event(() -> "[GOSSIP] " + target + " unreachable: " + err.getMessage()));
     }
   }
 
@@ -488,10 +452,30 @@ public final class GossipVerticle extends VerticleBase {
         : view != null && future.equals(futureRingNodes) ? view.futureRing() : Ring.of(future, config.vnodes());
     ClusterView next = ClusterView.of(config.nodeId(), members, ring, futureRing, table.lastHeard());
     if (view == null || !sameMembership(view, next)) {
+      if (view != null) {
+        logTransitions(view, next);
+      }
       view = next;
       ringNodes = nodes;
       futureRingNodes = future;
       vertx.eventBus().publish(VIEW_ADDRESS, view);
+    }
+  }
+
+  /** The failure detector's verdicts and ring-state changes as they happen, one line each. */
+  private void logTransitions(ClusterView before, ClusterView after) {
+    for (Member m : after.members().values()) {
+      Member was = before.member(m.nodeId());
+      if (m.nodeId().equals(config.nodeId())) {
+        continue;
+      }
+      if (was != null && was.status() != m.status()) {
+        String phi = m.status() == Status.LEFT ? "" : String.format(" (phi %.1f)", table.phi(m.nodeId()));
+        log.info("[FAILURE-DETECTOR] " + m.nodeId() + " is " + m.status() + ", was " + was.status() + phi);
+      }
+      if (was != null && was.state() != m.state()) {
+        log.info("[GOSSIP] " + m.nodeId() + " is " + m.state() + ", was " + was.state());
+      }
     }
   }
 
@@ -514,7 +498,9 @@ public final class GossipVerticle extends VerticleBase {
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
     }
-    client.close();
-    return server == null ? Future.succeededFuture() : server.close();
+    if (client != null) {
+      client.close();
+    }
+    return Future.succeededFuture();
   }
 }

@@ -118,6 +118,39 @@ public final class NodeMetrics {
         .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
+
+  /**
+   * What the console charts, for this node: per client method its calls so far ({@code ops.Put})
+   * and its p50/p99 in ms over the last few seconds ({@code p50.Put}, {@code p99.Put}); and the
+   * replication counters so far ({@code replica.write.failed}, {@code hints.stored},
+   * {@code hints.replayed}, {@code read.repairs}, {@code anti_entropy.rows}). Counts only grow:
+   * the reader turns them into rates.
+   */
+  public Map<String, Double> stats(long nowMs) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    rpcCounts.forEach((k, c) -> out.merge("ops." + k.substring(0, k.indexOf('\0')), c.count(), Double::sum));
+    rpcLatency.forEach((method, t) -> {
+      io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = t.takeSnapshot().histogramCounts();
+      double[] bounds = new double[buckets.length];
+      long[] counts = new long[buckets.length];
+      for (int i = 0; i < buckets.length; i++) {
+        bounds[i] = buckets[i].bucket(TimeUnit.MILLISECONDS);
+        counts[i] = (long) buckets[i].count();
+      }
+      LatencyWindow.Percentiles p = windows.computeIfAbsent(method, m -> new LatencyWindow(2000)).sample(bounds, counts, nowMs);
+      out.put("p50." + method, p.p50Ms());
+      out.put("p99." + method, p.p99Ms());
+    });
+    Counter failed = replicaWrites.get("failed");
+    out.put("replica.write.failed", failed == null ? 0 : failed.count());
+    out.put("hints.stored", hintsStored.count());
+    out.put("hints.replayed", hintsReplayed.count());
+    out.put("read.repairs", readRepairs.count());
+    out.put("anti_entropy.rows", antiEntropyRows.count());
+    return out;
+  }
+
   /** One replica write by a coordinator: outcome ok, failed (error or timeout), down (skipped, hinted) or stale. */
   public void replicaWrite(String outcome) {
     replicaWrites.computeIfAbsent(outcome, k -> Counter.builder("kv.replica.writes").description("Replica writes sent by coordinators")

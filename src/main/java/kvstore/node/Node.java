@@ -1,6 +1,7 @@
 package kvstore.node;
 
 import kvstore.bus.LocalCodec;
+import kvstore.http.HttpVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -126,7 +127,8 @@ public final class Node {
         })
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, () -> node.serving, initial.get(), refused), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), refused), 1))
+        .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, metrics, log, cache, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, tls, clock, metrics, log), 1))

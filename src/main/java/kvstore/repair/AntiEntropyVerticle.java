@@ -116,7 +116,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
       return;
     }
     String peer = candidates.get(Math.floorMod(nextPeer++, candidates.size()));
-    enqueue(List.of(peer), null, throttle).onFailure(err -> log.trace(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
+    enqueue(List.of(peer), null, throttle).onFailure(err -> log.event(() -> "[ANTI-ENTROPY] round skipped: " + err.getMessage()));
   }
 
   private Future<ReplicaProto.RepairProgress> repairNow(String peer, String progressAddress, Throttle pace) {
@@ -151,13 +151,13 @@ public final class AntiEntropyVerticle extends VerticleBase {
       return Future.failedFuture("Merkle trees are still being built (" + (t == null ? 0 : t.rowsScanned()) + " rows scanned); try again shortly");
     }
     long t0 = System.nanoTime();
-    log.trace(() -> "[ANTI-ENTROPY] round start with " + targets + ", ring " + Long.toHexString(t.fingerprint()));
+    log.event(() -> "[ANTI-ENTROPY] round start with " + targets + ", ring " + Long.toHexString(t.fingerprint()));
     RepairTotals totals = new RepairTotals(targets.size());
     Future<Void> chain = Future.succeededFuture();
     for (String peer : targets) {
       chain = chain.compose(v -> syncWith(t, peer, totals, progressAddress, pace).transform(ar -> {
         if (ar.failed()) {
-          log.trace(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + ar.cause().getMessage());
+          log.event(() -> "[ANTI-ENTROPY] " + peer + " skipped: " + ar.cause().getMessage());
         }
         totals.peerDone(ar.failed() ? peer + ": " + ar.cause().getMessage() : null);
         return Future.succeededFuture();
@@ -166,7 +166,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
     return chain.map(v -> {
       totals.finish();
       ReplicaProto.RepairProgress last = totals.toProto("");
-      log.trace(() -> "[ANTI-ENTROPY] round done: " + totals.rows() + " rows repaired (" + last.getRowsPulled() + " pulled, "
+      log.event(() -> "[ANTI-ENTROPY] round done: " + totals.rows() + " rows repaired (" + last.getRowsPulled() + " pulled, "
           + last.getRowsPushed() + " pushed), " + last.getBytes() + " bytes in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
       return last;
     });
@@ -190,7 +190,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
       PeerSync.Tally tally = sync.tally();
       metrics.antiEntropyRound(tally.rowsMoved(), tally.bytes, tally.leavesDiffering);
       if (ar.succeeded()) {
-        log.trace(() -> "[ANTI-ENTROPY] " + peer + ": " + tally.rowsPulled + " rows pulled, " + tally.rowsPushed
+        log.event(() -> "[ANTI-ENTROPY] " + peer + ": " + tally.rowsPulled + " rows pulled, " + tally.rowsPushed
             + " pushed, " + tally.leavesDiffering + " leaves differed, " + tally.bytes + " bytes, " + tally.millis() + " ms");
       }
     }).mapEmpty();

@@ -103,14 +103,14 @@ final class PeerSync {
     }
     return differing(roots).compose(diffRoots -> {
       tally.rangesDiffering = diffRoots.size();
-      log.trace(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + diffRoots.size() + " of " + shared.size() + " shared ranges differ"
+      log.event(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + diffRoots.size() + " of " + shared.size() + " shared ranges differ"
           + (diffRoots.isEmpty() ? "" : " " + ranges(diffRoots)));
       progress.accept(tally);
       return differing(children(diffRoots));
     }).compose(diffMiddle -> differing(children(diffMiddle))).compose(diffLeaves -> {
       tally.leavesDiffering = diffLeaves.size();
       if (!diffLeaves.isEmpty()) {
-        log.trace(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + diffLeaves.size() + " Merkle leaves differ");
+        log.event(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + diffLeaves.size() + " Merkle leaves differ");
       }
       progress.accept(tally);
       // a stream of leaf batches with backpressure: the next batch's digests are asked for only
@@ -209,7 +209,7 @@ final class PeerSync {
       tally.rowsCompared += local.size() + remoteDigests.size();
       long work = local.size() + remoteDigests.size() + x.pull().size() + x.push().size();
       if (!x.pull().isEmpty() || !x.push().isEmpty()) {
-        log.trace(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + leaves.size() + " leaves, pulling " + x.pull().size()
+        log.event(() -> "[ANTI-ENTROPY] " + tally.peer + ": " + leaves.size() + " leaves, pulling " + x.pull().size()
             + ", pushing " + x.push().size());
       }
       return pause(throttle.acquire(work, System.nanoTime())).compose(v -> pull(x.pull())).compose(v -> push(x.push()));

@@ -46,7 +46,7 @@ final class ReadRepair {
       Versioned a = answers.get(i);
       if (a == null || winner.newerThan(a)) {
         String node = answeredBy.get(i);
-        log.trace(() -> "[READ-REPAIR] " + node + " " + key + " -> " + winner);
+        log.event(() -> "[READ-REPAIR] " + node + " " + key + " -> " + winner);
         metrics.readRepair();
         Replica r = replicas.apply(node);
         if (r != null) {

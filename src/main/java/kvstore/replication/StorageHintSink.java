@@ -27,10 +27,10 @@ public final class StorageHintSink implements HintSink {
         log.warn("[HINT] could not store hint for " + target + ": " + ar.cause().getMessage());
       } else if (ar.result() == 0) {
         metrics.hintDropped();
-        log.trace(() -> "[HINT] cap reached for " + target + "; " + row.key() + " left to anti-entropy");
+        log.event(() -> "[HINT] cap reached for " + target + "; " + row.key() + " left to anti-entropy");
       } else {
         metrics.hintStored();
-        log.trace(() -> "[HINT] stored for " + target + ": " + row);
+        log.event(() -> "[HINT] stored for " + target + ": " + row);
       }
     });
   }

@@ -124,6 +124,27 @@ public final class Ring {
     return share;
   }
 
+  /** Fraction of the token space (0..1) each node holds as one of the {@code rf} replicas, primary included. */
+  public Map<String, Double> replicaOwnership(int rf) {
+    Map<String, Double> share = new HashMap<>();
+    for (String node : nodes) {
+      share.put(node, 0.0);
+    }
+    if (tokens.length == 0) {
+      return share;
+    }
+    double space = Math.pow(2, 64);
+    for (int i = 0; i < tokens.length; i++) {
+      long prev = tokens[(i - 1 + tokens.length) % tokens.length];
+      double width = tokens.length == 1 ? space : unsigned(tokens[i] - prev);
+      // every token in (prev, tokens[i]] has the preference list of tokens[i]
+      for (String n : preferenceListForToken(tokens[i], rf)) {
+        share.merge(n, width / space, Double::sum);
+      }
+    }
+    return share;
+  }
+
   private static double unsigned(long v) {
     return v >= 0 ? v : v + Math.pow(2, 64);
   }

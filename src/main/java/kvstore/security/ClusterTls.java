@@ -95,6 +95,16 @@ public final class ClusterTls {
     return o.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert).setTrustOptions(trust).setVerifyHost(false);
   }
 
+  /**
+   * The HTTP port with httpTls: this node's certificate; a client certificate asked for, not
+   * required (browsers and curl read the console and the key API without one), and checked by
+   * {@link PeerAuthenticator} where an operator action needs it.
+   */
+  public HttpServerOptions httpServer(HttpServerOptions o) {
+    return o.setSsl(true).setKeyCertOptions(keyCert).setClientAuth(ClientAuth.REQUEST)
+        .setTrustOptions(new AnyClientCertificateOptions());
+  }
+
   /** The client port with clientTls: this node's certificate; client certificates from the CA when required. */
   public HttpServerOptions clientServer(HttpServerOptions o, boolean clientCertRequired) {
     o.setSsl(true).setKeyCertOptions(keyCert).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));

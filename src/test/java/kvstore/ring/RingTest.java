@@ -85,6 +85,21 @@ class RingTest {
     own.values().forEach(share -> assertTrue(share > 0.25 && share < 0.42, "share " + share));
   }
 
+  /** Each key has RF replicas, so replica shares sum to RF; with RF = node count every node holds everything. */
+  @Test
+  void replicaOwnershipSumsToTheReplicationFactorAndMatchesSampledKeys() {
+    Ring ring = Ring.of(nodes(5), 16);
+    Map<String, Double> own = ring.replicaOwnership(3);
+    assertEquals(3.0, own.values().stream().mapToDouble(Double::doubleValue).sum(), 1e-9);
+    Map<String, Integer> sampled = new java.util.HashMap<>();
+    int samples = 50_000;
+    for (int i = 0; i < samples; i++) {
+      ring.preferenceList("sample-" + i, 3).forEach(n -> sampled.merge(n, 1, Integer::sum));
+    }
+    own.forEach((n, share) -> assertEquals(share, sampled.get(n) / (double) samples, 0.02, n));
+    Ring.of(nodes(3), 16).replicaOwnership(3).values().forEach(share -> assertEquals(1.0, share, 1e-9));
+  }
+
   @Test
   void murmurMatchesReferenceVectorsAndChunksAreStable() {
     // reference: MurmurHash3_x64_128("", seed 0) = 0; ("hello") h1 = 0xcbd8a7b341bd9b02

@@ -44,17 +44,54 @@ public final class Http {
 
   /** A POST with the given content type, to see what the node makes of it. */
   public static Reply post(int port, String path, String contentType, String body) {
+    return send("POST", port, path, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Any method with any body and content type (none when {@code contentType} is null). */
+  public static Reply send(String method, int port, String path, String contentType, byte[] body) {
     try {
-      HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-          .timeout(Duration.ofSeconds(5)).header("content-type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+      if (contentType != null) {
+        b.header("content-type", contentType);
+      }
+      HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(r.statusCode(), r.body());
     } catch (IOException e) {
-      throw new IllegalStateException("POST " + path + " failed: " + e, e);
+      throw new IllegalStateException(method + " " + path + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A GET written by hand on a socket, for paths no URI class lets through (a malformed escape, say); the connection closes after it. */
+  public static Reply rawGet(int port, String path) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(all.substring(9, 12));
+      int bodyAt = all.indexOf("\r\n\r\n");
+      return new Reply(status, bodyAt < 0 ? "" : all.substring(bodyAt + 4));
+    } catch (IOException e) {
+      throw new IllegalStateException("GET " + path + " failed: " + e, e);
+    }
+  }
+
+  /** A key as a path segment: its UTF-8 bytes percent-encoded, every byte outside A-Z a-z 0-9 - . _ ~. */
+  public static String segment(String key) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : key.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      char c = (char) (x & 0xff);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+        b.append(c);
+      } else {
+        b.append('%').append(String.format("%02X", x & 0xff));
+      }
+    }
+    return b.toString();
   }
 
   /** {@code vertx} is unused: kept so callers read alike; the JDK client does the call. */
