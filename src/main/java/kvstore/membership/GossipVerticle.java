@@ -337,7 +337,9 @@ public final class GossipVerticle extends VerticleBase {
             if (resp.statusCode() == 200) {
               try {
                 answered(target, resp.bodyAsJsonObject());
-                log.event(() -> "[GOSSIP] exchanged digests with " + target + " (" + table.snapshot().size() + " members known)");
+                if (eventDue("exchanged " + target)) {
+                  log.event(() -> "[GOSSIP] exchanged digests with " + target + " (" + table.snapshot().size() + " members known)");
+                }
               } catch (RuntimeException e) {
                 log.warnLimited("gossip-answer", "[GOSSIP] bad answer from " + EventLog.quote(target) + ": " + e.getMessage());
               }
@@ -349,8 +351,26 @@ public final class GossipVerticle extends VerticleBase {
                   + ": " + EventLog.quote(resp.bodyAsString()));
             }
           })
-          .onFailure(err -> log.event(() -> "[GOSSIP] " + target + " unreachable: " + err.getMessage()));
+          .onFailure(err -> {
+            if (eventDue("unreachable " + target)) {
+              log.event(() -> "[GOSSIP] " + target + " unreachable: " + err.getMessage());
+            }
+          });
     }
+  }
+
+  /** Routine gossip events (an exchange, an unreachable peer) reach the feed at most once per {@value #ROUTINE_EVENT_EVERY_MS} ms each. */
+  private static final long ROUTINE_EVENT_EVERY_MS = 10_000;
+  private final Map<String, Long> lastRoutineEvent = new HashMap<>();
+
+  private boolean eventDue(String what) {
+    long now = System.currentTimeMillis();
+    Long last = lastRoutineEvent.get(what);
+    if (last != null && now - last < ROUTINE_EVENT_EVERY_MS) {
+      return false;
+    }
+    lastRoutineEvent.put(what, now);
+    return true;
   }
 
   /** The answer of the node at {@code target}: its digest, and its word for its own entry, which confirms that entry. */

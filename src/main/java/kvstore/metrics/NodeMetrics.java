@@ -122,7 +122,8 @@ public final class NodeMetrics {
 
   /**
    * What the console charts, for this node: per client method its calls so far ({@code ops.Put})
-   * and its p50/p99 in ms over the last few seconds ({@code p50.Put}, {@code p99.Put}); and the
+   * and its p50/p99 in ms over the last few seconds ({@code p50.Put}, {@code p99.Put}; absent when
+   * it had no calls then); and the
    * replication counters so far ({@code replica.write.failed}, {@code hints.stored},
    * {@code hints.replayed}, {@code read.repairs}, {@code anti_entropy.rows}). Counts only grow:
    * the reader turns them into rates.
@@ -139,8 +140,10 @@ public final class NodeMetrics {
         counts[i] = (long) buckets[i].count();
       }
       LatencyWindow.Percentiles p = windows.computeIfAbsent(method, m -> new LatencyWindow(2000)).sample(bounds, counts, nowMs);
-      out.put("p50." + method, p.p50Ms());
-      out.put("p99." + method, p.p99Ms());
+      if (p.calls() > 0) {
+        out.put("p50." + method, p.p50Ms());
+        out.put("p99." + method, p.p99Ms());
+      }
     });
     Counter failed = replicaWrites.get("failed");
     out.put("replica.write.failed", failed == null ? 0 : failed.count());
