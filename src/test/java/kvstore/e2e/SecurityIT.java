@@ -171,6 +171,14 @@ class SecurityIT {
               if (http != expectedHttp) {
                 failures.add(mode + " POST /gossip httpPort node" + (i + 1) + ": " + http + " (expected " + expectedHttp + ")");
               }
+              // the console's operator actions: refused on a secure node's plaintext HTTP port
+              for (String action : List.of("/v1/admin/repair", "/v1/admin/decommission", "/v1/admin/cleanup")) {
+                int op = attacker.post(host, cfg.getInteger("httpPort"), action, type, body);
+                int expectedOp = mode == Attacker.Mode.PLAINTEXT ? 403 : -1;
+                if (op != expectedOp) {
+                  failures.add(mode + " POST " + action + " httpPort node" + (i + 1) + ": " + op + " (expected " + expectedOp + ")");
+                }
+              }
             }
           }
         }
@@ -226,6 +234,42 @@ class SecurityIT {
       String refusal = java.nio.file.Files.readString(denied);
       assertEquals(1, plain.exitValue(), refusal);
       assertTrue(refusal.contains("PERMISSION_DENIED") && refusal.contains("peer port (" + peer + ")"), refusal);
+    }
+  }
+
+  /**
+   * With httpTls the HTTP port is HTTPS and asks for a client certificate: the console's operator
+   * actions then run for the holder of the operator certificate only (401 without one, 403 with a
+   * certificate from another CA), while the key API needs none.
+   */
+  @Test
+  void theConsolesOperatorActionsNeedTheOperatorCertificateOverHttps() throws Exception {
+    Path certs = dir.resolve("certs");
+    Path foreign = dir.resolve("foreign");
+    ProcessCluster.runCerts(dir.resolve("foreign.log"), "certs", "--dir", foreign.toString(), "mallory");
+    try (ProcessCluster c = new ProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)).secure(certs).start()) {
+      String host = c.host(0);
+      int http = c.config(0).getInteger("httpPort");
+      c.terminate(0);
+      c.config(0).put("httpTls", true);
+      c.launch(0);
+      Attacker noCert = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_NO_CERT, null, null);
+      kvstore.testing.Await.until("node1 serving HTTPS", java.time.Duration.ofSeconds(30),
+          () -> noCert.post(host, http, "/v1/admin/repair", "application/json", "{}") == 401);
+      Attacker mallory = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_FOREIGN_CERT, foreign.resolve("mallory.pem"),
+          foreign.resolve("mallory-key.pem"));
+      Attacker plaintext = new Attacker(c.clientVertxForTools(), Attacker.Mode.PLAINTEXT, null, null);
+      Attacker operator = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_MEMBER_CERT, certs.resolve("kvctl.pem"),
+          certs.resolve("kvctl-key.pem"));
+      for (String action : List.of("/v1/admin/repair", "/v1/admin/cleanup", "/v1/admin/decommission")) {
+        assertEquals(401, noCert.post(host, http, action, "application/json", "{}"), action);
+        assertEquals(403, mallory.post(host, http, action, "application/json", "{}"), action);
+        assertEquals(-1, plaintext.post(host, http, action, "application/json", "{}"), "no plaintext answer on an HTTPS port");
+      }
+      assertEquals(200, noCert.post(host, http, "/v1/mget", "application/json", "{\"keys\": [\"k\"]}"),
+          "the key API follows the client API's rules: no certificate needed");
+      assertEquals(200, operator.post(host, http, "/v1/admin/repair", "application/json", "{}"), "the operator runs a repair");
+      assertTrue(c.log(0).contains("[CONSOLE] Repair asked from"), "the operator's action is logged");
     }
   }
 }
