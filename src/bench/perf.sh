@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput figures for the README: the no-op ceiling server, one node (RF 1), the same node with
 # its row cache off (gets and mixed), and a local 3-node cluster (RF 3, QUORUM), measured side by
-# side in one run with the same `kvctl bench` settings. Beside ops/s it prints the servers' CPU per
+# side in one run with the same `kvctl bench` settings; then open-loop latency: puts and gets on the
+# node and the cluster at 25%, 50% and 75% of the closed-loop maximum (64 in flight) just measured. Beside ops/s it prints the servers' CPU per
 # operation over the measured window (utime+stime from /proc), which this noisy 2-core machine
 # disturbs much less than throughput.
 # usage: bash src/bench/perf.sh [OUT_DIR]     (from the repository root, after `mvn -DskipTests package`)
@@ -60,6 +61,18 @@ for c in 16 64; do
     bench node 127.0.0.1:46001 $op $c
     [ "$op" != put ] && bench nocache 127.0.0.1:46011 $op $c
     bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op $c
+  done
+done
+# open loop: a fixed schedule, latency from each request's intended start; at most 1024 in flight
+for name in node cluster; do
+  targets=$([ $name = node ] && echo 127.0.0.1:46001 || echo 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103)
+  for op in put get; do
+    max=$(sed -n 's/.*"opsPerSec" : \([0-9]*\).*/\1/p' "$OUT/$name-$op-c64.json")
+    for pct in 25 50 75; do
+      rate=$((max * pct / 100))
+      printf '%-8s %-6s %s%% of %s = %s/s: %s\n' "$name" "$op" "$pct" "$max" "$rate" \
+        "$(BENCH_RATE=$rate measure $JAR "$OUT/$name-$op-open$pct" "$targets" $op 1024 "$WARMUP" "$DURATION" ${serving[$name]})"
+    done
   done
 done
 echo "results in $OUT"

@@ -4,11 +4,26 @@ import kv.Kv;
 
 import java.util.List;
 
-/** What a benchmark run does; see {@code kvctl bench --help}. */
+/**
+ * What a benchmark run does; see {@code kvctl bench --help}. {@code rate} 0 is closed-loop
+ * ({@code concurrency} requests always in flight); above 0, open-loop: requests start on a fixed
+ * schedule of {@code rate} per second and {@code concurrency} caps those in flight.
+ */
 public record BenchSettings(List<String> targets, String op, double readRatio, int concurrency, long durationMs,
                             long requests, long warmupMs, long keys, String distribution, int valueSize,
-                            Kv.Consistency consistency, boolean preload, int connectionsPerTarget) {
+                            Kv.Consistency consistency, boolean preload, int connectionsPerTarget, double rate) {
+  /** A closed-loop run. */
+  public BenchSettings(List<String> targets, String op, double readRatio, int concurrency, long durationMs,
+                       long requests, long warmupMs, long keys, String distribution, int valueSize,
+                       Kv.Consistency consistency, boolean preload, int connectionsPerTarget) {
+    this(targets, op, readRatio, concurrency, durationMs, requests, warmupMs, keys, distribution, valueSize, consistency, preload,
+        connectionsPerTarget, 0);
+  }
+
   public BenchSettings {
+    if (rate < 0 || rate > 10_000_000 || Double.isNaN(rate)) {
+      throw new IllegalArgumentException("--rate must be 0 (closed loop) to 10000000 requests per second, got " + rate);
+    }
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("--targets: at least one host:port");
     }

@@ -23,9 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Closed-loop load through the public API: {@code concurrency} workers each keep one request in
- * flight, spread round-robin over the targets and over several HTTP/2 connections per target (one
- * connection is served by one server event loop). Latency is recorded from send to answer.
+ * Load through the public API, spread over the targets and over several HTTP/2 connections per
+ * target (one connection is served by one server event loop). Closed-loop: {@code concurrency}
+ * workers each keep one request in flight, latency from send to answer (so mean latency is
+ * in-flight / throughput). Open-loop ({@code rate} > 0): one pacer thread starts request i at
+ * start + i / rate whatever the answers do, at most {@code concurrency} in flight, and each latency
+ * counts from the intended start, so time a request waited for a slow server is in it (coordinated
+ * omission corrected, as YCSB's measurement.interval=intended and cassandra-stress -rate fixed=).
  */
 public final class LoadGenerator {
   private final BenchSettings s;
@@ -48,6 +52,8 @@ public final class LoadGenerator {
   private volatile boolean recording;
   private volatile long stopAtNanos;
   private volatile boolean stopped;
+  private final AtomicLong maxStartLagNanos = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   public LoadGenerator(BenchSettings settings, PrintStream out) {
     this(settings, out, new io.vertx.core.http.HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
@@ -101,12 +107,13 @@ public final class LoadGenerator {
       errors.clear();
       recorder.reset();
       issued.set(0);
+      maxStartLagNanos.set(0);
       long t0 = System.nanoTime();
       Histogram total = phase(s.durationMs(), this::nextOp, true);
       double secs = (System.nanoTime() - t0) / 1e9;
       Map<String, Long> errs = new java.util.TreeMap<>();
       errors.forEach((k, v) -> errs.put(k, v.sum()));
-      return new BenchResult(s, ok.sum(), errs, secs, total);
+      return new BenchResult(s, ok.sum(), errs, secs, total, maxStartLagNanos.get() / 1000);
     } finally {
       vertx.close();
     }
@@ -177,10 +184,14 @@ public final class LoadGenerator {
     recording = record;
     stopAtNanos = stopped ? 0 : durationMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + durationMs * 1_000_000;
     List<Future<Void>> workers = new ArrayList<>();
-    for (int w = 0; w < s.concurrency(); w++) {
-      Promise<Void> done = Promise.promise();
-      workers.add(done.future());
-      vertx.runOnContext(v -> loop(ops, done));
+    if (s.rate() > 0 && durationMs != Long.MAX_VALUE) {
+      workers.add(paced(ops));
+    } else {
+      for (int w = 0; w < s.concurrency(); w++) {
+        Promise<Void> done = Promise.promise();
+        workers.add(done.future());
+        vertx.runOnContext(v -> loop(ops, done));
+      }
     }
     Histogram total = new Histogram(3);
     Future<?> all = Future.join(workers);
@@ -220,17 +231,71 @@ public final class LoadGenerator {
       return;
     }
     f.onComplete(ar -> {
-      if (ar.succeeded()) {
-        if (recording) {
-          recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-        }
-        ok.increment();
-      } else {
-        String kind = ar.cause() instanceof InvalidStatusException e ? e.actualStatus().name()
-            : ar.cause() instanceof TargetUnreachable u ? "unreachable " + u.target : ar.cause().getClass().getSimpleName();
-        errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
-      }
+      completed(ar, t0);
       loop(ops, done);
     });
+  }
+
+  /** Counts one answer; its latency runs from {@code startNanos}: the send, or open-loop the intended start. */
+  private void completed(io.vertx.core.AsyncResult<?> ar, long startNanos) {
+    if (ar.succeeded()) {
+      if (recording) {
+        recorder.recordValue(Math.max(1, (System.nanoTime() - startNanos) / 1000));
+      }
+      ok.increment();
+    } else {
+      String kind = ar.cause() instanceof InvalidStatusException e ? e.actualStatus().name()
+          : ar.cause() instanceof TargetUnreachable u ? "unreachable " + u.target : ar.cause().getClass().getSimpleName();
+      errors.computeIfAbsent(kind, x -> new LongAdder()).increment();
+    }
+  }
+
+  /**
+   * The open-loop schedule on a thread of its own (a timer on an event loop would add its tick to
+   * every latency): request i is due at start + i / rate; it waits while {@code concurrency} are
+   * in flight, and that wait is part of its latency. Completes when the duration has passed and
+   * every request started has been answered.
+   */
+  private Future<Void> paced(java.util.function.Supplier<Future<?>> ops) {
+    Promise<Void> done = Promise.promise();
+    Thread pacer = new Thread(() -> {
+      double intervalNanos = 1e9 / s.rate();
+      long start = System.nanoTime();
+      for (long i = 0; ; i++) {
+        long intended = start + (long) (i * intervalNanos);
+        if (intended >= stopAtNanos) {
+          break;
+        }
+        for (long now = System.nanoTime(); now < intended; now = System.nanoTime()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(Math.min(intended - now, 100_000));
+        }
+        while (inFlight.get() >= s.concurrency() && System.nanoTime() < stopAtNanos) {
+          java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+        if (System.nanoTime() >= stopAtNanos) {
+          break;
+        }
+        if (recording) {
+          maxStartLagNanos.accumulateAndGet(System.nanoTime() - intended, Math::max);
+        }
+        inFlight.incrementAndGet();
+        Future<?> f = ops.get();
+        if (f == null) {
+          inFlight.decrementAndGet();
+          break;
+        }
+        f.onComplete(ar -> {
+          inFlight.decrementAndGet();
+          completed(ar, intended);
+        });
+      }
+      while (inFlight.get() > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      done.complete();
+    }, "bench-pacer");
+    pacer.setDaemon(true);
+    pacer.start();
+    return done.future();
   }
 }

@@ -20,7 +20,7 @@ final class BenchCommand implements Callable<Integer> {
   String op;
   @Option(names = "--read-ratio", defaultValue = "0.9", description = "share of gets in --op mixed (default: ${DEFAULT-VALUE})")
   double readRatio;
-  @Option(names = "--concurrency", defaultValue = "64", description = "requests in flight (default: ${DEFAULT-VALUE})")
+  @Option(names = "--concurrency", defaultValue = "64", description = "requests in flight; with --rate, the most in flight (default: ${DEFAULT-VALUE})")
   int concurrency;
   @Option(names = "--duration", defaultValue = "20s", description = "measured time, e.g. 20s, 2m (default: ${DEFAULT-VALUE})")
   String duration;
@@ -42,6 +42,11 @@ final class BenchCommand implements Callable<Integer> {
   int connections;
   @picocli.CommandLine.Mixin
   TlsOption tls;
+
+  @Option(names = "--rate", defaultValue = "0", paramLabel = "OPS_PER_SEC",
+      description = "open loop: start this many requests per second on a fixed schedule, --concurrency at most in flight, "
+          + "each latency measured from its intended start (0: closed loop, the default)")
+  double rate;
 
   @Option(names = "--json", description = "also write the result as JSON to this file")
   Path json;
@@ -68,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long durationMs = requests > 0 ? Long.MAX_VALUE : millis(duration);
     BenchSettings s = new BenchSettings(targets, op, readRatio, concurrency, durationMs, requests, millis(warmup), keys,
-        distribution, valueSize, NodeOption.consistency(consistency), preload, connections);
+        distribution, valueSize, NodeOption.consistency(consistency), preload, connections, rate);
     LoadGenerator generator = new LoadGenerator(s, System.out, NodeConnection.transport(tls.tls()));
     // Ctrl-C or SIGTERM ends the run early, with its result printed and written all the same
     java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);

@@ -117,4 +117,42 @@ class KvctlTest {
       assertEquals("mixed", result.getString("op"));
     }
   }
+
+  /**
+   * Open loop: requests start on schedule whatever the answers do, and latency counts from the
+   * intended start. At a rate one request in flight can keep up with, the achieved rate is the
+   * intended one; at a rate it cannot, requests queue behind the cap and the wait shows in the
+   * percentiles (a closed-loop run at the same concurrency hides it: coordinated omission).
+   */
+  @Test
+  void openLoopKeepsItsScheduleAndCountsTheWaitBehindASlowServer() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)).start()) {
+      String target = "127.0.0.1:" + c.config(0).getInteger("grpcPort");
+      Path easy = dir.resolve("easy.json");
+      Run r = kvctl("bench", "--targets", target, "--op", "get", "--rate", "200", "--concurrency", "64", "--duration", "3s",
+          "--warmup", "1s", "--keys", "100", "--json", easy.toString());
+      assertEquals(0, r.exit(), r.out() + r.err());
+      assertTrue(r.out().contains("open-loop at 200/s intended"), r.out());
+      JsonObject e = new JsonObject(Files.readString(easy));
+      assertEquals("open-loop", e.getString("mode"));
+      assertEquals(200.0, e.getDouble("intendedOpsPerSec"));
+      assertTrue(e.getLong("opsPerSec") >= 180 && e.getLong("opsPerSec") <= 205, "achieved about the intended rate: " + e.encode());
+
+      Path closed = dir.resolve("closed.json");
+      assertEquals(0, kvctl("bench", "--targets", target, "--op", "put", "--concurrency", "1", "--duration", "2s", "--warmup", "1s",
+          "--keys", "100", "--json", closed.toString()).exit());
+      JsonObject cl = new JsonObject(Files.readString(closed));
+      double perSec = cl.getDouble("opsPerSec");
+      Path over = dir.resolve("over.json");
+      // twice what one request in flight achieves: a backlog grows for the whole run
+      assertEquals(0, kvctl("bench", "--targets", target, "--op", "put", "--rate", String.valueOf((long) (2 * perSec)),
+          "--concurrency", "1", "--duration", "2s", "--warmup", "0s", "--keys", "100", "--json", over.toString()).exit());
+      JsonObject o = new JsonObject(Files.readString(over));
+      double closedP99 = cl.getJsonObject("latencyMs").getDouble("p99");
+      double openP99 = o.getJsonObject("latencyMs").getDouble("p99");
+      assertTrue(o.getDouble("opsPerSec") < 0.8 * 2 * perSec, "the server cannot keep up: " + o.encode());
+      assertTrue(openP99 > 10 * closedP99 && openP99 > 200, "the queueing shows: open p99 " + openP99 + " ms, closed p99 " + closedP99 + " ms");
+      assertTrue(o.getDouble("maxStartLagMs") > 200, o.encode());
+    }
+  }
 }

@@ -1,0 +1,169 @@
+package kvstore.ycsb;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.client.InvalidStatusException;
+import io.vertx.grpc.common.GrpcStatus;
+import kv.KeyValueGrpcClient;
+import kv.Kv;
+import site.ycsb.ByteIterator;
+import site.ycsb.DB;
+import site.ycsb.DBException;
+import site.ycsb.Status;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.Vector;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * YCSB over this store's gRPC API ({@code kv.KeyValue}). Properties: {@code kvstore.targets}
+ * (host:grpcPort,... ; each YCSB thread takes the next), {@code kvstore.consistency}
+ * (ONE|QUORUM|ALL, default QUORUM), {@code kvstore.timeoutms} (default 10000), and YCSB's own
+ * {@code fieldcount}. A record's fields are one value (JSON); an update that names every field is
+ * a put, one that names fewer reads the record first and writes it merged. Scans are
+ * NOT_IMPLEMENTED: keys are hashed over the ring, with no order to scan in.
+ */
+public final class KvStoreClient extends DB {
+  private static final Object LOCK = new Object();
+  private static Vertx vertx;
+  private static int clients;
+  private static final AtomicInteger NEXT = new AtomicInteger();
+
+  private KeyValueGrpcClient stub;
+  private Kv.Consistency consistency;
+  private int fieldCount;
+  private long timeoutMs;
+
+  @Override
+  public void init() throws DBException {
+    Properties p = getProperties();
+    String[] targets = p.getProperty("kvstore.targets", "127.0.0.1:50051").split(",");
+    try {
+      consistency = Kv.Consistency.valueOf(p.getProperty("kvstore.consistency", "QUORUM"));
+    } catch (IllegalArgumentException e) {
+      throw new DBException("kvstore.consistency must be ONE, QUORUM or ALL");
+    }
+    fieldCount = Integer.parseInt(p.getProperty("fieldcount", "10"));
+    timeoutMs = Long.parseLong(p.getProperty("kvstore.timeoutms", "10000"));
+    String target = targets[Math.floorMod(NEXT.getAndIncrement(), targets.length)].trim();
+    int colon = target.lastIndexOf(':');
+    synchronized (LOCK) {
+      if (vertx == null) {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+      }
+      clients++;
+    }
+    GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setScheduleDeadlineAutomatically(true),
+        new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    stub = KeyValueGrpcClient.create(client,
+        SocketAddress.inetSocketAddress(Integer.parseInt(target.substring(colon + 1)), target.substring(0, colon)));
+  }
+
+  @Override
+  public void cleanup() {
+    synchronized (LOCK) {
+      if (--clients == 0 && vertx != null) {
+        vertx.close().await();
+        vertx = null;
+      }
+    }
+  }
+
+  /** YCSB's status for a failed call: the gRPC status, mapped. */
+  static Status status(Throwable err) {
+    if (err instanceof InvalidStatusException e) {
+      GrpcStatus s = e.actualStatus();
+      return switch (s) {
+        case INVALID_ARGUMENT, OUT_OF_RANGE -> Status.BAD_REQUEST;
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case UNAVAILABLE, RESOURCE_EXHAUSTED -> Status.SERVICE_UNAVAILABLE;
+        case DEADLINE_EXCEEDED -> new Status("DEADLINE_EXCEEDED", "the call ran past kvstore.timeoutms");
+        case PERMISSION_DENIED, UNAUTHENTICATED -> Status.FORBIDDEN;
+        case UNIMPLEMENTED -> Status.NOT_IMPLEMENTED;
+        default -> new Status(s.name(), "gRPC status " + s.name());
+      };
+    }
+    return Status.ERROR;
+  }
+
+  private Map<String, String> fetch(String key) {
+    Kv.GetResponse r = stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(consistency).build()).await();
+    return r.getFound() ? RecordCodec.decode(r.getValue()) : null;
+  }
+
+  @Override
+  public Status read(String table, String key, Set<String> fields, Map<String, ByteIterator> result) {
+    try {
+      Map<String, String> record = fetch(table + ":" + key);
+      if (record == null) {
+        return Status.NOT_FOUND;
+      }
+      RecordCodec.select(record, fields, result);
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return status(e);
+    }
+  }
+
+  @Override
+  public Status scan(String table, String startkey, int recordcount, Set<String> fields, Vector<HashMap<String, ByteIterator>> result) {
+    return Status.NOT_IMPLEMENTED;
+  }
+
+  @Override
+  public Status update(String table, String key, Map<String, ByteIterator> values) {
+    try {
+      String k = table + ":" + key;
+      Map<String, ByteIterator> all = values;
+      if (values.size() < fieldCount) {
+        Map<String, String> old = fetch(k);
+        if (old == null) {
+          return Status.NOT_FOUND;
+        }
+        all = new HashMap<>();
+        for (Map.Entry<String, String> e : old.entrySet()) {
+          all.put(e.getKey(), new site.ycsb.StringByteIterator(e.getValue()));
+        }
+        all.putAll(values);
+      }
+      return put(k, all);
+    } catch (RuntimeException e) {
+      return status(e);
+    }
+  }
+
+  @Override
+  public Status insert(String table, String key, Map<String, ByteIterator> values) {
+    try {
+      return put(table + ":" + key, values);
+    } catch (RuntimeException e) {
+      return status(e);
+    }
+  }
+
+  private Status put(String key, Map<String, ByteIterator> values) {
+    Kv.PutResponse r = stub.put(Kv.PutRequest.newBuilder().setKey(key).setValue(RecordCodec.encode(values))
+        .setConsistency(consistency).build()).await();
+    return r.getOk() ? Status.OK : new Status("NOT_OK", r.getMessage());
+  }
+
+  @Override
+  public Status delete(String table, String key) {
+    try {
+      stub.delete(Kv.DeleteRequest.newBuilder().setKey(table + ":" + key).setConsistency(consistency).build()).await();
+      return Status.OK;
+    } catch (RuntimeException e) {
+      return status(e);
+    }
+  }
+}
