@@ -161,7 +161,8 @@ public final class Node {
       if (!config.replaceNode().isEmpty()) {
         return Future.succeededFuture(RingState.REPLACING);
       }
-      if (config.autoBootstrap() && !config.seeds().contains(config.peerAddress())) {
+      // a node with no seeds is a cluster of its own: nothing to join
+      if (config.autoBootstrap() && !config.seeds().isEmpty() && !config.seeds().contains(config.peerAddress())) {
         return Future.succeededFuture(RingState.JOINING);
       }
       return RingStateFile.write(vertx, config, "NORMAL").map(v -> RingState.NORMAL);
