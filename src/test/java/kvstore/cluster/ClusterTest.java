@@ -32,6 +32,17 @@ class ClusterTest {
   @TempDir
   Path dir;
 
+  /** A node without seeds is a cluster of one: it serves at once, without waiting to join anyone (perf.sh runs nodes so). */
+  @Test
+  void aNodeWithoutSeedsServesAsAClusterOfOne() {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("seeds", new io.vertx.core.json.JsonArray())
+        .put("replicationFactor", 1)).start()) {
+      assertTrue(c.client(0).put("alone", "yes", Kv.Consistency.ALL).getOk());
+      assertEquals("yes", c.client(0).get("alone").getValue());
+      assertEquals("NORMAL", c.stateSeenBy(0, "node1"));
+    }
+  }
+
   @Test
   void writeOnOneNodeReadsBackFromEveryNode() {
     try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {

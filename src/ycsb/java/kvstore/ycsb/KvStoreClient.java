@@ -39,6 +39,8 @@ public final class KvStoreClient extends DB {
   private static final AtomicInteger NEXT = new AtomicInteger();
 
   private KeyValueGrpcClient stub;
+  /** Where this client's calls run: a call made from a YCSB thread directly would get a fresh Vert.x context each time, which is slow. */
+  private io.vertx.core.Context context;
   private Kv.Consistency consistency;
   private int fieldCount;
   private long timeoutMs;
@@ -62,6 +64,7 @@ public final class KvStoreClient extends DB {
       }
       clients++;
     }
+    context = vertx.getOrCreateContext();
     GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS)
             .setScheduleDeadlineAutomatically(true),
         new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
@@ -77,6 +80,13 @@ public final class KvStoreClient extends DB {
         vertx = null;
       }
     }
+  }
+
+  /** Runs one call on this client's event loop and waits for its answer (YCSB's threads block by design). */
+  private <T> T call(java.util.function.Supplier<io.vertx.core.Future<T>> rpc) {
+    io.vertx.core.Promise<T> answer = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> rpc.get().onComplete(answer));
+    return answer.future().await();
   }
 
   /** YCSB's status for a failed call: the gRPC status, mapped. */
@@ -97,7 +107,7 @@ public final class KvStoreClient extends DB {
   }
 
   private Map<String, String> fetch(String key) {
-    Kv.GetResponse r = stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(consistency).build()).await();
+    Kv.GetResponse r = call(() -> stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(consistency).build()));
     return r.getFound() ? RecordCodec.decode(r.getValue()) : null;
   }
 
@@ -152,15 +162,16 @@ public final class KvStoreClient extends DB {
   }
 
   private Status put(String key, Map<String, ByteIterator> values) {
-    Kv.PutResponse r = stub.put(Kv.PutRequest.newBuilder().setKey(key).setValue(RecordCodec.encode(values))
-        .setConsistency(consistency).build()).await();
+    Kv.PutRequest req = Kv.PutRequest.newBuilder().setKey(key).setValue(RecordCodec.encode(values)).setConsistency(consistency).build();
+    Kv.PutResponse r = call(() -> stub.put(req));
     return r.getOk() ? Status.OK : new Status("NOT_OK", r.getMessage());
   }
 
   @Override
   public Status delete(String table, String key) {
     try {
-      stub.delete(Kv.DeleteRequest.newBuilder().setKey(table + ":" + key).setConsistency(consistency).build()).await();
+      Kv.DeleteRequest req = Kv.DeleteRequest.newBuilder().setKey(table + ":" + key).setConsistency(consistency).build();
+      call(() -> stub.delete(req));
       return Status.OK;
     } catch (RuntimeException e) {
       return status(e);
