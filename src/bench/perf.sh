@@ -9,7 +9,9 @@
 # needs ../shared/tools/ceiling beside the repository; WARMUP/DURATION override 20s/20s (WARMUP in
 # whole seconds with an s, e.g. 30s: the CPU window is timed from it). NODE_JAVA (default java) is
 # the java command the servers (the ceiling and every node) run on; the load generator always
-# runs on the default java, so a JVM change shows in the servers alone.
+# runs on the default java, so a JVM change shows in the servers alone. OPEN_ONLY=1 measures only
+# what the open-loop table needs, in one run: puts and gets at 64 in flight on the node and the
+# cluster, then the open-loop rates derived from them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-target/perf}
@@ -55,14 +57,21 @@ echo "preloading 100k keys into the single node and the cluster"
 java -jar $JAR kvctl bench --targets 127.0.0.1:46001 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
 java -jar $JAR kvctl bench --targets 127.0.0.1:46011 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
 java -jar $JAR kvctl bench --targets 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 --op put --preload --keys 100000 --requests 1 --warmup 0s > /dev/null
-for c in 16 64; do
-  for op in put get mixed; do
-    bench ceiling 127.0.0.1:7000 $op $c
-    bench node 127.0.0.1:46001 $op $c
-    [ "$op" != put ] && bench nocache 127.0.0.1:46011 $op $c
-    bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op $c
+if [ -n "${OPEN_ONLY:-}" ]; then
+  for op in put get; do
+    bench node 127.0.0.1:46001 $op 64
+    bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op 64
   done
-done
+else
+  for c in 16 64; do
+    for op in put get mixed; do
+      bench ceiling 127.0.0.1:7000 $op $c
+      bench node 127.0.0.1:46001 $op $c
+      [ "$op" != put ] && bench nocache 127.0.0.1:46011 $op $c
+      bench cluster 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103 $op $c
+    done
+  done
+fi
 # open loop: a fixed schedule, latency from each request's intended start; at most 1024 in flight
 for name in node cluster; do
   targets=$([ $name = node ] && echo 127.0.0.1:46001 || echo 127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103)
