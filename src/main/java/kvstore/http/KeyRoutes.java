@@ -80,8 +80,12 @@ final class KeyRoutes {
         bytes.write(Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
         i += 2;
       } else {
-        byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        // a run of plain characters at once, so a surrogate pair is encoded as the one code point it is
+        int end = raw.indexOf('%', i);
+        end = end < 0 ? raw.length() : end;
+        byte[] utf8 = raw.substring(i, end).getBytes(StandardCharsets.UTF_8);
         bytes.write(utf8, 0, utf8.length);
+        i = end - 1;
       }
     }
     try {
