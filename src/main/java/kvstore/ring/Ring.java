@@ -107,21 +107,7 @@ public final class Ring {
 
   /** Fraction of the token space (0..1) for which each node is the primary owner. */
   public Map<String, Double> ownership() {
-    Map<String, Double> share = new HashMap<>();
-    for (String node : nodes) {
-      share.put(node, 0.0);
-    }
-    if (tokens.length == 0) {
-      return share;
-    }
-    double space = Math.pow(2, 64);
-    for (int i = 0; i < tokens.length; i++) {
-      long prev = tokens[(i - 1 + tokens.length) % tokens.length];
-      // unsigned distance from the previous token; a single-token ring owns all of it
-      double width = tokens.length == 1 ? space : unsigned(tokens[i] - prev);
-      share.merge(owners[i], width / space, Double::sum);
-    }
-    return share;
+    return replicaOwnership(1);
   }
 
   /** Fraction of the token space (0..1) each node holds as one of the {@code rf} replicas, primary included. */
