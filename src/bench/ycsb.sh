@@ -86,15 +86,10 @@ open_loop() { # SYSTEM WORKLOAD TARGET PID...
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); $(date -u '+%Y-%m-%d %H:%M UTC')" | tee -a "$OUT/summary.txt"
 
 # --- ours: 3 nodes, RF 3, default durability (storageSync FULL), no TLS (as Cassandra's default) ---
-kv=()
-for i in 1 2 3; do
-  java -Xmx256m -jar target/node.jar -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4710$i,\"httpPort\":4720$i,\"peerPort\":4730$i,\"insecure\":true,\"dataDir\":\"$WORK/kv$i\",\"replicationFactor\":3,\"seeds\":[\"127.0.0.1:47301\",\"127.0.0.1:47302\",\"127.0.0.1:47303\"]}" > "$OUT/kvstore-node$i.log" 2>&1 &
-  pids+=($!); kv+=($!)
-done
-for port in 47201 47202 47203; do
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
-done
-sleep 3
+start_kvstore() { # (re)starts our three nodes on their data, pids in kv
+  start_kvstore
+}
+start_kvstore
 warm() { # SYSTEM: closed-loop reads for SECS, so an open-loop run does not measure a cold JVM
   ycsb "$1" warm workloadc -t -p operationcount=100000000 -p maxexecutiontime="$SECS"
 }

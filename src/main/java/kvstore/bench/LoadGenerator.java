@@ -285,9 +285,6 @@ public final class LoadGenerator {
         if (recording) {
           maxStartLagNanos.accumulateAndGet(System.nanoTime() - intended, Math::max);
         }
-        if (s.requests() > 0 && issued.get() >= s.requests()) {
-          break;
-        }
         inFlight.incrementAndGet();
         loops[(int) (i % loops.length)].runOnContext(v -> {
           Future<?> f = ops.get();
