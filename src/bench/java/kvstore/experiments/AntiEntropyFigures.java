@@ -129,9 +129,10 @@ public final class AntiEntropyFigures {
   private static void deleteEvery100th(Path db, int keys, int offset) throws java.sql.SQLException {
     try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db)) {
       conn.setAutoCommit(false);
-      try (PreparedStatement del = conn.prepareStatement("DELETE FROM kv WHERE key = ?")) {
+      try (PreparedStatement del = conn.prepareStatement("DELETE FROM kv WHERE token = ? AND key = ?")) {
         for (int i = offset; i < keys; i += 100) {
-          del.setString(1, key(i));
+          del.setLong(1, kvstore.ring.Ring.token(key(i)));
+          del.setString(2, key(i));
           del.addBatch();
         }
         del.executeBatch();

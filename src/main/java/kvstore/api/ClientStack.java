@@ -51,7 +51,7 @@ public final class ClientStack {
   public static ClientStack create(Vertx vertx, NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics,
                                    EventLog log, RowCache cache, Supplier<ClusterView> view) {
     EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
-    SqliteReader reader = new SqliteReader(vertx, Path.of(config.dataDir()), config.storageSync(), 1);
+    SqliteReader reader = new SqliteReader(vertx, kvstore.storage.SqliteFile.of(config), 1);
     SplitStorage storage = new SplitStorage(reader, bus, cache);
     LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
         metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));

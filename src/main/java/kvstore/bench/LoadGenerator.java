@@ -93,11 +93,18 @@ public final class LoadGenerator {
         long t0 = System.nanoTime();
         out.printf("[bench] preloading %d keys of %d bytes...%n", s.keys(), s.valueSize());
         AtomicLong next = new AtomicLong();
+        long tenth = Math.max(1, s.keys() / 10);
         phase(Long.MAX_VALUE, () -> {
           long i = next.getAndIncrement();
+          if (i > 0 && i % tenth == 0 && i < s.keys()) {
+            // a long preload (millions of keys) says how far it got, about every tenth
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.printf("[bench] preloading: %d of %d keys sent in %.0f s (%.0f/s)%n", i, s.keys(), secs, i / secs);
+          }
           return i < s.keys() ? put(i) : null;
         }, false);
-        out.printf("[bench] preloaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        out.printf("[bench] preloaded in %.1f s (%.0f puts/s)%n", secs, s.keys() / secs);
       }
       if (s.warmupMs() > 0) {
         out.printf("[bench] warming up for %.0f s%n", s.warmupMs() / 1000.0);

@@ -119,7 +119,7 @@ final class CommitGroup {
 
   /** Rows that lost to what was stored answer with its version (the coordinator re-stamps on it). */
   private Future<?> readLosers(Pool writer) {
-    List<Object> lost = new ArrayList<>();
+    List<String> lost = new ArrayList<>();
     for (String key : newest.keySet()) {
       if (!applied.containsKey(key)) {
         lost.add(key);
@@ -129,8 +129,9 @@ final class CommitGroup {
       return Future.succeededFuture();
     }
     // only this writer changes rows, and it is still busy with this group: they are as committed
-    return writer.preparedQuery("SELECT key, version FROM kv WHERE key IN " + SqliteReader.placeholders(lost.size()))
-        .execute(Tuple.wrap(lost)).map(found -> {
+    KeySearch search = KeySearch.of(lost);
+    return writer.preparedQuery("SELECT key, version FROM kv WHERE " + search.where())
+        .execute(search.params()).map(found -> {
           found.forEach(r -> storedVersions.put(r.getString(0), r.getLong(1)));
           return null;
         });

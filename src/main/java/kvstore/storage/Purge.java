@@ -18,12 +18,16 @@ final class Purge implements WriteOp<Integer> {
     this.params = params;
   }
 
+  /** Matches the two partial indexes of {@link KvSchema}, so the purge reads them, not the table. */
+  static final String PAST_GRACE = "(tombstone = 1 AND version < ?) OR (expires > 0 AND expires < ?)";
+
   static Purge pastGrace(long tombstoneVersion, long expiredBeforeMs) {
-    return new Purge("(tombstone = 1 AND version < ?) OR (expires > 0 AND expires < ?)", Tuple.of(tombstoneVersion, expiredBeforeMs));
+    return new Purge(PAST_GRACE, Tuple.of(tombstoneVersion, expiredBeforeMs));
   }
 
   static Purge keys(java.util.List<String> keys) {
-    return new Purge("key IN " + SqliteReader.placeholders(keys.size()), Tuple.wrap(new java.util.ArrayList<Object>(keys)));
+    KeySearch search = KeySearch.of(keys);
+    return new Purge(search.where(), search.params());
   }
 
   @Override

@@ -29,8 +29,8 @@ public final class SqliteReader {
   private final Map<String, List<Promise<Versioned>>> pending = new LinkedHashMap<>();
   private boolean reading;
 
-  public SqliteReader(Vertx vertx, Path dataDir, String synchronous, int connections) {
-    this.pool = SqliteValues.pool(vertx, SqliteStorage.url(dataDir, synchronous), connections, "kv-reader-" + READERS.incrementAndGet());
+  public SqliteReader(Vertx vertx, SqliteFile file, int connections) {
+    this.pool = SqliteValues.pool(vertx, file.url(), connections, "kv-reader-" + READERS.incrementAndGet());
   }
 
   /**
@@ -57,8 +57,8 @@ public final class SqliteReader {
       batch.put(e.getKey(), e.getValue());
       it.remove();
     }
-    List<Object> keys = new ArrayList<>(batch.keySet());
-    pool.preparedQuery(selectIn(keys.size())).execute(Tuple.wrap(keys)).onComplete(ar -> {
+    KeySearch search = KeySearch.of(new ArrayList<>(batch.keySet()));
+    pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE " + search.where()).execute(search.params()).onComplete(ar -> {
       reading = false;
       if (ar.succeeded()) {
         Map<String, Versioned> found = new HashMap<>();
@@ -74,18 +74,18 @@ public final class SqliteReader {
     });
   }
 
-  private static String selectIn(int n) {
-    return "SELECT key, value, version, tombstone, expires FROM kv WHERE key IN " + placeholders(n);
-  }
-
   /** {@code (?,?,...)} with {@code n} parameters, for {@code IN} lists. */
   static String placeholders(int n) {
     return "(" + "?,".repeat(n - 1) + "?)";
   }
 
-  /** Every row (tombstones included) of one of the 16 chunks, ordered by key. */
+  /**
+   * Every row (tombstones included) of one of the 16 chunks, ordered by key. A chunk is the low four
+   * bits of the token ({@code Chunks.ofToken}); no index serves that, so this reads the whole
+   * (token, key) index: the prototype's chunk calls are for small stores and tests, not for repair.
+   */
   public Future<List<Versioned>> chunk(int chunkId) {
-    return pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE chunk = ? ORDER BY key")
+    return pool.preparedQuery("SELECT key, value, version, tombstone, expires FROM kv WHERE (token & 15) = ? ORDER BY key")
         .execute(Tuple.of(chunkId))
         .map(rows -> {
           List<Versioned> out = new ArrayList<>(rows.size());
@@ -149,9 +149,9 @@ public final class SqliteReader {
     });
   }
 
-  /** Number of rows (live and tombstones). */
+  /** Number of rows (live and tombstones), as the triggers keep it ({@link KvSchema}). */
   public Future<Long> count() {
-    return pool.query("SELECT count(*) FROM kv").execute().map(rows -> rows.iterator().next().getLong(0));
+    return pool.query("SELECT n FROM kv_rows").execute().map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Oldest hints first, for one target. */

@@ -29,46 +29,37 @@ public final class SqliteStorage implements Storage {
   private final SqliteHints hints;
   private final AtomicReference<RowHashIndex> trees;
 
-  private SqliteStorage(Vertx vertx, Pool writer, Path dataDir, String synchronous, int batchMax, AtomicReference<RowHashIndex> trees) {
+  private SqliteStorage(Vertx vertx, Pool writer, SqliteFile file, int batchMax, AtomicReference<RowHashIndex> trees) {
     this.vertx = vertx;
     this.trees = trees;
     this.writer = writer;
     // the pool connects on first use, after open() has created the schema
-    this.readers = new SqliteReader(vertx, dataDir, synchronous, 1);
+    this.readers = new SqliteReader(vertx, file, 1);
     this.commits = new GroupCommit(writer, batchMax, trees);
     this.hints = new SqliteHints(commits, readers);
   }
 
-  /** SQLite checkpoints in the committing connection past this many WAL pages (its default is 1000); see {@link WalCheckpointVerticle}. */
-  static final int WAL_AUTOCHECKPOINT_PAGES = 20_000;
-
-  /** PRAGMAs in the URL reach every pooled connection; one run through a pool reaches only one connection. */
-  static String url(Path dataDir, String synchronous) {
-    return "jdbc:sqlite:" + dataDir.resolve("kv.db").toAbsolutePath()
-        + "?journal_mode=WAL&synchronous=" + synchronous + "&busy_timeout=10000&wal_autocheckpoint=" + WAL_AUTOCHECKPOINT_PAGES;
+  public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
+    return open(vertx, SqliteFile.of(dataDir, synchronous), batchMax, new AtomicReference<>(), notice -> { });
   }
 
-  public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax) {
-    return open(vertx, dataDir, synchronous, batchMax, new AtomicReference<>());
+  public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax,
+                                           AtomicReference<RowHashIndex> trees) {
+    return open(vertx, SqliteFile.of(dataDir, synchronous), batchMax, trees, notice -> { });
   }
 
   /**
    * Opens (creating) the store. {@code trees} receives the index a {@link #rebuildTrees} builds,
    * kept current by every write from then on. Each row carries its ring token and its
-   * {@link RowHash}, computed in Java (SQLite has neither Murmur3 nor our row hash), so anti-entropy
-   * reads a leaf's rows with an index range scan.
+   * {@link RowHash}, computed in Java (SQLite has neither Murmur3 nor our row hash); see
+   * {@link KvSchema} for the layout. {@code notice} hears of long one-time work (moving a store's
+   * rows to the current layout).
    */
-  public static Future<SqliteStorage> open(Vertx vertx, Path dataDir, String synchronous, int batchMax,
-                                           AtomicReference<RowHashIndex> trees) {
-    Pool writer = SqliteValues.pool(vertx, url(dataDir, synchronous), 1, "kv-writer");
-    SqliteStorage s = new SqliteStorage(vertx, writer, dataDir, synchronous, batchMax, trees);
-    return writer.query("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-            + "version INTEGER NOT NULL, tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER, "
-            + "expires INTEGER NOT NULL DEFAULT 0)").execute()
-        // a store created before TTL existed gains the column; its rows never expire
-        .compose(r -> addColumnIfMissing(writer, "kv", "expires", "INTEGER NOT NULL DEFAULT 0"))
-        .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_chunk ON kv(chunk, key)").execute())
-        .compose(r -> writer.query("CREATE INDEX IF NOT EXISTS kv_token ON kv(token, key)").execute())
+  public static Future<SqliteStorage> open(Vertx vertx, SqliteFile file, int batchMax,
+                                           AtomicReference<RowHashIndex> trees, java.util.function.Consumer<String> notice) {
+    Pool writer = SqliteValues.pool(vertx, file.url(), 1, "kv-writer");
+    SqliteStorage s = new SqliteStorage(vertx, writer, file, batchMax, trees);
+    return KvSchema.prepare(writer, notice)
         .compose(r -> SqliteHints.createTable(writer))
         .compose(r -> s.hints.loadCounts(writer))
         .map(r -> s)

@@ -24,7 +24,7 @@ public final class StorageReaderVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    reader = new SqliteReader(vertx, Path.of(config.dataDir()), config.storageSync(), 1);
+    reader = new SqliteReader(vertx, SqliteFile.of(config), 1);
     vertx.eventBus().<StorageRequests.ToReader<?>>consumer(StorageRequests.READER, m -> reply(m, m.body().run(reader)));
     return Future.succeededFuture();
   }

@@ -56,7 +56,7 @@ public final class StorageVerticle extends VerticleBase {
         throw new ConfigException("dataDir '" + dataDir + "' is not a writable directory: " + e);
       }
       return null;
-    }).compose(v -> SqliteStorage.open(vertx, dataDir, config.storageSync(), config.writeBatchMax(), trees))
+    }).compose(v -> SqliteStorage.open(vertx, SqliteFile.of(config), config.writeBatchMax(), trees, log::info))
         .map(s -> {
       storage = s;
       storage.cacheRows(cache);

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 /**
  * Copies the write-ahead log into the database file in the background, on its own connection and
  * context, so the writer never does it. Left to SQLite, the commit that takes the WAL past
- * {@link SqliteStorage#WAL_AUTOCHECKPOINT_PAGES} pages runs the checkpoint itself: it writes those
+ * {@link SqliteFile#WAL_AUTOCHECKPOINT_PAGES} pages runs the checkpoint itself: it writes those
  * pages into the database and fsyncs it while every write queued behind that commit waits. Profiled
  * under puts, fsyncs were two thirds of the writer's time. A passive checkpoint never blocks the
  * writer or readers; it copies what no reader still needs, and the writer starts the log over once
@@ -35,7 +35,7 @@ public final class WalCheckpointVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = SqliteValues.pool(vertx, SqliteStorage.url(Path.of(config.dataDir()), config.storageSync()), 1, "kv-checkpoint");
+    pool = SqliteValues.pool(vertx, SqliteFile.of(config).url(), 1, "kv-checkpoint");
     timer = vertx.setPeriodic(INTERVAL_MS, t -> checkpoint());
     return Future.succeededFuture();
   }

@@ -212,7 +212,10 @@ class SqliteStorageTest {
     try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
       c.createStatement().execute("CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, version INTEGER NOT NULL, "
           + "tombstone INTEGER NOT NULL, chunk INTEGER NOT NULL, token INTEGER, hash INTEGER, replaced INTEGER)");
-      c.createStatement().execute("INSERT INTO kv VALUES ('old', x'6f6c64', 5, 0, 0, 0, 0, NULL)");
+      // as the upsert of that layout stored it: the key's chunk, token and row hash
+      long token = kvstore.ring.Ring.token("old");
+      c.createStatement().execute("INSERT INTO kv VALUES ('old', x'6f6c64', 5, 0, " + kvstore.ring.Chunks.ofToken(token) + ", " + token + ", "
+          + RowHash.of(new Versioned("old", "old".getBytes(StandardCharsets.UTF_8), 5, false, 0)) + ", NULL)");
       c.createStatement().execute("CREATE TABLE hints (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, "
           + "key TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, tombstone INTEGER NOT NULL, created_at INTEGER NOT NULL)");
     }
@@ -220,9 +223,76 @@ class SqliteStorageTest {
     assertEquals(new Versioned("old", "old".getBytes(StandardCharsets.UTF_8), 5, false, 0), await(s.read("old")));
     await(s.write(List.of(new Versioned("new", "n".getBytes(StandardCharsets.UTF_8), 6, false, 42))));
     assertEquals(42, await(s.read("new")).expiresAtMs());
+    assertEquals(2L, await(s.count()), "the moved row and the new one");
     onContext(vertx, () -> s.addHints(List.of(new Hint(0, "node2", v("h", "v", 1))), 10));
     assertEquals(1, await(s.hintsFor("node2", 5)).size());
     await(s.close());
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
+      var rs = c.createStatement().executeQuery("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE tbl_name = 'kv' ORDER BY name)");
+      assertEquals("kv kv_counted_in kv_counted_out kv_expiring kv_key kv_tombstones", rs.getString(1), "the current layout, the old primary key gone");
+    }
+  }
+
+  /**
+   * The row count follows inserts, overwrites (not counted again), losing writes and purges
+   * without counting the table, and survives a reopen.
+   */
+  @Test
+  void theRowCountFollowsEveryChange(Vertx vertx) {
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "NORMAL", 512));
+    await(s.write(List.of(v("a", "1", 5), v("b", "1", 5), v("c", "1", 5))));
+    await(s.write(List.of(v("a", "2", 6), v("b", "0", 1))));
+    assertEquals(3L, await(s.count()));
+    await(s.write(List.of(Versioned.tombstone("c", 7))));
+    assertEquals(3L, await(s.count()), "a tombstone is a row until it is purged");
+    assertEquals(1, (int) await(s.purgeTombstones(8, 0)));
+    assertEquals(1, (int) onContext(vertx, () -> s.forget(List.of("b", "nope"))));
+    assertEquals(1L, await(s.count()));
+    await(s.close());
+    SqliteStorage again = await(SqliteStorage.open(vertx, dir, "NORMAL", 512));
+    assertEquals(1L, await(again.count()));
+    assertEquals("2", new String(await(again.read("a")).value(), StandardCharsets.UTF_8));
+    await(again.close());
+  }
+
+  /** Every query on rows by key, by token range or for the purge searches an index; only the prototype's chunk call reads them all. */
+  @Test
+  void rowQueriesSearchAnIndex(Vertx vertx) throws Exception {
+    await(await(SqliteStorage.open(vertx, dir, "NORMAL", 512)).close());
+    KeySearch keys = KeySearch.of(List.of("a", "b", "c"));
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("kv.db"))) {
+      assertEquals("SEARCH kv USING INDEX kv_key (token=? AND key=?)", plan(c, "SELECT value FROM kv WHERE " + keys.where(), keys.params().size()));
+      assertEquals("MULTI-INDEX OR | INDEX 1 | SEARCH kv USING INDEX kv_tombstones (version<?) | INDEX 2 | SEARCH kv USING INDEX kv_expiring (expires>? AND expires<?)",
+          plan(c, "DELETE FROM kv WHERE " + Purge.PAST_GRACE, 2));
+      assertTrue(plan(c, "SELECT key, token, hash FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?", 3).startsWith("SEARCH kv USING INDEX kv_key"));
+      assertTrue(plan(c, "SELECT value FROM kv WHERE token BETWEEN ? AND ?", 2).startsWith("SEARCH kv USING INDEX kv_key"));
+    }
+  }
+
+  /** Every connection of the node opens with the configured page cache. */
+  @Test
+  void connectionsKeepTheConfiguredPageCache(Vertx vertx) {
+    SqliteFile file = new SqliteFile(dir, "NORMAL", 5);
+    SqliteStorage s = await(SqliteStorage.open(vertx, file, 512, new AtomicReference<>(), n -> { }));
+    await(s.close());
+    io.vertx.sqlclient.Pool pool = SqliteValues.pool(vertx, file.url(), 1, "cache-probe");
+    assertEquals(-5 * 1024, await(pool.query("PRAGMA cache_size").execute()).iterator().next().getInteger(0));
+    await(pool.close());
+  }
+
+  private static String plan(java.sql.Connection c, String sql, int params) throws java.sql.SQLException {
+    try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+      for (int i = 1; i <= params; i++) {
+        ps.setLong(i, 1);
+      }
+      List<String> steps = new java.util.ArrayList<>();
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          steps.add(rs.getString(4));
+        }
+      }
+      return String.join(" | ", steps);
+    }
   }
 
   /**
@@ -277,7 +347,7 @@ class SqliteStorageTest {
     // ~150 pages went to the log, far below the writer's own checkpoint threshold: without the
     // background checkpoint they would stay in the WAL and the database file would not grow
     long walBytes = java.nio.file.Files.size(wal);
-    assertTrue(walBytes > 200 * 2000 && walBytes < SqliteStorage.WAL_AUTOCHECKPOINT_PAGES * 4096L, "WAL holds the rows: " + walBytes);
+    assertTrue(walBytes > 200 * 2000 && walBytes < SqliteFile.WAL_AUTOCHECKPOINT_PAGES * 4096L, "WAL holds the rows: " + walBytes);
     long before = java.nio.file.Files.size(db);
     assertTrue(before < 200 * 2000, "database file before the checkpoint: " + before);
     NodeConfig config = NodeConfig.parse(new JsonObject().put("nodeId", "n1").put("grpcPort", 1).put("httpPort", 2).put("peerPort", 3).put("insecure", true)
