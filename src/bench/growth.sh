@@ -7,6 +7,8 @@
 # with the node's CPU per operation; RSS (now and peak) of the big node at the end.
 # usage: bash src/bench/growth.sh      (from the repository root, after `mvn -DskipTests package`)
 # WORK=/dir keeps the loaded data there; a second run with the same WORK skips the load.
+# LOAD_CONCURRENCY (default 128) puts in flight while loading. EXTRA adds config members to both
+# nodes, e.g. EXTRA='"walCheckpointIntervalMs":20'.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/bench/lib.sh
@@ -29,7 +31,7 @@ declare -A KEYS=([small]=$SMALL [big]=$ROWS)
 start() {
   local n=$1 t0 served=""
   t0=$(date +%s%N)
-  "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"$n\",\"grpcPort\":${GRPC[$n]},\"httpPort\":${HTTP[$n]},\"peerPort\":$((GRPC[$n] + 2)),\"insecure\":true,\"dataDir\":\"$WORK/$n\",\"replicationFactor\":1,\"rowCacheEntries\":0}" >> "$WORK/$n.log" 2>&1 &
+  "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"$n\",\"grpcPort\":${GRPC[$n]},\"httpPort\":${HTTP[$n]},\"peerPort\":$((GRPC[$n] + 2)),\"insecure\":true,\"dataDir\":\"$WORK/$n\",\"replicationFactor\":1,\"rowCacheEntries\":0${EXTRA:+,$EXTRA}}" >> "$WORK/$n.log" 2>&1 &
   PID[$n]=$!
   for _ in $(seq 1 1200); do
     if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${HTTP[$n]}/v1/kv/key0")" = 200 ]; then served=yes; break; fi
@@ -56,12 +58,12 @@ trap 'for n in small big; do [ -n "${PID[$n]:-}" ] && kill ${PID[$n]} 2>/dev/nul
 for n in small big; do
   if [ ! -f "$WORK/$n/kv.db" ]; then
     mkdir -p "$WORK/$n"
-    "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"$n\",\"grpcPort\":${GRPC[$n]},\"httpPort\":${HTTP[$n]},\"peerPort\":$((GRPC[$n] + 2)),\"insecure\":true,\"dataDir\":\"$WORK/$n\",\"replicationFactor\":1,\"rowCacheEntries\":0}" >> "$WORK/$n.log" 2>&1 &
+    "$NODE_JAVA" -Xmx256m -jar $JAR -conf "{\"nodeId\":\"$n\",\"grpcPort\":${GRPC[$n]},\"httpPort\":${HTTP[$n]},\"peerPort\":$((GRPC[$n] + 2)),\"insecure\":true,\"dataDir\":\"$WORK/$n\",\"replicationFactor\":1,\"rowCacheEntries\":0${EXTRA:+,$EXTRA}}" >> "$WORK/$n.log" 2>&1 &
     PID[$n]=$!
     for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:${HTTP[$n]}/healthz" > /dev/null && break; sleep 0.5; done
     echo "loading $n with ${KEYS[$n]} keys..."
-    java -jar $JAR kvctl bench --targets 127.0.0.1:${GRPC[$n]} --op put --preload --keys "${KEYS[$n]}" --concurrency 64 \
-      --requests 1 --warmup 0s | grep "preload"
+    java -jar $JAR kvctl bench --targets 127.0.0.1:${GRPC[$n]} --op put --preload --keys "${KEYS[$n]}" --concurrency "${LOAD_CONCURRENCY:-128}" \
+      --requests 1 --warmup 0s | grep --line-buffered "preload"
     stop $n
   fi
   echo "$n: $(du -m "$WORK/$n/kv.db" | cut -f1) MB in kv.db"

@@ -3,7 +3,6 @@ package kvstore.repair;
 import kvstore.ring.Ring;
 import kvstore.storage.RowHashIndex;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.List;
  * any other replica of it, as long as both built their trees for the same ring (same
  * {@link #fingerprint()}).
  *
- * <p>Built by a scan of storage in (token, key) order. While the scan runs, a write is added to
+ * <p>Built by a scan of storage in rowid order. While the scan runs, a write is added to
  * the trees only if the scan has already passed its row; rows ahead of the scan are read by it
  * later, already written. The storage writer runs both the scan pages and the writes, one at a
  * time, so the rule is exact. Touch {@link #apply} and {@link #scanned} from that writer only.
@@ -27,9 +26,7 @@ public final class RangeTrees implements RowHashIndex {
   private final List<List<String>> replicas;
   private volatile boolean ready;
   private volatile long rows;
-  private boolean scanStarted;
-  private long cursorToken;
-  private String cursorKey;
+  private long cursor = Long.MIN_VALUE;
 
   public RangeTrees(Ring ring, int replicationFactor, String self) {
     this.self = self;
@@ -110,8 +107,8 @@ public final class RangeTrees implements RowHashIndex {
   }
 
   @Override
-  public void apply(long token, String key, long oldHash, long newHash) {
-    if (oldHash == newHash || !scanned(token, key)) {
+  public void apply(long rowid, long token, long oldHash, long newHash) {
+    if (oldHash == newHash || !scanned(rowid)) {
       return;
     }
     MerkleTree t = trees[rangeOf(token)];
@@ -121,14 +118,12 @@ public final class RangeTrees implements RowHashIndex {
   }
 
   @Override
-  public void addScanned(long token, String key, long hash) {
+  public void addScanned(long rowid, long token, long hash) {
     MerkleTree t = trees[rangeOf(token)];
     if (t != null) {
       t.add(token, hash);
     }
-    scanStarted = true;
-    cursorToken = token;
-    cursorKey = key;
+    cursor = rowid;
     rows++;
   }
 
@@ -137,22 +132,13 @@ public final class RangeTrees implements RowHashIndex {
     ready = true;
   }
 
-  /** Whether the build scan has passed the row (token, key), so the trees already count it. */
-  public boolean scanned(long token, String key) {
-    if (ready) {
-      return true;
-    }
-    if (!scanStarted) {
-      return false;
-    }
-    int c = Long.compare(token, cursorToken);
-    // equal tokens are all but impossible; then keys compare as SQLite orders TEXT (UTF-8 bytes)
-    return c < 0 || (c == 0 && Arrays.compareUnsigned(key.getBytes(StandardCharsets.UTF_8),
-        cursorKey.getBytes(StandardCharsets.UTF_8)) <= 0);
+  /** Whether the build scan has passed the row, so the trees already count it. */
+  public boolean scanned(long rowid) {
+    return ready || rowid <= cursor;
   }
 
   @Override
-  public ScanPosition position() {
-    return scanStarted ? new ScanPosition(cursorToken, cursorKey) : null;
+  public long scannedThrough() {
+    return cursor;
   }
 }

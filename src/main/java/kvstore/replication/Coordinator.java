@@ -75,7 +75,7 @@ public final class Coordinator {
     }
     boolean stamped = version == 0;
     log.trace(() -> "[REPLICAS] " + key + " -> " + prefs);
-    return attemptWrite(key, value, tombstone, expiresAtMs, stamped, stamped ? clock.now() : version, prefs, needed, consistency, 1);
+    return attemptWrite(key, value, tombstone, expiresAtMs, stamped, stamped ? clock.now() : version, prefs, needed, consistency, 1, false);
   }
 
   /** Where the key's replicas will be once the move in progress is done (the same list when nothing moves). */
@@ -88,11 +88,18 @@ public final class Coordinator {
    * One write round; when it fell short only because replicas already hold newer versions (this
    * node's clock was behind their writers'), the clock observes the newest and the write is
    * re-stamped above it, at most MAX_STAMP_ATTEMPTS times.
+   *
+   * <p>When newer versions came back from more than N - W replicas, those answers meet every
+   * W replicas that acknowledged any earlier write, so the re-stamp is above every write
+   * acknowledged before this one began. A newer version met after that re-stamp can only be from a
+   * write concurrent with this one, which may as well be ordered after it: that attempt is the
+   * last, a newer version counts as an ack. Three coordinators putting one key at once then take
+   * two rounds at most, not three.
    */
   private Future<Long> attemptWrite(String key, byte[] value, boolean tombstone, long expiresAtMs, boolean stamped, long version,
-                                    List<String> prefs, int needed, Consistency consistency, int attempt) {
+                                    List<String> prefs, int needed, Consistency consistency, int attempt, boolean last) {
     Versioned row = tombstone ? Versioned.tombstone(key, version) : new Versioned(key, value, version, false, expiresAtMs);
-    boolean lastAttempt = !stamped || attempt >= MAX_STAMP_ATTEMPTS;
+    boolean lastAttempt = !stamped || last || attempt >= MAX_STAMP_ATTEMPTS;
     List<String> future = futurePreferenceList(key, prefs);
     return writeRound.run(view.get(), row, stamped, prefs, future, needed, lastAttempt).compose(r -> {
       if (r.acknowledged()) {
@@ -100,7 +107,9 @@ public final class Coordinator {
       }
       if (r.newestStale() > 0 && !lastAttempt) {
         clock.observe(r.newestStale());
-        return attemptWrite(key, value, tombstone, expiresAtMs, true, clock.now(), prefs, needed, consistency, attempt + 1);
+        boolean sawEveryEarlierWrite = future.equals(prefs) && r.staleAnswers() > prefs.size() - needed;
+        return attemptWrite(key, value, tombstone, expiresAtMs, true, clock.now(), prefs, needed, consistency, attempt + 1,
+            sawEveryEarlierWrite);
       }
       return Future.failedFuture(new ReplicationException(String.format(
           "write of '%s' acknowledged by %d of %d required replicas (%s, RF %d): %s",

@@ -20,8 +20,11 @@ final class WriteRound {
   /** How one replica answered a write. */
   enum Outcome { OK, STALE, DOWN, FAILED }
 
-  /** How the round ended: W reached, or not, and the newest version a replica already held. */
-  record Result(boolean acknowledged, int acks, long newestStale, List<String> failures) {
+  /**
+   * How the round ended: W reached, or not; the newest version a replica already held, and how many
+   * replicas of the preference list answered with a newer version than the row's.
+   */
+  record Result(boolean acknowledged, int acks, long newestStale, int staleAnswers, List<String> failures) {
   }
 
   private final Function<String, Replica> replicas;
@@ -40,8 +43,10 @@ final class WriteRound {
    * Sends {@code row} to every node of {@code prefs} and {@code pending}; completes as soon as
    * {@code needed} of {@code prefs} acknowledged and, while ranges move, {@code needed} of
    * {@code futurePrefs} too (CASSANDRA-833: the guarantee holds in the ring before the move and in
-   * the ring after it), or once all answered without that. {@code acceptNewer}: a replica that
-   * holds a newer version counts as an ack (the coordinator will not re-stamp any more).
+   * the ring after it), or, unacknowledged, as soon as too few replicas are left to reach that
+   * (a coordinator that will re-stamp does not wait for the slowest), or once all answered.
+   * {@code acceptNewer}: a replica that holds a newer version counts as an ack (the coordinator
+   * will not re-stamp any more).
    */
   Future<Result> run(ClusterView view, Versioned row, boolean clockStamped, List<String> prefs, List<String> futurePrefs,
                      int needed, boolean acceptNewer) {
@@ -51,11 +56,20 @@ final class WriteRound {
     int[] acks = {0};
     int[] futureAcks = {0};
     int[] answered = {0};
+    int[] pendingPrefs = {prefs.size()};
+    int[] pendingFuture = {futurePrefs.size()};
+    int[] staleAnswers = {0};
     long[] newestStale = {0};
     List<String> failures = new ArrayList<>();
     for (String node : targets) {
       send(view, node, row, clockStamped).onComplete(ar -> {
         answered[0]++;
+        if (prefs.contains(node)) {
+          pendingPrefs[0]--;
+        }
+        if (futurePrefs.contains(node)) {
+          pendingFuture[0]--;
+        }
         Outcome outcome = ar.succeeded() ? (ar.result() <= row.version() || acceptNewer ? Outcome.OK : Outcome.STALE)
             : ar.cause() instanceof DownReplica ? Outcome.DOWN : Outcome.FAILED;
         metrics.replicaWrite(outcome.name().toLowerCase(java.util.Locale.ROOT));
@@ -72,6 +86,9 @@ final class WriteRound {
           case STALE -> {
             // a newer version is stored there: our clock was behind the writer of that version
             newestStale[0] = Math.max(newestStale[0], ar.result());
+            if (prefs.contains(node)) {
+              staleAnswers[0]++;
+            }
             failures.add(node + ": holds a newer version");
           }
           default -> {
@@ -80,10 +97,11 @@ final class WriteRound {
             handoff.missed(view, node, row);
           }
         }
-        if (acks[0] >= needed && futureAcks[0] >= Math.min(needed, futurePrefs.size())) {
-          done.tryComplete(new Result(true, acks[0], newestStale[0], List.copyOf(failures)));
-        } else if (answered[0] == targets.size()) {
-          done.tryComplete(new Result(false, acks[0], newestStale[0], List.copyOf(failures)));
+        int futureNeeded = Math.min(needed, futurePrefs.size());
+        if (acks[0] >= needed && futureAcks[0] >= futureNeeded) {
+          done.tryComplete(new Result(true, acks[0], newestStale[0], staleAnswers[0], List.copyOf(failures)));
+        } else if (answered[0] == targets.size() || acks[0] + pendingPrefs[0] < needed || futureAcks[0] + pendingFuture[0] < futureNeeded) {
+          done.tryComplete(new Result(false, acks[0], newestStale[0], staleAnswers[0], List.copyOf(failures)));
         }
       });
     }

@@ -33,8 +33,11 @@ final class CommitGroup {
   private final Upserts upserts;
   /** Per key, the newest row the group writes: only it can change what is stored. */
   private final Map<String, Upserts.RowWrite> newest = new LinkedHashMap<>();
-  /** Keys whose row the upserts changed, with the hash of the row each replaced (0: none). */
-  private final Map<String, Long> applied = new HashMap<>();
+  /** A row the upserts changed: the hash of the row it replaced (0: none) and where it is stored. */
+  private record Applied(long replaced, long rowid) {
+  }
+
+  private final Map<String, Applied> applied = new HashMap<>();
   /** Stored versions of keys whose rows all lost to what was stored. */
   private final Map<String, Long> storedVersions = new HashMap<>();
   private final List<Step> steps = new ArrayList<>();
@@ -67,12 +70,12 @@ final class CommitGroup {
 
   // ---- while the steps run
 
-  /** Rows a statement deleted, as (key, token, hash). */
+  /** Rows a statement deleted, as (key, token, hash, rowid). */
   void removed(RowSet<Row> rows) {
     rows.forEach(removed::add);
   }
 
-  /** Rows a tree build's page read, as (key, token, hash), for {@code index}. */
+  /** Rows a tree build's page read, as (rowid, token, hash), for {@code index}. */
   void scanned(RowHashIndex index, RowSet<Row> rows) {
     List<Row> list = new ArrayList<>(rows.size());
     rows.forEach(list::add);
@@ -99,7 +102,7 @@ final class CommitGroup {
       all.add(c -> c.preparedQuery(upserts.statement(part.size())).execute(Upserts.params(part)).map(changed -> {
         for (Row r : changed) {
           Long replaced = r.getLong(1);
-          applied.put(r.getString(0), replaced == null ? 0L : replaced);
+          applied.put(r.getString(0), new Applied(replaced == null ? 0L : replaced, r.getLong(2)));
         }
         return null;
       }));
@@ -144,15 +147,15 @@ final class CommitGroup {
    */
   void applyTo(RowHashIndex trees, RowCache cache) {
     if (trees != null) {
-      applied.forEach((key, replaced) -> {
+      applied.forEach((key, a) -> {
         Upserts.RowWrite w = newest.get(key);
-        trees.apply(w.token(), key, replaced, w.hash());
+        trees.apply(a.rowid(), w.token(), a.replaced(), w.hash());
       });
-      removed.forEach(r -> trees.apply(r.getLong(1), r.getString(0), r.getLong(2), 0));
+      removed.forEach(r -> trees.apply(r.getLong(3), r.getLong(1), r.getLong(2), 0));
     }
     for (Scanned s : scanned) {
       for (Row r : s.rows()) {
-        s.index().addScanned(r.getLong(1), r.getString(0), r.getLong(2));
+        s.index().addScanned(r.getLong(0), r.getLong(1), r.getLong(2));
       }
     }
     applied.keySet().forEach(cache::invalidate);

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  *
  * <p>Rows live in a rowid table, so a new row is appended at the table's end, and are found through
  * one unique index on (token, key): a key's token is its Murmur3 hash, computed in Java, so a point
- * read, a range scan for repair or streaming and the Merkle-tree build all search that one index.
+ * read and a range scan for repair or streaming search that one index; a Merkle-tree build walks
+ * the table itself, in rowid order.
  * The older layout kept four B-trees (the table, a primary key on key, and indexes on (chunk, key)
  * and (token, key)); a new row then landed at a random place in three of them, and put rates fell
  * with every million rows. Two small partial indexes hold only tombstones and expiring values,
@@ -76,8 +77,11 @@ final class KvSchema {
     for (String ddl : INDEXES_AND_TRIGGERS) {
       f = f.compose(r -> c.query(ddl).execute());
     }
-    // the count starts from the table once, when kv_rows is new; the triggers keep it from then on
-    return f.compose(r -> c.query("INSERT INTO kv_rows SELECT count(*) FROM kv WHERE NOT EXISTS (SELECT 1 FROM kv_rows)").execute())
+    // the count starts from the table once, when kv_rows is new (asked first: SQLite would count
+    // 10M rows even to insert none); the triggers keep it from then on
+    return f.compose(r -> c.query("SELECT count(*) FROM kv_rows").execute())
+        .compose(rows -> rows.iterator().next().getLong(0) > 0 ? Future.succeededFuture()
+            : c.query("INSERT INTO kv_rows SELECT count(*) FROM kv").execute())
         .mapEmpty();
   }
 }

@@ -37,7 +37,7 @@ final class Purge implements WriteOp<Integer> {
 
   @Override
   public void plan(CommitGroup group) {
-    group.step(c -> c.preparedQuery("DELETE FROM kv WHERE " + where + " RETURNING key, token, hash").execute(params).map(rows -> {
+    group.step(c -> c.preparedQuery("DELETE FROM kv WHERE " + where + " RETURNING key, token, hash, rowid").execute(params).map(rows -> {
       deleted = rows.size();
       group.removed(rows);
       return null;

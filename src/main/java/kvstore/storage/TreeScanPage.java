@@ -3,8 +3,8 @@ package kvstore.storage;
 import io.vertx.sqlclient.Tuple;
 
 /**
- * One page of a Merkle-tree build: the (key, token, hash) of the rows after the index's cursor, in
- * (token, key) order. It queues behind client writes like any change, so a build never holds the
+ * One page of a Merkle-tree build: the (rowid, token, hash) of the rows after the index's cursor,
+ * in rowid order: a walk of the table from front to back. It queues behind client writes like any change, so a build never holds the
  * writer for long, and it reads what the writes before it in the same group stored. Answers the
  * rows read.
  */
@@ -25,11 +25,9 @@ final class TreeScanPage implements WriteOp<Integer> {
 
   @Override
   public void plan(CommitGroup group) {
-    RowHashIndex.ScanPosition cur = index.position();
-    group.step(c -> (cur == null
-        ? c.preparedQuery("SELECT key, token, hash FROM kv ORDER BY token, key LIMIT ?").execute(Tuple.of(limit))
-        : c.preparedQuery("SELECT key, token, hash FROM kv WHERE (token, key) > (?, ?) ORDER BY token, key LIMIT ?")
-            .execute(Tuple.of(cur.token(), cur.key(), limit)))
+    long after = index.scannedThrough();
+    group.step(c -> c.preparedQuery("SELECT rowid, token, hash FROM kv WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        .execute(Tuple.of(after, limit))
         .map(rows -> {
           read = rows.size();
           group.scanned(index, rows);

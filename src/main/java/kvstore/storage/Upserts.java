@@ -28,7 +28,7 @@ final class Upserts {
       + "OR (excluded.version = kv.version AND (excluded.tombstone > kv.tombstone "
       + "OR (excluded.tombstone = kv.tombstone AND (excluded.value > kv.value "
       + "OR (excluded.value = kv.value AND " + NEVER_LAST.formatted("excluded") + " < " + NEVER_LAST.formatted("kv") + ")))))"
-      + " RETURNING key, replaced";
+      + " RETURNING key, replaced, rowid";
 
   /** Rows per statement: 7 parameters each, inside SQLite's 32766-parameter limit. */
   static final int ROWS_PER_UPSERT = 4000;

@@ -53,32 +53,31 @@ class RangeTreesTest {
    */
   @Test
   void writesDuringTheBuildScanAreCountedExactlyOnce() {
-    Map<String, Versioned> table = new HashMap<>();
+    // the table as SQLite keeps it: rowid -> row, a new key appended after the largest rowid
+    java.util.TreeMap<Long, Versioned> table = new java.util.TreeMap<>();
+    Map<String, Long> rowids = new HashMap<>();
     for (int i = 0; i < 3000; i++) {
-      table.put("k" + i, row("k" + i, "v", 1));
+      rowids.put("k" + i, (long) i + 1);
+      table.put((long) i + 1, row("k" + i, "v", 1));
     }
     RangeTrees building = new RangeTrees(ring, 3, "n1");
     assertFalse(building.ready());
-    assertNull(building.position());
+    assertEquals(Long.MIN_VALUE, building.scannedThrough());
     Random rnd = new Random(4);
     int page = 250;
     while (true) {
-      // a few writes land between pages, some behind the cursor and some ahead of it
+      // a few writes land between pages, some behind the cursor and some ahead of it, new keys at the end
       for (int w = 0; w < 20; w++) {
         String key = "k" + rnd.nextInt(3500);
-        Versioned old = table.get(key);
+        Long rowid = rowids.computeIfAbsent(key, k -> table.lastKey() + 1);
+        Versioned old = table.get(rowid);
         Versioned next = rnd.nextBoolean() ? Versioned.tombstone(key, 2 + w) : row(key, "w" + w, 2 + w);
-        table.put(key, next);
-        building.apply(Ring.token(key), key, RowHash.of(old), RowHash.of(next));
+        table.put(rowid, next);
+        building.apply(rowid, Ring.token(key), RowHash.of(old), RowHash.of(next));
       }
-      kvstore.storage.RowHashIndex.ScanPosition c = building.position();
-      List<Versioned> pageRows = table.values().stream()
-          .filter(r -> c == null || Long.compare(Ring.token(r.key()), c.token()) > 0
-              || (Ring.token(r.key()) == c.token() && r.key().compareTo(c.key()) > 0))
-          .sorted(Comparator.comparingLong((Versioned r) -> Ring.token(r.key())).thenComparing(Versioned::key))
-          .limit(page).toList();
-      for (Versioned r : pageRows) {
-        building.addScanned(Ring.token(r.key()), r.key(), RowHash.of(r));
+      var pageRows = table.tailMap(building.scannedThrough(), false).entrySet().stream().limit(page).toList();
+      for (var r : pageRows) {
+        building.addScanned(r.getKey(), Ring.token(r.getValue().key()), RowHash.of(r.getValue()));
       }
       if (pageRows.size() < page) {
         building.markReady();
@@ -86,11 +85,7 @@ class RangeTreesTest {
       }
     }
     RangeTrees oneGo = new RangeTrees(ring, 3, "n1");
-    List<Versioned> all = new ArrayList<>(table.values());
-    all.sort(Comparator.comparingLong((Versioned r) -> Ring.token(r.key())).thenComparing(Versioned::key));
-    for (Versioned r : all) {
-      oneGo.addScanned(Ring.token(r.key()), r.key(), RowHash.of(r));
-    }
+    table.forEach((rowid, r) -> oneGo.addScanned(rowid, Ring.token(r.key()), RowHash.of(r)));
     oneGo.markReady();
     assertTrue(building.ready());
     assertEquals(java.util.Arrays.toString(oneGo.roots()), java.util.Arrays.toString(building.roots()));

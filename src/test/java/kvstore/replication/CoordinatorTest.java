@@ -43,9 +43,12 @@ class CoordinatorTest {
   private final Map<String, Status> status = new HashMap<>(Map.of("n1", Status.UP, "n2", Status.UP, "n3", Status.UP));
   private final Map<String, Long> lastHeard = new HashMap<>();
 
-  /** A replica double; LWW storage in a map unless told to fail or to hold its answers. */
+  /**
+   * A replica double; LWW storage in a map unless told to fail, to hold its answers, or to race:
+   * then a concurrent writer's newer version lands just before each write.
+   */
   private static final class FakeReplica implements Replica {
-    enum Mode { WORKS, FAILS, HOLDS }
+    enum Mode { WORKS, FAILS, HOLDS, RACES }
 
     final String id;
     Mode mode = Mode.WORKS;
@@ -65,6 +68,9 @@ class CoordinatorTest {
     @Override
     public Future<Long> write(Versioned row, boolean clockStamped) {
       calls.add("write " + row.key() + (row.tombstone() ? " tombstone" : ""));
+      if (mode == Mode.RACES) {
+        rows.put(row.key(), new Versioned(row.key(), "racer".getBytes(StandardCharsets.UTF_8), row.version() + 1, false, 0));
+      }
       return answer(() -> {
         Versioned old = rows.get(row.key());
         if (row.newerThan(old)) {
@@ -264,6 +270,36 @@ class CoordinatorTest {
     Future<Long> older = c.write("k", "old".getBytes(), false, ahead - 1, Consistency.QUORUM);
     assertTrue(older.succeeded());
     assertEquals("later", new String(replicas.get("n3").rows.get("k").value(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aRoundThatCanNoLongerReachItsQuorumIsReStampedWithoutWaitingForTheSlowestReplica() {
+    Coordinator c = coordinator(3_600_000);
+    long ahead = Versions.fromMillis(wall.get() + 5_000);
+    replicas.get("n2").rows.put("k", row("k", "from the fast clock", ahead));
+    replicas.get("n3").rows.put("k", row("k", "from the fast clock", ahead));
+    replicas.get("n1").mode = FakeReplica.Mode.HOLDS;
+    Future<Long> w = c.write("k", "later".getBytes(), false, 0, Consistency.QUORUM);
+    assertTrue(w.succeeded(), "two newer versions end the first round; the re-stamp reaches n2 and n3 while n1 still holds");
+    assertTrue(w.result() > ahead);
+    assertEquals(2, replicas.get("n1").held.size(), "n1 got both rounds' writes and answered neither yet");
+    replicas.get("n1").release();
+    assertEquals("later", new String(replicas.get("n1").rows.get("k").value(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aWriteRacingConcurrentWritersOnEveryReplicaTakesTwoRoundsNotThree() {
+    Coordinator c = coordinator(3_600_000);
+    replicas.values().forEach(r -> r.mode = FakeReplica.Mode.RACES);
+    Future<Long> w = c.write("k", "mine".getBytes(), false, 0, Consistency.QUORUM);
+    assertTrue(w.succeeded(), String.valueOf(w.cause()));
+    for (FakeReplica r : replicas.values()) {
+      assertEquals(List.of("write k", "write k"), r.calls, r.id + ": the first round, then one re-stamped round that takes the racer's newer version as ordered after it");
+    }
+    // the same race with a client-supplied version is never re-stamped: one round
+    replicas.values().forEach(r -> r.calls.clear());
+    assertTrue(c.write("k", "x".getBytes(), false, Versions.fromMillis(wall.get()), Consistency.QUORUM).succeeded());
+    replicas.values().forEach(r -> assertEquals(List.of("write k"), r.calls));
   }
 
   @Test
