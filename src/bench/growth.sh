@@ -8,7 +8,7 @@
 # usage: bash src/bench/growth.sh      (from the repository root, after `mvn -DskipTests package`)
 # WORK=/dir keeps the loaded data there; a second run with the same WORK skips the load.
 # LOAD_CONCURRENCY (default 128) puts in flight while loading. EXTRA adds config members to both
-# nodes, e.g. EXTRA='"walCheckpointIntervalMs":20'.
+# nodes, e.g. EXTRA='"walCheckpointIntervalMs":100'.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/bench/lib.sh
@@ -69,11 +69,12 @@ for n in small big; do
   echo "$n: $(du -m "$WORK/$n/kv.db" | cut -f1) MB in kv.db"
 done
 
+# one restart at a time, so neither start-up competes with the other's Merkle-tree build
 for n in small big; do
   LOGLINE[$n]=$(( $(wc -l < "$WORK/$n.log") + 1 ))
   start $n
+  trees_ready $n
 done
-for n in small big; do trees_ready $n; done
 
 for round in $(seq 1 "$ROUNDS"); do
   for op in put get; do

@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # Where a local 3-node cluster's CPU goes (RF 3, QUORUM, one gRPC event loop per node, insecure
 # peer port): fresh nodes, 100k preloaded keys, `kvctl bench --op OP` at C in flight for
-# WARMUP + DURATION; async-profiler (tools.profiler:async-profiler 4.1 from Maven Central, attached
-# with jcmd) samples every node's CPU over DURATION after WARMUP. Prints the run's ops/s and CPU
-# per op, and each node's samples by component; collapsed stacks stay in OUT (default
-# target/profile) for a flame graph.
-# usage: bash src/bench/profile.sh      OP (put|get), C, WARMUP, DURATION, NODE_JAVA as in perf.sh
+# WARMUP + DURATION; every node records JFR's CPU-time samples (jdk.CPUTimeSample, Java 25 on
+# Linux: Java stacks of threads on CPU, native code such as SQLite's under the Java method that
+# called it) over DURATION after WARMUP. Prints the run's ops/s and CPU per op, then each node's
+# samples by component; the recordings stay in OUT (default target/profile) for JDK Mission
+# Control or `jfr print`.
+# usage: bash src/bench/profile.sh      OP (put|get), C, WARMUP, DURATION; NODE_JAVA (a Java 25 java)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/bench/lib.sh
 OP=${OP:-put}; C=${C:-64}; WARMUP=${WARMUP:-20s}; DURATION=${DURATION:-20s}
 NODE_JAVA=${NODE_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-OUT=${OUT:-target/profile}
+OUT=$(mkdir -p "${OUT:-target/profile}" && realpath "${OUT:-target/profile}")
 JAR=target/node.jar
-JCMD=$(dirname "$(readlink -f "$NODE_JAVA")")/jcmd
-AP_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1-linux-x64.jar
-[ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1:jar:linux-x64
-mkdir -p "$OUT"; rm -f "$OUT"/*.collapsed
-(cd "$OUT" && unzip -o -q "$AP_JAR" 'linux-x64/*')
-LIB=$(realpath "$OUT/linux-x64/libasyncProfiler.so")
+JDK_BIN=$(dirname "$(readlink -f "$NODE_JAVA")")
+rm -f "$OUT"/*.jfr
 TARGETS=127.0.0.1:46101,127.0.0.1:46102,127.0.0.1:46103
 WORK=$(mktemp -d)
 PIDS=()
@@ -34,38 +31,50 @@ java -jar $JAR kvctl bench --targets $TARGETS --op put --preload --keys 100000 -
 (
   until grep -q "warming up" "$WORK/bench.txt" 2>/dev/null; do sleep 0.1; done
   sleep "${WARMUP%s}"
-  for p in "${PIDS[@]}"; do "$JCMD" "$p" JVMTI.agent_load "$LIB" "start,event=cpu,interval=1ms" > /dev/null; done
-  sleep "${DURATION%s}"
   i=1
-  for p in "${PIDS[@]}"; do "$JCMD" "$p" JVMTI.agent_load "$LIB" "stop,collapsed,file=$(realpath "$OUT")/node$i.collapsed" > /dev/null; i=$((i + 1)); done
+  for p in "${PIDS[@]}"; do
+    "$JDK_BIN/jcmd" "$p" JFR.start name=cpu settings=profile "jdk.CPUTimeSample#enabled=true" "jdk.CPUTimeSample#throttle=1ms" \
+      filename="$OUT/node$i.jfr" > /dev/null
+    i=$((i + 1))
+  done
+  sleep "${DURATION%s}"
+  for p in "${PIDS[@]}"; do "$JDK_BIN/jcmd" "$p" JFR.stop name=cpu > /dev/null; done
 ) &
 PROFILER=$!
 echo "$(measure $JAR "$WORK/bench" $TARGETS "$OP" "$C" "$WARMUP" "$DURATION" "${PIDS[@]}" | sed 's/.*targets=\[[^]]*\]: //')"
 wait $PROFILER
+for f in "$OUT"/node*.jfr; do
+  "$JDK_BIN/jfr" print --json --events jdk.CPUTimeSample "$f" > "${f%.jfr}.json"
+done
 python3 - "$OUT" <<'PY'
-import collections, glob, sys
-# a sample belongs to the component of the frame nearest its leaf that any rule matches (kernel
-# and JDK frames count for the caller that matches): self time by component
-rules = [("SQLite (native, under sqlite-jdbc)", ["libsqlitejdbc", "sqlite3"]),
-         ("JDBC client and sqlite-jdbc (Java)", ["io/vertx/jdbcclient", "org/sqlite", "io/vertx/sqlclient"]),
-         ("WAL checkpoint", ["WalCheckpoint"]),
+import collections, glob, json, sys
+# a sample belongs to the component of the frame nearest its leaf that a rule matches (JDK frames
+# count for the caller that matches): self time by component
+rules = [("SQLite and sqlite-jdbc", ["org/sqlite/"]),
+         ("JDBC client (Vert.x)", ["io/vertx/jdbcclient", "io/vertx/sqlclient"]),
          ("HTTP/2 (Netty)", ["io/netty/handler/codec/http2"]),
-         ("gRPC (Vert.x gRPC, protobuf)", ["io/vertx/grpc", "com/google/protobuf", "kv/Kv"]),
-         ("event bus", ["io/vertx/core/eventbus", "io/vertx/core/impl/EventBus"]),
-         ("coordinator, replication, storage (ours)", ["kvstore/"]),
-         ("Netty I/O and epoll", ["io/netty/channel", "epoll", "io/netty/util/concurrent"]),
-         ("JIT compiler", ["CompileBroker", "C2Compiler", "C1Compiler", "Compile::"]),
-         ("GC", ["G1", "GC", "gc_"])]
-for f in sorted(glob.glob(sys.argv[1] + "/*.collapsed")):
-    total = 0
+         ("TLS", ["javax/net/ssl", "sun/security/ssl", "io/netty/handler/ssl"]),
+         ("gRPC and protobuf", ["io/vertx/grpc", "com/google/protobuf", "kv/Kv", "kv/KeyValue"]),
+         ("event bus", ["io/vertx/core/eventbus", "io/vertx/core/impl/eventbus"]),
+         ("metrics (Micrometer)", ["io/micrometer", "HdrHistogram"]),
+         ("our code (coordinator, replication, storage, gossip)", ["kvstore/"]),
+         ("Netty channel I/O and epoll", ["io/netty/channel", "io/netty/buffer", "sun/nio/ch"]),
+         ("Vert.x core (contexts, futures, timers)", ["io/vertx/core"]),
+         ("Netty event loop, task queues", ["io/netty/util"])]
+for f in sorted(glob.glob(sys.argv[1] + "/node*.json")):
+    events = json.load(open(f))["recording"]["events"]
     by = collections.Counter()
-    for line in open(f):
-        stack, _, n = line.rstrip().rpartition(" ")
-        n = int(n); total += n
-        name = next((name for frame in reversed(stack.split(";")) for name, keys in rules
-                     if any(k in frame for k in keys)), "other (JDK, kernel, Vert.x core)")
-        by[name] += n
-    print(f"{f.rsplit('/', 1)[-1]}: {total} samples")
-    for name, n in by.most_common():
-        print(f"  {100 * n / total:5.1f}%  {name}")
+    threads = collections.Counter()
+    for e in events:
+        frames = (e["values"].get("stackTrace") or {}).get("frames") or []
+        names = [fr["method"]["type"]["name"] + "." + fr["method"]["name"] for fr in frames]
+        name = next((n for frame in names for n, keys in rules if any(k in frame for k in keys)), "other (JDK: GC, JIT, and JDK code alone)")
+        by[name] += 1
+        t = e["values"]["eventThread"]["javaName"] if e["values"].get("eventThread") else "?"
+        threads[t.rstrip("0123456789-")] += 1
+    total = max(1, sum(by.values()))
+    print(f"{f.rsplit('/', 1)[-1][:-5]}: {total} CPU-time samples")
+    for n, c in by.most_common():
+        print(f"  {100 * c / total:5.1f}%  {n}")
+    print("  by thread: " + ", ".join(f"{t} {100 * c / total:.0f}%" for t, c in threads.most_common(6)))
 PY

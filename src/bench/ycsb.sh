@@ -87,7 +87,15 @@ echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); $(date -u '+%Y-%
 
 # --- ours: 3 nodes, RF 3, default durability (storageSync FULL), no TLS (as Cassandra's default) ---
 start_kvstore() { # (re)starts our three nodes on their data, pids in kv
-  start_kvstore
+  kv=()
+  for i in 1 2 3; do
+    java -Xmx256m -jar target/node.jar -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4710$i,\"httpPort\":4720$i,\"peerPort\":4730$i,\"insecure\":true,\"dataDir\":\"$WORK/kv$i\",\"replicationFactor\":3,\"seeds\":[\"127.0.0.1:47301\",\"127.0.0.1:47302\",\"127.0.0.1:47303\"]}" >> "$OUT/kvstore-node$i.log" 2>&1 &
+    pids+=($!); kv+=($!)
+  done
+  for port in 47201 47202 47203; do
+    for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
+  done
+  sleep 3
 }
 start_kvstore
 warm() { # SYSTEM: closed-loop reads for SECS, so an open-loop run does not measure a cold JVM
@@ -156,15 +164,7 @@ done
 if [ ${#cass[@]} -gt 0 ]; then
   for p in "${cass[@]}"; do kill "$p"; done
   wait "${cass[@]}" 2>/dev/null || true
-  kv=()
-  for i in 1 2 3; do
-    java -Xmx256m -jar target/node.jar -conf "{\"nodeId\":\"node$i\",\"grpcPort\":4710$i,\"httpPort\":4720$i,\"peerPort\":4730$i,\"insecure\":true,\"dataDir\":\"$WORK/kv$i\",\"replicationFactor\":3,\"seeds\":[\"127.0.0.1:47301\",\"127.0.0.1:47302\",\"127.0.0.1:47303\"]}" >> "$OUT/kvstore-node$i.log" 2>&1 &
-    pids+=($!); kv+=($!)
-  done
-  for port in 47201 47202 47203; do
-    for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.5; done
-  done
-  sleep 3
+  start_kvstore
   warm kvstore
 fi
 for w in a b c; do

@@ -19,12 +19,12 @@ import java.nio.file.Path;
  * all of it is copied. If this verticle falls behind, SQLite's own checkpoint at the (higher)
  * threshold still bounds the log.
  *
- * <p>The interval ({@code walCheckpointIntervalMs}) trades put throughput for the tail on a large
- * table: under steady puts to 10M rows, where every put dirties a different page, the log restarts
- * only when a passive copy finishes with no commit after it. Every 100 ms, that is rare enough
- * that the log reaches SQLite's own threshold, and that commit's writes wait ~250 ms for its copy;
- * every 20 ms, the log restarts before that, at ~25% fewer puts per second (more fsyncs of the
- * database file, each delaying the writer's own). See docs/performance.md, "Cost as data grows".
+ * <p>The interval ({@code walCheckpointIntervalMs}, 20 ms) is short because of large tables: under
+ * steady puts to 10M rows, where every put dirties a different page, the log starts over only
+ * when a passive copy finishes with no commit after it. Every 100 ms, that was rare enough that
+ * the log reached SQLite's own threshold, and that commit's writes waited ~250 ms for its copy;
+ * every 20 ms, each copy is small and the log starts over long before. See docs/performance.md,
+ * "Cost as data grows".
  */
 public final class WalCheckpointVerticle extends VerticleBase {
 
