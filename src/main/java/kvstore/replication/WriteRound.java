@@ -43,8 +43,8 @@ final class WriteRound {
    * Sends {@code row} to every node of {@code prefs} and {@code pending}; completes as soon as
    * {@code needed} of {@code prefs} acknowledged and, while ranges move, {@code needed} of
    * {@code futurePrefs} too (CASSANDRA-833: the guarantee holds in the ring before the move and in
-   * the ring after it), or, unacknowledged, as soon as too few replicas are left to reach that
-   * (a coordinator that will re-stamp does not wait for the slowest), or once all answered.
+   * the ring after it), or once all answered; or, when a replica already holds a newer version and
+   * the coordinator will re-stamp, as soon as too few replicas are left to reach that.
    * {@code acceptNewer}: a replica that holds a newer version counts as an ack (the coordinator
    * will not re-stamp any more).
    */
@@ -98,9 +98,13 @@ final class WriteRound {
           }
         }
         int futureNeeded = Math.min(needed, futurePrefs.size());
+        boolean cannotReach = acks[0] + pendingPrefs[0] < needed || futureAcks[0] + pendingFuture[0] < futureNeeded;
+        // a coordinator that will re-stamp need not wait for the slowest replica; one that will
+        // report the failure waits, so that its message counts every ack
+        boolean willRestamp = !acceptNewer && newestStale[0] > 0;
         if (acks[0] >= needed && futureAcks[0] >= futureNeeded) {
           done.tryComplete(new Result(true, acks[0], newestStale[0], staleAnswers[0], List.copyOf(failures)));
-        } else if (answered[0] == targets.size() || acks[0] + pendingPrefs[0] < needed || futureAcks[0] + pendingFuture[0] < futureNeeded) {
+        } else if (answered[0] == targets.size() || (cannotReach && willRestamp)) {
           done.tryComplete(new Result(false, acks[0], newestStale[0], staleAnswers[0], List.copyOf(failures)));
         }
       });
