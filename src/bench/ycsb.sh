@@ -9,7 +9,8 @@
 # (measurement.interval=intended); servers' CPU per operation from /proc for every run.
 # usage: bash src/bench/ycsb.sh [OUT_DIR]    (from the repository root; a benchmark, not a CI test)
 # env: RECORDS (100000), THREADS (16), SECONDS_PER_RUN (30), TARGET_PCT (50), SKIP_CASSANDRA=1;
-# KV_OPEN_TARGETS="a:178 b:276 c:425" runs only ours: load, warm up, open loop at those targets
+# KV_OPEN_TARGETS="a:178 b:276 c:425" runs only ours: load, warm up, open loop at those targets;
+# YCSB_JAVA_OPTS adds JVM options to the YCSB client (e.g. -XX:StartFlightRecording=filename=c.jfr).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-target/ycsb}
@@ -41,7 +42,8 @@ ycsb() {
   else
     cp=$C_CP; db=kvstore.ycsb.CqlClient; props=(-p cql.hosts=127.0.0.1:9042,127.0.0.2:9042,127.0.0.3:9042 -p cql.consistency=QUORUM)
   fi
-  java -Dlogback.configurationFile=src/bench/cassandra/logback-client.xml -cp "$cp" site.ycsb.Client "$@" -db $db -P "src/bench/ycsb/$workload" -p recordcount="$RECORDS" -threads "$THREADS" \
+  # shellcheck disable=SC2086 # YCSB_JAVA_OPTS is a list of JVM options
+  java ${YCSB_JAVA_OPTS:-} -Dlogback.configurationFile=src/bench/cassandra/logback-client.xml -cp "$cp" site.ycsb.Client "$@" -db $db -P "src/bench/ycsb/$workload" -p recordcount="$RECORDS" -threads "$THREADS" \
     "${props[@]}" > "$OUT/$system-$phase.txt" 2>&1
 }
 field() { # FILE SECTION METRIC
