@@ -255,13 +255,18 @@ class CoordinatorTest {
     assertTrue(hints.isEmpty());
   }
 
-  @Test
-  void aWriteStampedByAClockBehindAStoredVersionIsReStampedAboveIt() {
-    Coordinator c = coordinator(3_600_000);
-    // another coordinator, 5 s ahead, wrote k on two replicas
+  /** Another coordinator, 5 s ahead, wrote k on n2 and n3; answers that version. */
+  private long fastClockWroteKOnN2AndN3() {
     long ahead = Versions.fromMillis(wall.get() + 5_000);
     replicas.get("n2").rows.put("k", row("k", "from the fast clock", ahead));
     replicas.get("n3").rows.put("k", row("k", "from the fast clock", ahead));
+    return ahead;
+  }
+
+  @Test
+  void aWriteStampedByAClockBehindAStoredVersionIsReStampedAboveIt() {
+    Coordinator c = coordinator(3_600_000);
+    long ahead = fastClockWroteKOnN2AndN3();
     Future<Long> w = c.write("k", "later".getBytes(), false, 0, Consistency.QUORUM);
     assertTrue(w.succeeded(), String.valueOf(w.cause()));
     assertTrue(w.result() > ahead, "re-stamped above the stored version: " + w.result() + " vs " + ahead);
@@ -275,9 +280,7 @@ class CoordinatorTest {
   @Test
   void aRoundThatCanNoLongerReachItsQuorumIsReStampedWithoutWaitingForTheSlowestReplica() {
     Coordinator c = coordinator(3_600_000);
-    long ahead = Versions.fromMillis(wall.get() + 5_000);
-    replicas.get("n2").rows.put("k", row("k", "from the fast clock", ahead));
-    replicas.get("n3").rows.put("k", row("k", "from the fast clock", ahead));
+    long ahead = fastClockWroteKOnN2AndN3();
     replicas.get("n1").mode = FakeReplica.Mode.HOLDS;
     Future<Long> w = c.write("k", "later".getBytes(), false, 0, Consistency.QUORUM);
     assertTrue(w.succeeded(), "two newer versions end the first round; the re-stamp reaches n2 and n3 while n1 still holds");
