@@ -46,16 +46,17 @@ public final class RangeStreamer {
   /** Copies every row of [first, last] from {@code source} to every sink; answers the rows copied, adding them to {@code stats}. */
   public Single<Long> copy(long first, long last, RowSource source, List<RowSink> sinks, MoveStats stats) {
     TokenScan[] cursor = {TokenScan.from(first, last, pageRows)};
+    // only an empty page ends the interval: a replica cuts a page short at its batch-byte limit
+    // (large values), so a short page may have more rows after it
     return Single.defer(() -> single(source.page(cursor[0])))
         .flatMap(rows -> rows.isEmpty() ? Single.just(0) : write(rows, sinks, stats).map(n -> {
           Versioned lastRow = rows.get(rows.size() - 1);
           cursor[0] = cursor[0].after(Ring.token(lastRow.key()), lastRow.key());
-          // a short page was the interval's last: stop after it
-          return rows.size() < pageRows ? -n : n;
+          return n;
         }))
         .repeat()
-        .takeUntil(n -> n <= 0)
-        .reduce(0L, (sum, n) -> sum + Math.abs(n));
+        .takeUntil(n -> n == 0)
+        .reduce(0L, (sum, n) -> sum + n);
   }
 
   private Single<Integer> write(List<Versioned> rows, List<RowSink> sinks, MoveStats stats) {
