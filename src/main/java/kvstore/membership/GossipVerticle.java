@@ -37,9 +37,9 @@ public final class GossipVerticle extends VerticleBase {
   public static final String MEMBERSHIP_REQUEST = "kv.cluster.membership.get";
   /** A digest POSTed to the peer port: absorbed, answered with this node's digest. */
   public static final String EXCHANGE = "kv.gossip.exchange";
-  /** A {@link RingState} name this node announces for itself; answered once every live member has heard it. */
+  /** A {@link RingState} name this node announces for itself; answered once every member that must has heard it ({@link #notYetHeard}). */
   public static final String ANNOUNCE = "kv.gossip.announce";
-  /** The id of a DOWN member to announce as LEAVING (removenode starts); answered once every live member has heard it. */
+  /** The id of a DOWN member to announce as LEAVING (removenode starts); answered once every member but it has heard it. */
   public static final String REMOVING = "kv.gossip.removing";
   /** The id of a DOWN member to announce as LEFT (removenode); answered once every live member has heard it. */
   public static final String REMOVE = "kv.gossip.remove";
@@ -198,18 +198,27 @@ public final class GossipVerticle extends VerticleBase {
     checks.forEach(Runnable::run);
   }
 
-  /** True when every live member other than this node has sent a digest in which {@code test} holds. */
-  private boolean allLiveHeard(java.util.function.Predicate<Map<String, Member>> test, String except) {
-    for (Member m : table.snapshot()) {
-      if (m.nodeId().equals(config.nodeId()) || m.nodeId().equals(except) || m.status() != Status.UP) {
-        continue;
-      }
-      Map<String, Member> known = heardBy.get(m.nodeId());
-      if (known == null || !test.test(known)) {
-        return false;
+  /**
+   * The members whose latest digest does not yet satisfy {@code test}: of every member
+   * {@link MembershipTable#mustHear} names when the announcement starts moving ranges, else of the
+   * live (UP) ones; never this node or {@code except}.
+   */
+  private List<String> notYetHeard(java.util.function.Predicate<Map<String, Member>> test, String except, boolean movesRanges) {
+    List<String> who = new ArrayList<>();
+    if (movesRanges) {
+      who.addAll(table.mustHear(except, config.downMemberGossipAfterMs()));
+    } else {
+      for (Member m : table.snapshot()) {
+        if (!m.nodeId().equals(config.nodeId()) && !m.nodeId().equals(except) && m.status() == Status.UP) {
+          who.add(m.nodeId());
+        }
       }
     }
-    return true;
+    who.removeIf(id -> {
+      Map<String, Member> known = heardBy.get(id);
+      return known != null && test.test(known);
+    });
+    return who;
   }
 
   private void onAnnounce(Message<String> m) {
@@ -222,19 +231,20 @@ public final class GossipVerticle extends VerticleBase {
       whenAllHeard(m, known -> {
         Member me = known.get(self);
         return me != null && me.status() == Status.LEFT;
-      }, null, "the announcement that " + self + " has left");
+      }, null, false, "the announcement that " + self + " has left");
       return;
     }
     RingState state = RingState.valueOf(m.body());
     table.announce(state);
     publishIfChanged();
-    // a move is under way once every live member knows of it and sees no earlier move in progress
+    // a move is under way once every member knows of it and sees no earlier move in progress; that
+    // a node is NORMAL again needs only the live ones (one that has not heard writes to both rings)
     whenAllHeard(m, known -> {
       Member me = known.get(self);
       return me != null && me.generation() == generation && me.state() == state && me.status() != Status.LEFT
           && (state == RingState.NORMAL || state == RingState.REPLACING
               || ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(self));
-    }, null, "the announcement that " + self + " is " + state);
+    }, null, state != RingState.NORMAL, "the announcement that " + self + " is " + state);
   }
 
   private void onRemoving(Message<String> m) {
@@ -249,7 +259,7 @@ public final class GossipVerticle extends VerticleBase {
       Member x = known.get(leaving.nodeId());
       return x != null && x.state() == RingState.LEAVING
           && ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(leaving.nodeId());
-    }, leaving.nodeId(), "the announcement that " + leaving.nodeId() + " is LEAVING");
+    }, leaving.nodeId(), true, "the announcement that " + leaving.nodeId() + " is LEAVING");
   }
 
   private void onRemove(Message<String> m) {
@@ -264,24 +274,41 @@ public final class GossipVerticle extends VerticleBase {
     whenAllHeard(m, known -> {
       Member x = known.get(left.nodeId());
       return x == null || x.status() == Status.LEFT;
-    }, left.nodeId(), "the removal of " + left.nodeId());
+    }, left.nodeId(), false, "the removal of " + left.nodeId());
   }
 
-  /** Replies once every live member has heard, or fails after 60 gossip rounds (at least 30 s). */
-  private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except, String what) {
+  /**
+   * Replies once every member that must hear ({@link #notYetHeard}) has, or fails after 60 gossip
+   * rounds (at least 30 s), naming who had not.
+   */
+  private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except,
+                            boolean movesRanges, String what) {
     long deadline = System.currentTimeMillis() + Math.max(30_000, 60L * config.gossipIntervalMs());
     Runnable[] check = new Runnable[1];
     check[0] = () -> {
-      if (allLiveHeard(test, except)) {
+      List<String> waiting = notYetHeard(test, except, movesRanges);
+      if (waiting.isEmpty()) {
         awaitingAcks.remove(check[0]);
         m.reply(true);
       } else if (System.currentTimeMillis() > deadline) {
         awaitingAcks.remove(check[0]);
-        m.fail(504, what + " did not reach every live member in time");
+        m.fail(504, what + " did not reach every member in time: not heard by " + describe(waiting)
+            + (movesRanges ? " (ranges move only once every member knows; a member silent for downMemberGossipAfterMs, "
+                + config.downMemberGossipAfterMs() / 1000 + " s, counts as dead; a dead one can be removed with kvctl removenode)" : ""));
       }
     };
     awaitingAcks.add(check[0]);
     check[0].run();
+  }
+
+  /** "node2 (DOWN), node3 (UP)": who has not heard, with the status this node judges each to have. */
+  private String describe(List<String> ids) {
+    List<String> out = new ArrayList<>();
+    for (String id : ids) {
+      Member m = table.snapshot().stream().filter(x -> x.nodeId().equals(id)).findFirst().orElse(null);
+      out.add(id + " (" + (m == null ? "known only from other members' gossip, not reached yet" : m.status()) + ")");
+    }
+    return String.join(", ", out);
   }
 
   private static long clockOf(JsonObject body) {

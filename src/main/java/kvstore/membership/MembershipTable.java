@@ -54,6 +54,12 @@ public final class MembershipTable {
   private record Pending(Member entry, long since) {
   }
 
+  /** A node known here only from other members' digests: its newest entry, and when its heartbeat last advanced there. */
+  private record Hearsay(long generation, long heartbeat, boolean left, long advancedMs) {
+  }
+
+  private final Map<String, Hearsay> hearsay = new HashMap<>();
+
   private Refusals refusals = (id, reason) -> { };
 
   public MembershipTable(Member self, LongSupplier clock, DetectorSettings settings, Limits limits) {
@@ -94,6 +100,9 @@ public final class MembershipTable {
         continue;
       }
       Member known = members.get(m.nodeId());
+      if (known == null) {
+        noteHearsay(m, now);
+      }
       if (!m.supersedes(known)) {
         continue;
       }
@@ -151,6 +160,7 @@ public final class MembershipTable {
       return null;
     }
     unconfirmed.remove(own.nodeId());
+    hearsay.remove(own.nodeId());
     Member known = members.get(own.nodeId());
     if (known == null && members.size() > limits.maxMembers()) {
       refusals.refused(own.nodeId(), "the cluster already has maxClusterNodes (" + limits.maxMembers() + ") members");
@@ -279,10 +289,52 @@ public final class MembershipTable {
     return phi >= settings.phiSuspect() ? Status.SUSPECT : Status.UP;
   }
 
+  /** Tracks a node known only from digests (at most maxMembers of them): when its heartbeat last advanced. */
+  private void noteHearsay(Member m, long now) {
+    Hearsay h = hearsay.get(m.nodeId());
+    boolean advanced = h == null || m.generation() > h.generation() || (m.generation() == h.generation() && m.heartbeat() > h.heartbeat());
+    if (!advanced || (h == null && hearsay.size() >= limits.maxMembers())) {
+      return;
+    }
+    hearsay.put(m.nodeId(), new Hearsay(m.generation(), m.heartbeat(), m.status() == Status.LEFT, now));
+  }
+
   /** When each peer's heartbeat last advanced here (local clock), for the hint window. */
   public synchronized Map<String, Long> lastHeard() {
     Map<String, Long> out = new HashMap<>();
     detectors.forEach((id, d) -> out.put(id, d.lastHeartbeatMs()));
+    return out;
+  }
+
+  /**
+   * Who must have heard an announcement that starts moving ranges before they stream: every member
+   * but this node, {@code except} and those that left, whatever its status here. The failure
+   * detector can be wrong: a node starved of CPU turns SUSPECT or DOWN here while it still
+   * coordinates writes with a ring that lacks the move, and those writes would miss the node the
+   * ranges move to. Only a member not UP whose heartbeat has not advanced here for {@code silentMs}
+   * is taken for dead and not waited for; so is a node known only from others' digests whose
+   * heartbeat has not advanced in them for as long (once first seen, it counts as heard then). Sorted by id.
+   */
+  public synchronized List<String> mustHear(String except, long silentMs) {
+    long now = clock.getAsLong();
+    List<String> out = new ArrayList<>();
+    // a node others gossip about that this one has not reached yet (it joined while that node was
+    // stopped, say) is as much a member: the others' digests show whether its heartbeat still moves
+    hearsay.forEach((id, h) -> {
+      if (!members.containsKey(id) && !id.equals(except) && !h.left() && now - h.advancedMs() <= silentMs) {
+        out.add(id);
+      }
+    });
+    for (Member m : members.values()) {
+      if (m.nodeId().equals(selfId) || m.nodeId().equals(except) || m.status() == Status.LEFT) {
+        continue;
+      }
+      PhiAccrualDetector d = detectors.get(m.nodeId());
+      if (statusOf(m, now) == Status.UP || (d != null && now - d.lastHeartbeatMs() <= silentMs)) {
+        out.add(m.nodeId());
+      }
+    }
+    out.sort(Comparator.naturalOrder());
     return out;
   }
 

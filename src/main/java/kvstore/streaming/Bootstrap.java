@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bootstrap of this node: once every live member knows it is JOINING (and sees no earlier move),
+ * Bootstrap of this node: once every member knows it is JOINING (and sees no earlier move),
  * it streams each range it will replicate from a quorum of that range's current replicas (the
  * first that answer, in preference-list order), so no write acknowledged at QUORUM is missed, then
  * announces NORMAL. Until then it is in no preference list for reads, while coordinators already

@@ -58,7 +58,7 @@ final class MoveSteps {
 
   /**
    * How this node enters the ring (bootstrap, replace): once it met the cluster, it announces
-   * {@code state} and waits until every live member heard it and one requestTimeoutMs more (writes
+   * {@code state} and waits until every member heard it and one requestTimeoutMs more (writes
    * coordinated before a node heard of it have had their time to finish), streams what
    * {@code transfers} computes from the view then, at least {@code needed} sources per interval,
    * and announces NORMAL, recorded in the data directory.
@@ -213,7 +213,7 @@ final class MoveSteps {
   }
 
   Future<Object> request(String address, String body) {
-    // the gossip verticle answers once every live member heard, or fails after its own deadline
+    // the gossip verticle answers once every member heard, or fails after its own deadline
     return vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(Math.max(60_000, 70L * config.gossipIntervalMs())))
         .map(Message::body);
   }

@@ -4,7 +4,7 @@ import io.vertx.core.Future;
 import kvstore.membership.RingState;
 
 /**
- * A fresh node under a dead node's id ({@code replaceNode}): once every live member has heard its
+ * A fresh node under a dead node's id ({@code replaceNode}): once every member has heard its
  * new generation as REPLACING (they write to it but do not read from it), it streams every range
  * of the dead node from all the other replicas of that range - the dead node's copies are gone,
  * so a write acknowledged at QUORUM may be on one of them only - then announces NORMAL.

@@ -44,6 +44,56 @@ class MembershipTableTest {
   }
 
   @Test
+  void aMoveWaitsForMembersJudgedDownButNotForSilentOrLeftOnes() {
+    MembershipTable t = table("a");
+    for (String id : List.of("b", "c", "d", "e", "f")) {
+      learn(t, m(id, 1, 1));
+    }
+    // e leaves for good; f is the one being removed
+    t.confirm(m("e", 2, 1).withStatus(Status.LEFT), m("e", 2, 1).peerAddress());
+    // one heartbeat a second; d falls silent after 5 s, c after 20 s, b never
+    for (int s = 1; s <= 70; s++) {
+      now.set(START + s * 1000L);
+      List<Member> beats = new ArrayList<>(List.of(m("b", s + 1, 1)));
+      if (s <= 20) {
+        beats.add(m("c", s + 1, 1));
+      }
+      if (s <= 5) {
+        beats.add(m("d", s + 1, 1));
+      }
+      t.merge(beats);
+    }
+    assertEquals(Status.DOWN, find(t, "c").status(), "c has been silent for 50 s");
+    assertEquals(Status.DOWN, find(t, "d").status());
+    // c may only look dead from here: it heartbeat 50 s ago and may still coordinate writes;
+    // d has not been heard for 65 s, longer than the 60 s that count as gone
+    assertEquals(List.of("b", "c"), t.mustHear("f", 60_000));
+    assertEquals(List.of("b", "c", "d", "f"), t.mustHear(null, 120_000));
+    assertEquals(List.of("b"), t.mustHear("f", 0), "an UP member is always waited for");
+  }
+
+  @Test
+  void aMoveWaitsForANodeKnownOnlyFromOthersGossipWhileItsHeartbeatMoves() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 1, 1));
+    // g and h are only hearsay here: this node has not reached them itself
+    t.merge(List.of(m("g", 1, 1), m("h", 1, 1)));
+    assertNull(find(t, "g"), "not a member of this node's ring");
+    for (int s = 1; s <= 70; s++) {
+      now.set(START + s * 1000L);
+      List<Member> beats = new ArrayList<>(List.of(m("b", s + 1, 1), m("h", 2, 1)));
+      if (s <= 20) {
+        beats.add(m("g", s + 1, 1));
+      }
+      t.merge(beats);
+    }
+    // g's heartbeat stopped 50 s ago in b's digests, h's 69 s ago
+    assertEquals(List.of("b", "g"), t.mustHear(null, 60_000));
+    t.merge(List.of(m("g", 30, 1).withStatus(Status.LEFT)));
+    assertEquals(List.of("b"), t.mustHear(null, 60_000), "a node others say has left is not waited for");
+  }
+
+  @Test
   void mergeKeepsTheHigherGenerationThenHeartbeat() {
     MembershipTable t = table("a");
     learn(t, m("b", 10, 1));

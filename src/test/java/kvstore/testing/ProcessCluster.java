@@ -213,6 +213,26 @@ public final class ProcessCluster implements TestCluster {
     p.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * SIGSTOP: the process stays, with its sockets, and does nothing (a long GC pause, a starved or
+   * suspended VM); the kernel still queues what clients send it. {@link #resume} lets it go on.
+   */
+  public void pause(int i) throws IOException, InterruptedException {
+    signal(i, "STOP");
+  }
+
+  /** SIGCONT after {@link #pause}: the node goes on where it stopped, with the view it had. */
+  public void resume(int i) throws IOException, InterruptedException {
+    signal(i, "CONT");
+  }
+
+  private void signal(int i, String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(processes.get(i).pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " of node" + (i + 1) + " failed");
+    }
+  }
+
   /** SIGTERM; answers how long the process took to exit. */
   public Duration terminate(int i) throws InterruptedException {
     dropClient(i);
