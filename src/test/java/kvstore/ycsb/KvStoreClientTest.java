@@ -60,6 +60,14 @@ class KvStoreClientTest {
       } finally {
         db.cleanup();
       }
+      // a thread whose target cannot answer at its consistency fails in init, before YCSB starts its schedule
+      KvStoreClient late = new KvStoreClient();
+      Properties one = new Properties();
+      one.setProperty("kvstore.targets", c.client(0).address());
+      one.setProperty("kvstore.timeoutms", "2000");
+      late.setProperties(one);
+      site.ycsb.DBException refused = org.junit.jupiter.api.Assertions.assertThrows(site.ycsb.DBException.class, late::init);
+      assertEquals("cannot read through " + c.client(0).address() + ": gRPC status UNAVAILABLE", refused.getMessage());
     }
   }
 }
