@@ -100,8 +100,12 @@ start_kvstore() { # (re)starts our three nodes on their data, pids in kv
   sleep 3
 }
 start_kvstore
-warm() { # SYSTEM: closed-loop reads for SECS, so an open-loop run does not measure a cold JVM
-  ycsb "$1" warm workloadc -t -p operationcount=100000000 -p maxexecutiontime="$SECS"
+warm() { # SYSTEM: closed-loop reads and updates for SECS, so an open-loop run does not measure a cold JVM's read or write path
+  ycsb "$1" warm workloada -t -p operationcount=100000000 -p maxexecutiontime="$SECS"
+}
+settle() { # the stopped system's dirty pages (Cassandra's commit log, our WALs) reach the disk before the other one's fsyncs start
+  sync
+  sleep 2
 }
 if [ -n "${KV_OPEN_TARGETS:-}" ]; then
   ycsb kvstore load workloada -load
@@ -116,6 +120,7 @@ cass=()
 if [ -z "${SKIP_CASSANDRA:-}" ]; then
   for p in "${kv[@]}"; do kill "$p"; done
   wait "${kv[@]}" 2>/dev/null || true
+  settle
   # --- Apache Cassandra 5.0.4: 3 nodes on 127.0.0.1-3, 512 MB heaps, RF 3 ---
   JPMS=(-Djdk.attach.allowAttachSelf=true --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
     --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED
@@ -166,6 +171,7 @@ done
 if [ ${#cass[@]} -gt 0 ]; then
   for p in "${cass[@]}"; do kill "$p"; done
   wait "${cass[@]}" 2>/dev/null || true
+  settle
   start_kvstore
   warm kvstore
 fi
