@@ -100,8 +100,10 @@ start_kvstore() { # (re)starts our three nodes on their data, pids in kv
   sleep 3
 }
 start_kvstore
-warm() { # SYSTEM: closed-loop reads and updates for SECS, so an open-loop run does not measure a cold JVM's read or write path
-  ycsb "$1" warm workloada -t -p operationcount=100000000 -p maxexecutiontime="$SECS"
+warm() { # SYSTEM: closed-loop reads and updates for 3 x SECS, so an open-loop run does not measure cold JVMs: restarted,
+  # each node's JIT compilers took a third of a core for over a minute (C2 5.6 s of CPU in the first 16 s), and
+  # workload A ran at 240/s against 550/s before the restart; Cassandra's open-loop runs follow its closed-loop ones
+  ycsb "$1" warm workloada -t -p operationcount=100000000 -p maxexecutiontime="$((3 * SECS))"
 }
 settle() { # the stopped system's dirty pages (Cassandra's commit log, our WALs) reach the disk before the other one's fsyncs start
   sync
