@@ -50,7 +50,7 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> FAILURE_DETECTOR_MIN_STD_DEV_MS = ConfigKey.integer("failureDetectorMinStdDevMs", 250, 1, Integer.MAX_VALUE, "Floor on the interval deviation, so very regular heartbeats do not make phi jumpy.");
   public static final ConfigKey<Integer> MAX_GOSSIP_BODY_BYTES = ConfigKey.integer("maxGossipBodyBytes", 1048576, 1024, Integer.MAX_VALUE, "Largest accepted gossip body; larger ones get HTTP 413.");
   public static final ConfigKey<Integer> MAX_CLUSTER_NODES = ConfigKey.integer("maxClusterNodes", 512, 1, 10000, "Most members this node keeps, and most it has not yet heard from itself; entries beyond are dropped with a WARN.");
-  public static final ConfigKey<Long> DOWN_MEMBER_GOSSIP_AFTER_MS = ConfigKey.longInt("downMemberGossipAfterMs", 300000L, 0, Long.MAX_VALUE, "A member DOWN for longer than this is sent gossip at most once a minute.");
+  public static final ConfigKey<Long> DOWN_MEMBER_GOSSIP_AFTER_MS = ConfigKey.longInt("downMemberGossipAfterMs", 300000L, 0, Long.MAX_VALUE, "A member DOWN for longer than this is sent gossip at most once a minute, and a join, decommission or removenode no longer waits for it to hear of the move.");
 
   // Anti-entropy and tombstones
   public static final ConfigKey<Integer> ANTI_ENTROPY_INTERVAL_MS = ConfigKey.integer("antiEntropyIntervalMs", 30000, 0, Integer.MAX_VALUE, "Anti-entropy period: each tick compares Merkle trees with the next live peer; 0 disables the timer (`kvctl repair` still works).");
