@@ -210,14 +210,7 @@ class MembershipChangesIT {
   void aJoinWaitsForAMemberThatOnlyLooksDeadAndMissesNoneOfItsWrites() throws Exception {
     try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("failureDetectorPauseMs", 300)
         .put("failureDetectorMinStdDevMs", 100)).seedsFirst(3)) {
-      for (int i = 0; i < 3; i++) {
-        c.start(i);
-      }
-      c.awaitUp(3);
-      for (int i = 0; i < 300; i++) {
-        assertTrue(c.client(i % 3).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
-        acked.put("key" + i, (long) i);
-      }
+      startSeedsWithKeys(c, 300);
       // node3 stops as a starved or suspended node does: DOWN to the others, yet alive, with its
       // connections open and its view of the ring as it was
       c.pause(2);
@@ -260,6 +253,18 @@ class MembershipChangesIT {
         check(c, 3, e.getKey(), e.getValue(), Kv.Consistency.ONE);
       }
       assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), acked.size() + " acknowledged keys read at ONE through node4");
+    }
+  }
+
+  /** Starts the three seeds and writes key0..key{n-1} at QUORUM through them in turn, each recorded as acknowledged. */
+  private void startSeedsWithKeys(ProcessCluster c, int n) {
+    for (int i = 0; i < 3; i++) {
+      c.start(i);
+    }
+    c.awaitUp(3);
+    for (int i = 0; i < n; i++) {
+      assertTrue(c.client(i % 3).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+      acked.put("key" + i, (long) i);
     }
   }
 
@@ -316,14 +321,7 @@ class MembershipChangesIT {
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aJoinWithASmallReplicationFactorNeverHidesAKey(int rf) throws Exception {
     try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("replicationFactor", rf)).seedsFirst(3)) {
-      for (int i = 0; i < 3; i++) {
-        c.start(i);
-      }
-      c.awaitUp(3);
-      for (int i = 0; i < 1000; i++) {
-        assertTrue(c.client(i % 3).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
-        acked.put("key" + i, (long) i);
-      }
+      startSeedsWithKeys(c, 1000);
       AtomicBoolean running = new AtomicBoolean(true);
       List<Thread> load = load(c, running, 1000);
       c.launch(3);
