@@ -250,6 +250,14 @@ function keyUrl(base) {
   return base + encodeURIComponent(key) + (c ? '?consistency=' + c : '');
 }
 
+// writes are stamped when the operator makes them (microseconds, increasing within this page), so one
+// that a stalled node applies late cannot overwrite a write acknowledged after it
+let lastStamp = 0;
+function stamped(url) {
+  lastStamp = Math.max(Date.now() * 1000, lastStamp + 1);
+  return url + (url.includes('?') ? '&' : '?') + 'timestampUs=' + lastStamp;
+}
+
 function show(result) {
   $('key-result').textContent = JSON.stringify(result.body, null, 1) + '   (HTTP ' + result.status + ')';
 }
@@ -265,10 +273,10 @@ async function keyAction(kind) {
   } else if (kind === 'put') {
     const body = { value: $('value').value };
     if ($('ttl').value) body.ttlMs = Number($('ttl').value);
-    show(await json(keyUrl('/v1/kv/'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+    show(await json(stamped(keyUrl('/v1/kv/')), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
   } else if (kind === 'delete') {
     if (!confirm('Delete key "' + $('key').value + '"?')) return;
-    show(await json(keyUrl('/v1/kv/'), { method: 'DELETE' }));
+    show(await json(stamped(keyUrl('/v1/kv/')), { method: 'DELETE' }));
   } else {
     const r = await json('/v1/where/' + encodeURIComponent($('key').value));
     show(r);

@@ -19,6 +19,7 @@ import kvstore.storage.RowCache;
 import kvstore.storage.SplitStorage;
 import kvstore.storage.SqliteReader;
 import kvstore.version.HybridLogicalClock;
+import kvstore.version.StallDetector;
 
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -48,7 +49,7 @@ public final class ClientStack {
     this.reader = reader;
   }
 
-  public static ClientStack create(Vertx vertx, NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics,
+  public static ClientStack create(Vertx vertx, NodeConfig config, ClusterTls tls, HybridLogicalClock clock, StallDetector stalls, NodeMetrics metrics,
                                    EventLog log, RowCache cache, Supplier<ClusterView> view) {
     EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
     SqliteReader reader = new SqliteReader(vertx, kvstore.storage.SqliteFile.of(config), 1);
@@ -60,7 +61,7 @@ public final class ClientStack {
     HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
     Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints, config.hintWindowMs(), metrics, log);
     RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), config.maxMultiGetKeys(), clock);
-    KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, limits,
+    KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, stalls, limits,
         config.writeConsistency(), config.readConsistency(), metrics, log);
     return new ClientStack(storage, directory, coordinator, limits, keyValue, peers, reader);
   }

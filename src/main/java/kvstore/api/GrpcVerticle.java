@@ -49,11 +49,13 @@ public final class GrpcVerticle extends VerticleBase {
   private HttpServer peerServer;
 
   private final ClusterTls tls;
+  private final kvstore.version.StallDetector stalls;
 
-  public GrpcVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                      java.util.function.Supplier<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
+  public GrpcVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, kvstore.version.StallDetector stalls, NodeMetrics metrics,
+                      EventLog log, java.util.function.Supplier<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
                       ConnectionCap peerConnections) {
     this.tls = tls;
+    this.stalls = stalls;
     this.clientConnections = clientConnections;
     this.peerConnections = peerConnections;
     this.trees = trees;
@@ -67,7 +69,7 @@ public final class GrpcVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return ViewSubscription.subscribe(vertx, v -> { }).compose(view -> {
-      stack = ClientStack.create(vertx, config, tls, clock, metrics, log, cache, view);
+      stack = ClientStack.create(vertx, config, tls, clock, stalls, metrics, log, cache, view);
       SplitStorage storage = stack.storage;
       RequestLimits limits = stack.limits;
       KeyValueApi keyValue = stack.keyValue;

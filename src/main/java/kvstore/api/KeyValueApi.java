@@ -15,6 +15,7 @@ import kvstore.replication.Coordinator;
 import kvstore.ring.Chunks;
 import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;
+import kvstore.version.StallDetector;
 import kvstore.version.Versioned;
 import kvstore.version.Versions;
 
@@ -29,14 +30,16 @@ public final class KeyValueApi extends KeyValueService {
   private final Coordinator coordinator;
   private final Storage storage;
   private final HybridLogicalClock clock;
+  private final StallDetector stalls;
   private final RequestLimits limits;
   private final Consistency writeDefault;
   private final Consistency readDefault;
   private final NodeMetrics metrics;
   private final EventLog log;
 
-  public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, Storage storage, HybridLogicalClock clock,
+  public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, Storage storage, HybridLogicalClock clock, StallDetector stalls,
                      RequestLimits limits, Consistency writeDefault, Consistency readDefault, NodeMetrics metrics, EventLog log) {
+    this.stalls = stalls;
     this.metrics = metrics;
     this.vertx = vertx;
     this.nodeId = nodeId;
@@ -75,18 +78,20 @@ public final class KeyValueApi extends KeyValueService {
   }
 
   private Future<Long> doPut(Kv.PutRequest req) {
+    long[] version = {0};
     return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkValue(req.getValueBytes());
       limits.checkModifiedAt(req.getModifiedAt());
+      limits.checkTimestampUs(req.getTimestampUs());
       limits.checkTtl(req.getTtlMs());
+      version[0] = clientVersion(req.getTimestampUs(), req.getModifiedAt());
     }, () -> {
       String key = req.getKey();
       Consistency c = pick(req.getConsistency(), writeDefault);
       long expiresAt = req.getTtlMs() == 0 ? 0 : clock.wallMillis() + req.getTtlMs();
       log.trace(() -> "[WRITE] " + key + " (" + req.getValueBytes().size() + " bytes, " + c + ")");
-      return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false,
-          Versions.fromMillis(req.getModifiedAt()), expiresAt, c), "put", log);
+      return GrpcErrors.mapped(coordinator.write(key, req.getValueBytes().toByteArray(), false, version[0], expiresAt, c), "put", log);
     });
   }
 
@@ -101,15 +106,41 @@ public final class KeyValueApi extends KeyValueService {
   }
 
   private Future<Long> doDelete(Kv.DeleteRequest req) {
+    long[] version = {0};
     return GrpcErrors.afterChecks(() -> {
       limits.checkKey(req.getKeyBytes());
       limits.checkModifiedAt(req.getModifiedAt());
+      limits.checkTimestampUs(req.getTimestampUs());
+      version[0] = clientVersion(req.getTimestampUs(), req.getModifiedAt());
     }, () -> {
       String key = req.getKey();
       Consistency c = pick(req.getConsistency(), writeDefault);
       log.trace(() -> "[DELETE] " + key + " (" + c + ")");
-      return GrpcErrors.mapped(coordinator.write(key, null, true, Versions.fromMillis(req.getModifiedAt()), c), "delete", log);
+      return GrpcErrors.mapped(coordinator.write(key, null, true, version[0], c), "delete", log);
     });
+  }
+
+  /**
+   * The version a client asked for (its microsecond stamp, else its millisecond modified_at), or 0
+   * for "the coordinator stamps it", which is refused right after this node was stalled: the
+   * request may have waited in the socket through the stall, past its client's deadline, and a
+   * stamp taken now would rank it above writes acknowledged after that client gave up.
+   */
+  private long clientVersion(long timestampUs, long modifiedAtMs) {
+    if (timestampUs > 0) {
+      return timestampUs;
+    }
+    if (modifiedAtMs > 0) {
+      return Versions.fromMillis(modifiedAtMs);
+    }
+    long stall = stalls.suspectStallMs(System.currentTimeMillis());
+    if (stall > 0) {
+      metrics.refused("stalled_stamp");
+      throw new io.vertx.grpc.server.StatusException(GrpcStatus.UNAVAILABLE, "this node " + nodeId + " was stalled for " + stall
+          + " ms just now (paused, frozen or starved), and a write without a client timestamp read now may have waited through it"
+          + " past its client's deadline; retry, or send timestamp_us (microseconds since the epoch) with the write");
+    }
+    return 0;
   }
 
   @Override

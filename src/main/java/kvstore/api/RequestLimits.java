@@ -73,6 +73,17 @@ public final class RequestLimits {
     }
   }
 
+  /** A client's own stamp: 0 (none) or microseconds since the epoch, not beyond the skew bound. */
+  public void checkTimestampUs(long micros) {
+    if (micros < 0) {
+      throw invalid("timestamp_us must be 0 (none) or microseconds since the epoch, got " + micros);
+    }
+    if (micros > 0 && !clock.acceptable(micros)) {
+      throw invalid("timestamp_us " + micros + " is more than maxClockSkewMs (" + clock.maxSkewMillis()
+          + " ms) ahead of this node's clock; send microseconds since the epoch, or 0 to let the node stamp it");
+    }
+  }
+
   /** The longest TTL a put may ask for: 100 years. */
   public static final long MAX_TTL_MS = 100L * 365 * 24 * 3600 * 1000;
 

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  * omission corrected, as YCSB's measurement.interval=intended and cassandra-stress -rate fixed=).
  */
 public final class LoadGenerator {
+  /** Writes are stamped when invoked, as every client of ours stamps them (see {@link kvstore.version.ClientClock}). */
+  private final kvstore.version.ClientClock stamps = kvstore.version.ClientClock.system();
   private final BenchSettings s;
   private final PrintStream out;
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
@@ -134,7 +136,7 @@ public final class LoadGenerator {
     return switch (s.op()) {
       case "put" -> put(k);
       case "get" -> get(k);
-      case "delete" -> call(c -> c.delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).build()));
+      case "delete" -> call(c -> c.delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).setTimestampUs(stamps.next()).build()));
       default -> ThreadLocalRandom.current().nextDouble() < s.readRatio() ? get(k) : put(k);
     };
   }
@@ -179,7 +181,7 @@ public final class LoadGenerator {
   }
 
   private Future<?> put(long k) {
-    return call(c -> c.put(Kv.PutRequest.newBuilder().setKey(key(k)).setValue(value).setConsistency(s.consistency()).build()));
+    return call(c -> c.put(Kv.PutRequest.newBuilder().setKey(key(k)).setValue(value).setConsistency(s.consistency()).setTimestampUs(stamps.next()).build()));
   }
 
   private Future<?> get(long k) {

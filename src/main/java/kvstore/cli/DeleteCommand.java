@@ -22,7 +22,7 @@ final class DeleteCommand implements Callable<Integer> {
   public Integer call() {
     try (NodeConnection c = node.connect()) {
       Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Delete, Kv.DeleteRequest.newBuilder().setKey(key)
-          .setConsistency(NodeOption.consistency(consistency)).build());
+          .setConsistency(NodeOption.consistency(consistency)).setTimestampUs(kvstore.version.ClientClock.system().next()).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
       return r.getOk() ? 0 : 1;
     }

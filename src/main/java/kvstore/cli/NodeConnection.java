@@ -26,9 +26,11 @@ final class NodeConnection implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final GrpcClient client;
   private final boolean tls;
+  private final long timeoutMs;
 
   NodeConnection(long timeoutMs, Tls tls) {
     this.tls = tls != null;
+    this.timeoutMs = timeoutMs;
     GrpcClientOptions grpc = new GrpcClientOptions().setMaxMessageSize(256L * 1024 * 1024)
         .setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS).setScheduleDeadlineAutomatically(true);
     HttpClientOptions http;
@@ -70,7 +72,14 @@ final class NodeConnection implements AutoCloseable {
 
   /** A unary call whose failure carries the server's status message. */
   <Req, Resp> Resp call(String hostPort, ServiceMethod<Resp, Req> method, Req request) {
-    return RpcCall.unary(client, PeerClients.address(hostPort), method, request).await();
+    // the gRPC deadline starts with the stream, which waits for the connection's HTTP/2 handshake:
+    // a node that accepts connections but does not run (stopped, frozen) would hold kvctl forever
+    return RpcCall.unary(client, PeerClients.address(hostPort), method, request)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(err -> io.vertx.core.Future.failedFuture(err instanceof java.util.concurrent.TimeoutException
+            ? new RpcCall.Failure(io.vertx.grpc.common.GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + hostPort + " within " + timeoutMs + " ms")
+            : err))
+        .await();
   }
 
   /** A server-streaming call; returns when the stream ended with OK. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "put", mixinStandardHelpOptions = true, description = "Write a value (stamped by the coordinator's clock).")
+@Command(name = "put", mixinStandardHelpOptions = true, description = "Write a value, stamped with this machine's clock when invoked (timestamp_us).")
 final class PutCommand implements Callable<Integer> {
   @Mixin
   NodeOption node;
@@ -27,7 +27,7 @@ final class PutCommand implements Callable<Integer> {
   public Integer call() {
     try (NodeConnection c = node.connect()) {
       Kv.PutResponse r = c.call(node.node, KeyValueGrpcClient.Put, Kv.PutRequest.newBuilder().setKey(key).setValue(value)
-          .setConsistency(NodeOption.consistency(consistency)).setTtlMs(ttlMs).build());
+          .setConsistency(NodeOption.consistency(consistency)).setTtlMs(ttlMs).setTimestampUs(kvstore.version.ClientClock.system().next()).build());
       System.out.println(r.getOk() ? "OK" : "NOT OK: " + r.getMessage());
       return r.getOk() ? 0 : 1;
     }

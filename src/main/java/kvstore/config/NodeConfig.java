@@ -74,6 +74,7 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> MAX_VALUE_BYTES = ConfigKey.integer("maxValueBytes", 1048576, 0, 64 * 1024 * 1024, "Largest value, in UTF-8 bytes.");
   public static final ConfigKey<Integer> MAX_MULTI_GET_KEYS = ConfigKey.integer("maxMultiGetKeys", 1000, 1, 100000, "Most keys one MultiGet (or HTTP batch read) may ask for; more are refused with INVALID_ARGUMENT / 400.");
   public static final ConfigKey<Long> MAX_CLOCK_SKEW_MS = ConfigKey.longInt("maxClockSkewMs", 10000L, 100, 3_600_000L, "Largest lead over this node's clock that a version, modified_at or peer clock may have; beyond it they are refused and never observed.");
+  public static final ConfigKey<Integer> STALL_REFUSE_MS = ConfigKey.integer("stallRefuseMs", 1000, 0, 600000, "After this node finds itself stalled this long (paused, frozen, starved, a long GC), it refuses for as long again the writes it reads without a client timestamp (UNAVAILABLE): they may have waited in its socket past their client's deadline. 0 turns it off.");
   public static final ConfigKey<Integer> IDLE_TIMEOUT_MS = ConfigKey.integer("idleTimeoutMs", 60000, 1000, Integer.MAX_VALUE, "A connection to any listener that carries no bytes for this long is closed.");
   public static final ConfigKey<Integer> FIRST_REQUEST_TIMEOUT_MS = ConfigKey.integer("firstRequestTimeoutMs", 10000, 100, Integer.MAX_VALUE, "A new connection to any listener must complete its TLS handshake and first request (HTTP/1.1 headers, or the HTTP/2 preface) within this, or it is closed (slowloris).");
   public static final ConfigKey<Integer> MAX_CLIENT_CONNECTIONS = ConfigKey.integer("maxClientConnections", 1024, 1, Integer.MAX_VALUE, "Concurrent connections the client port (grpcPort) accepts; more are closed at once.");
@@ -141,6 +142,7 @@ public final class NodeConfig {
       MAX_VALUE_BYTES,
       MAX_MULTI_GET_KEYS,
       MAX_CLOCK_SKEW_MS,
+      STALL_REFUSE_MS,
       IDLE_TIMEOUT_MS,
       FIRST_REQUEST_TIMEOUT_MS,
       MAX_CLIENT_CONNECTIONS,
@@ -427,6 +429,10 @@ public final class NodeConfig {
 
   public long maxClockSkewMs() {
     return get(MAX_CLOCK_SKEW_MS);
+  }
+
+  public int stallRefuseMs() {
+    return get(STALL_REFUSE_MS);
   }
 
   public int idleTimeoutMs() {

@@ -36,12 +36,14 @@ public final class HttpVerticle extends VerticleBase {
   private final EventLog log;
   private final RowCache cache;
   private final BooleanSupplier ready;
+  private final kvstore.version.StallDetector stalls;
   private final ConnectionCap connections;
   private ClientStack stack;
   private HttpServer server;
 
-  public HttpVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log, RowCache cache,
-                      BooleanSupplier ready) {
+  public HttpVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, kvstore.version.StallDetector stalls, NodeMetrics metrics,
+                      EventLog log, RowCache cache, BooleanSupplier ready) {
+    this.stalls = stalls;
     this.config = config;
     this.tls = tls;
     this.clock = clock;
@@ -58,7 +60,7 @@ public final class HttpVerticle extends VerticleBase {
     return Future.all(openApiDoc, ViewSubscription.subscribe(vertx, v -> { })).compose(both -> {
       io.vertx.core.buffer.Buffer openApi = openApiDoc.result();
       ViewSubscription view = both.resultAt(1);
-      stack = ClientStack.create(vertx, config, tls, clock, metrics, log, cache, view);
+      stack = ClientStack.create(vertx, config, tls, clock, stalls, metrics, log, cache, view);
       Router router = Router.router(vertx);
       router.get("/membership").handler(ctx -> vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null)
           .onSuccess(m -> {

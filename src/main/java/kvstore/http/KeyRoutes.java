@@ -114,6 +114,23 @@ final class KeyRoutes {
     }
   }
 
+  /**
+   * ?timestampUs=: the client's stamp for a write, microseconds since the epoch (0 when absent: the
+   * coordinator stamps it); null (and a 400 sent) when it is not a number.
+   */
+  static Long timestampUs(RoutingContext ctx) {
+    String given = ctx.request().getParam("timestampUs");
+    if (given == null || given.isEmpty()) {
+      return 0L;
+    }
+    try {
+      return Long.parseLong(given);
+    } catch (NumberFormatException e) {
+      JsonAnswers.error(ctx, 400, "timestampUs must be microseconds since the epoch, got " + EventLog.quote(given));
+      return null;
+    }
+  }
+
   private void get(RoutingContext ctx) {
     String key = key(ctx);
     Kv.Consistency c = key == null ? null : consistency(ctx, ctx.request().getParam("consistency"));
@@ -143,6 +160,11 @@ final class KeyRoutes {
       return;
     }
     Kv.PutRequest.Builder req = Kv.PutRequest.newBuilder().setKey(key).setConsistency(c);
+    Long stamp = timestampUs(ctx);
+    if (stamp == null) {
+      return;
+    }
+    req.setTimestampUs(stamp);
     Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
     String type = ctx.request().getHeader("content-type");
     try {
@@ -204,7 +226,11 @@ final class KeyRoutes {
     if (c == null) {
       return;
     }
-    api.deleteVersion(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()).onComplete(ar -> {
+    Long stamp = c == null ? null : timestampUs(ctx);
+    if (stamp == null) {
+      return;
+    }
+    api.deleteVersion(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).setTimestampUs(stamp).build()).onComplete(ar -> {
       if (ar.failed()) {
         JsonAnswers.failure(ctx, ar.cause(), "DELETE " + KV, log);
       } else {

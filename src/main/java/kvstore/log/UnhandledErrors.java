@@ -26,8 +26,15 @@ public final class UnhandledErrors implements Handler<Throwable> {
     log.error("unhandled exception", err);
   }
 
-  /** Whether {@code err} (which may be null) is that NullPointerException. */
+  /**
+   * Whether {@code err} (which may be null) is an answer to a stream its client already gave up on:
+   * Vert.x's NullPointerException from a reset HTTP/2 stream, or gRPC's "The stream is failed"
+   * when the generated service ends a cancelled call (a resumed node answering what it held).
+   */
   public static boolean isReplyToResetStream(Throwable err) {
+    if (err instanceof IllegalStateException && err.getMessage() != null && err.getMessage().startsWith("The stream is failed")) {
+      return true;
+    }
     if (!(err instanceof NullPointerException)) {
       return false;
     }

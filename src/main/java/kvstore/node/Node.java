@@ -30,6 +30,7 @@ import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
 import kvstore.storage.WalCheckpointVerticle;
 import kvstore.version.HybridLogicalClock;
+import kvstore.version.StallDetector;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ public final class Node {
   private final NodeConfig config;
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean serving;
+  private StallTicker stallTicker;
   private final io.vertx.core.Promise<Exit> exit = io.vertx.core.Promise.promise();
 
   /** Why the node must stop now: it left the cluster (code 0), or the cluster will not have it (code 1). */
@@ -99,6 +101,9 @@ public final class Node {
       log.warnLimited("clock-skew", "refused a time " + (seen - limit) / 1000 + " ms beyond this node's clock + maxClockSkewMs ("
           + config.maxClockSkewMs() + " ms); it is not observed and cannot become a version");
     });
+    StallDetector stalls = new StallDetector(config.stallRefuseMs(), System.currentTimeMillis());
+    node.stallTicker = new StallTicker(stalls, config.nodeId(), config.stallRefuseMs(), log);
+    node.stallTicker.start();
     // the certificates are read once here and handed to every verticle that speaks TLS
     ClusterTls tls;
     try {
@@ -128,8 +133,8 @@ public final class Node {
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), refused), 1))
-        .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, metrics, log, cache, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, () -> node.serving), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, tls, clock, metrics, log), 1))
         .compose(v -> node.deploy(() -> new MoveVerticle(config, tls, log, initial.get(), left), 1))
@@ -185,6 +190,9 @@ public final class Node {
   /** Undeploys in reverse order; storage last, after its queued writes committed. */
   public Future<Void> stop() {
     serving = false;
+    if (stallTicker != null) {
+      stallTicker.stop();
+    }
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

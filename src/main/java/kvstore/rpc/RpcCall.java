@@ -23,7 +23,7 @@ public final class RpcCall {
   public static final class Failure extends RuntimeException {
     private final GrpcStatus status;
 
-    Failure(GrpcStatus status, String message) {
+    public Failure(GrpcStatus status, String message) {
       super(status.name() + (message == null || message.isEmpty() ? "" : ": " + message));
       this.status = status;
     }

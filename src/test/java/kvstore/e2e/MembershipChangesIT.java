@@ -224,12 +224,16 @@ class MembershipChangesIT {
       // writes sent to node3 while it is stopped wait in its sockets; it coordinates them as soon
       // as it runs again, before its next gossip round could tell it of node4
       List<Thread> writers = new ArrayList<>();
+      kvstore.version.ClientClock stamps = kvstore.version.ClientClock.system();
       for (int w = 0; w < 8; w++) {
         int first = 300 + w * 25;
         Thread t = new Thread(() -> {
           for (int k = first; k < first + 25; k++) {
             try {
-              if (c.client(2).put("key" + k, "v" + (1000 + k), Kv.Consistency.QUORUM).getOk()) {
+              // stamped by the client, as our clients do: a write the node stamps itself right after
+              // a stall is refused (stallRefuseMs), and these are exactly the writes to coordinate
+              if (c.client(2).put(Kv.PutRequest.newBuilder().setKey("key" + k).setValue("v" + (1000 + k))
+                  .setConsistency(Kv.Consistency.QUORUM).setTimestampUs(stamps.next()).build()).getOk()) {
                 acked.merge("key" + k, 1000L + k, Math::max);
               }
             } catch (RuntimeException e) {

@@ -60,6 +60,8 @@ class UnhandledErrorsTest {
     IllegalStateException other = new IllegalStateException("x");
     other.setStackTrace(replyToResetStream().getStackTrace());
     assertFalse(UnhandledErrors.isReplyToResetStream(other));
+    // what the generated gRPC service throws when it answers a call its client cancelled
+    assertTrue(UnhandledErrors.isReplyToResetStream(new IllegalStateException("The stream is failed: CANCELLED")));
   }
 
   @Test

@@ -20,8 +20,13 @@ public final class KvClient {
   private final String address;
 
   public KvClient(Vertx vertx, String host, int port) {
+    this(vertx, host, port, 10_000);
+  }
+
+  /** A client whose calls give up after {@code timeoutMs} (a gRPC deadline on each call). */
+  public KvClient(Vertx vertx, String host, int port, long timeoutMs) {
     GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L * 1024 * 1024)
-        .setTimeout(10).setTimeoutUnit(TimeUnit.SECONDS).setScheduleDeadlineAutomatically(true));
+        .setTimeout((int) timeoutMs).setTimeoutUnit(TimeUnit.MILLISECONDS).setScheduleDeadlineAutomatically(true));
     this.client = client;
     this.socket = SocketAddress.inetSocketAddress(port, host);
     this.stub = KeyValueGrpcClient.create(client, socket);

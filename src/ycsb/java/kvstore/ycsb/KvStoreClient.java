@@ -37,6 +37,8 @@ public final class KvStoreClient extends DB {
   private static Vertx vertx;
   private static int clients;
   private static final AtomicInteger NEXT = new AtomicInteger();
+  /** Every write is stamped when invoked, one increasing clock for the whole client, as the CQL driver does. */
+  private static final kvstore.version.ClientClock STAMPS = kvstore.version.ClientClock.system();
 
   private KeyValueGrpcClient stub;
   /** Where this client's calls run: a call made from a YCSB thread directly would get a fresh Vert.x context each time, which is slow. */
@@ -180,7 +182,8 @@ public final class KvStoreClient extends DB {
   }
 
   private Status put(String key, Map<String, ByteIterator> values) {
-    Kv.PutRequest req = Kv.PutRequest.newBuilder().setKey(key).setValue(RecordCodec.encode(values)).setConsistency(consistency).build();
+    Kv.PutRequest req = Kv.PutRequest.newBuilder().setKey(key).setValue(RecordCodec.encode(values)).setConsistency(consistency)
+        .setTimestampUs(STAMPS.next()).build();
     Kv.PutResponse r = call(() -> stub.put(req));
     return r.getOk() ? Status.OK : new Status("NOT_OK", r.getMessage());
   }
@@ -188,7 +191,8 @@ public final class KvStoreClient extends DB {
   @Override
   public Status delete(String table, String key) {
     try {
-      Kv.DeleteRequest req = Kv.DeleteRequest.newBuilder().setKey(table + ":" + key).setConsistency(consistency).build();
+      Kv.DeleteRequest req = Kv.DeleteRequest.newBuilder().setKey(table + ":" + key).setConsistency(consistency)
+          .setTimestampUs(STAMPS.next()).build();
       call(() -> stub.delete(req));
       return Status.OK;
     } catch (RuntimeException e) {
