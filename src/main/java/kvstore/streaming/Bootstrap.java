@@ -3,7 +3,6 @@ package kvstore.streaming;
 import io.vertx.core.Future;
 import kvstore.membership.ClusterView;
 import kvstore.membership.RingState;
-import kvstore.quorum.Consistency;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +23,8 @@ final class Bootstrap {
 
   Future<String> run(MoveStats stats) {
     int rf = steps.config.replicationFactor();
-    return steps.enter("[BOOTSTRAP]", RingState.JOINING, now -> gains(now, rf), Consistency.QUORUM.required(rf), stats);
+    return steps.enter("[BOOTSTRAP]", RingState.JOINING, now -> gains(now, rf),
+        RangeMoves.sourcesNeeded(rf, steps.config.writeConsistency().required(rf)), stats);
   }
 
   /** The intervals this node gains in the ring after the move, each from its current replicas. */

@@ -46,6 +46,8 @@ final class Decommission {
             }
           }
           steps.log.info("[DECOMMISSION] streaming " + mine.size() + " token ranges to their next owners");
+          // from this node's own copy alone: every write this node acknowledged goes with it, and one
+          // it missed is on W of the replicas that stay, so each stays on W replicas of the new ring
           return steps.stream(mine, 1, stats);
         })
         .compose(x -> handOffHints())

@@ -22,6 +22,17 @@ public final class RangeMoves {
   private RangeMoves() {
   }
 
+  /**
+   * How many of an interval's current replicas a new replica must copy it from when the copies it
+   * takes over may lack writes (a join, a dead node removed or replaced): a write acknowledged by
+   * {@code w} of {@code rf} replicas is missing from at most rf - w of them, so any rf - w + 1 hold
+   * it. Fewer (one survivor, as removenode once took) and a write acknowledged by the lost node and
+   * one other replica can end up on a single copy.
+   */
+  public static int sourcesNeeded(int rf, int w) {
+    return Math.max(1, rf - w + 1);
+  }
+
   public static List<Transfer> between(Ring now, Ring after, int rf) {
     TreeSet<Long> bounds = new TreeSet<>();
     for (long t : now.tokens()) {

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * A dead node leaves the ring ({@code kvctl removenode}): this node announces it LEAVING on its
  * behalf (peers take that only because they, too, judge it DOWN), streams each of its ranges from
- * the surviving replicas to the next owner, then announces it LEFT; every node then drops its
- * hints for it.
+ * enough surviving replicas ({@link RangeMoves#sourcesNeeded}) to the next owner, then announces it
+ * LEFT; every node then drops its hints for it.
  */
 final class RemoveNode {
   private final MoveSteps steps;
@@ -47,8 +47,10 @@ final class RemoveNode {
             survivors.remove(nodeId);
             moves.add(new RangeMoves.Transfer(t.first(), t.last(), survivors, t.targets()));
           }
-          steps.log.info("[REMOVENODE] streaming " + moves.size() + " token ranges of " + nodeId + " from the surviving replicas");
-          return steps.stream(moves, 1, stats);
+          int needed = RangeMoves.sourcesNeeded(rf, steps.config.writeConsistency().required(rf));
+          steps.log.info("[REMOVENODE] streaming " + moves.size() + " token ranges of " + nodeId + " from " + needed
+              + " surviving replicas each");
+          return steps.stream(moves, needed, stats);
         })
         .compose(x -> steps.request(GossipVerticle.REMOVE, nodeId))
         .map(x -> "node " + nodeId + " is LEFT; its ranges have their replicas again");

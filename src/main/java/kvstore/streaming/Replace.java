@@ -6,8 +6,9 @@ import kvstore.membership.RingState;
 /**
  * A fresh node under a dead node's id ({@code replaceNode}): once every member has heard its
  * new generation as REPLACING (they write to it but do not read from it), it streams every range
- * of the dead node from all the other replicas of that range - the dead node's copies are gone,
- * so a write acknowledged at QUORUM may be on one of them only - then announces NORMAL.
+ * of the dead node from enough of the other replicas of that range ({@link RangeMoves#sourcesNeeded})
+ * - the dead node's copies are gone, so a write acknowledged at QUORUM may be on one of the others
+ * only - then announces NORMAL.
  */
 final class Replace {
   private final MoveSteps steps;
@@ -19,6 +20,6 @@ final class Replace {
   Future<String> run(MoveStats stats) {
     int rf = steps.config.replicationFactor();
     return steps.enter("[REPLACE]", RingState.REPLACING, now -> RangeMoves.replicatedBy(now.ring(), now.selfId(), rf),
-        Integer.MAX_VALUE, stats);
+        RangeMoves.sourcesNeeded(rf, steps.config.writeConsistency().required(rf)), stats);
   }
 }

@@ -260,6 +260,60 @@ class MembershipChangesIT {
     }
   }
 
+  /**
+   * A write acknowledged at QUORUM by the node later removed and one other replica, while the
+   * third replica was down (no hints, no anti-entropy to bring it there): removenode must copy each
+   * range from enough survivors that the new owner gets it, so it stays on two replicas.
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void removenodeKeepsAWriteThatOnlyTheDeadNodeAndOneSurvivorHeld() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("hintedHandoff", false)).start()) {
+      c.awaitUp(4);
+      c.kill(2);
+      Await.until("node3 DOWN everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 1, 3).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("DOWN")));
+      for (int i = 0; i < 600; i++) {
+        assertTrue(c.client(i % 2).put("key" + i, "v" + i, Kv.Consistency.QUORUM).getOk());
+        acked.put("key" + i, (long) i);
+      }
+      c.start(2);
+      Await.until("node3 UP everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 1, 3).stream().allMatch(o -> c.statusSeenBy(o, "node3").equals("UP")));
+      c.kill(3);
+      Await.until("node4 DOWN everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 1, 2).stream().allMatch(o -> c.statusSeenBy(o, "node4").equals("DOWN")));
+      KvctlRun remove = kvctl("removenode", "node4", "--node", c.grpcAddress(0));
+      assertEquals(0, remove.exit(), remove.out());
+      Await.until("node4 LEFT everywhere", Duration.ofSeconds(30), () ->
+          List.of(0, 1, 2).stream().allMatch(o -> c.statusSeenBy(o, "node4").equals("LEFT")));
+      // three nodes, RF 3: each key's replicas are all three; count the copies before any read repairs one
+      Map<String, Integer> copies = new java.util.HashMap<>();
+      GrpcClient peers = GrpcClient.client(c.clientVertxForTools());
+      try {
+        for (int i = 0; i < 3; i++) {
+          ReplicaGrpcClient replica = ReplicaGrpcClient.create(peers, PeerClients.address("127.0.0.1:" + c.config(i).getInteger("peerPort")));
+          for (String key : acked.keySet()) {
+            if (replica.read(ReplicaProto.ReadRequest.newBuilder().setKey(key).build()).await().getPresent()) {
+              copies.merge(key, 1, Integer::sum);
+            }
+          }
+        }
+      } finally {
+        peers.close().await();
+      }
+      List<String> underReplicated = acked.keySet().stream().filter(k -> copies.getOrDefault(k, 0) < 2).sorted().toList();
+      assertEquals(List.of(), underReplicated.subList(0, Math.min(20, underReplicated.size())),
+          underReplicated.size() + " of " + acked.size() + " acknowledged keys on fewer than two replicas after removenode");
+      for (Map.Entry<String, Long> e : acked.entrySet()) {
+        for (int i = 0; i < 3; i++) {
+          check(c, i, e.getKey(), e.getValue(), Kv.Consistency.QUORUM);
+        }
+      }
+      assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), acked.size() + " acknowledged keys at QUORUM");
+    }
+  }
+
   /** Starts the three seeds and writes key0..key{n-1} at QUORUM through them in turn, each recorded as acknowledged. */
   private void startSeedsWithKeys(ProcessCluster c, int n) {
     for (int i = 0; i < 3; i++) {

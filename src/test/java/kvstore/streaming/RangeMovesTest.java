@@ -25,6 +25,36 @@ class RangeMovesTest {
     return found;
   }
 
+  /**
+   * Every set of sourcesNeeded(rf, w) replicas meets every set of w replicas (a write acknowledged by
+   * w is on a source), and one replica fewer does not always (the rule asks no more than it must).
+   */
+  @Test
+  void enoughSourcesMeetEveryAcknowledgingSetAndOneFewerDoesNot() {
+    for (int rf = 1; rf <= 7; rf++) {
+      for (int w = 1; w <= rf; w++) {
+        int needed = RangeMoves.sourcesNeeded(rf, w);
+        int full = (1 << rf) - 1;
+        boolean fewerCanMiss = false;
+        for (int sources = 0; sources <= full; sources++) {
+          for (int acks = 0; acks <= full; acks++) {
+            if (Integer.bitCount(acks) != w) {
+              continue;
+            }
+            if (Integer.bitCount(sources) == needed) {
+              assertTrue((sources & acks) != 0, "rf " + rf + ", w " + w + ": sources " + sources + " miss acks " + acks);
+            }
+            if (Integer.bitCount(sources) == needed - 1 && (sources & acks) == 0) {
+              fewerCanMiss = true;
+            }
+          }
+        }
+        assertTrue(needed == 1 || fewerCanMiss, "rf " + rf + ", w " + w + ": " + (needed - 1) + " sources would do");
+      }
+    }
+    assertEquals(2, RangeMoves.sourcesNeeded(3, 2), "RF 3 at QUORUM: two copies, where removenode took one");
+  }
+
   @Test
   void everyTokenWhoseReplicasChangeIsCoveredOnceWithItsOldAndNewReplicas() {
     Ring now = Ring.of(List.of("a", "b", "c"), 16);
