@@ -56,6 +56,7 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> ANTI_ENTROPY_INTERVAL_MS = ConfigKey.integer("antiEntropyIntervalMs", 30000, 0, Integer.MAX_VALUE, "Anti-entropy period: each tick compares Merkle trees with the next live peer; 0 disables the timer (`kvctl repair` still works).");
   public static final ConfigKey<Integer> STREAM_ROWS_PER_SEC = ConfigKey.integer("streamRowsPerSec", 20000, 1, Integer.MAX_VALUE, "Cap on the rows a node streams per second when ranges move (bootstrap, decommission, removenode).");
   public static final ConfigKey<String> REPLACE_NODE = ConfigKey.string("replaceNode", "", "Id of a dead node this fresh node replaces: it runs under that id (the id fixes the ring positions), with an empty dataDir, takes the dead node's place and streams its ranges from the other replicas before it serves reads.", v -> v.isEmpty() || NODE_ID_CHARS.matcher(v).matches() ? null : "must be a node id");
+  public static final ConfigKey<Boolean> ALLOW_STALE_REJOIN = ConfigKey.bool("allowStaleRejoin", false, "Start with data even though this node last heard from its cluster longer than tombstoneGraceMs ago (only when the whole cluster was down that long; otherwise its data may bring back deleted keys: wipe it and use replaceNode).");
   public static final ConfigKey<Boolean> AUTO_BOOTSTRAP = ConfigKey.bool("autoBootstrap", true, "A node with seeds that is not one of them and has never been part of the ring joins as JOINING and streams its ranges before it serves reads (a node without seeds is a cluster of one).");
   public static final ConfigKey<Integer> ANTI_ENTROPY_ROWS_PER_SEC = ConfigKey.integer("antiEntropyRowsPerSec", 5000, 1, Integer.MAX_VALUE, "Cap on anti-entropy work: rows compared under differing Merkle leaves plus rows sent or received, per second.");
   public static final ConfigKey<Long> TOMBSTONE_GRACE_MS = ConfigKey.longInt("tombstoneGraceMs", 864000000L, 0, Long.MAX_VALUE, "Tombstones older than this are purged (10 days, like Cassandra's gc_grace_seconds).");
@@ -128,6 +129,7 @@ public final class NodeConfig {
       ANTI_ENTROPY_INTERVAL_MS,
       STREAM_ROWS_PER_SEC,
       AUTO_BOOTSTRAP,
+      ALLOW_STALE_REJOIN,
       REPLACE_NODE,
       ANTI_ENTROPY_ROWS_PER_SEC,
       TOMBSTONE_GRACE_MS,
@@ -429,6 +431,10 @@ public final class NodeConfig {
 
   public long maxClockSkewMs() {
     return get(MAX_CLOCK_SKEW_MS);
+  }
+
+  public boolean allowStaleRejoin() {
+    return get(ALLOW_STALE_REJOIN);
   }
 
   public int stallRefuseMs() {

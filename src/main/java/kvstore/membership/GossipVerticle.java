@@ -63,6 +63,8 @@ public final class GossipVerticle extends VerticleBase {
   private final ClusterTls tls;
   private final ClusterSettings settings;
   private final RingState initialState;
+  /** This run's generation: above every earlier one of this node even when its wall clock went back (Node keeps it on disk). */
+  private final long generation;
   private final java.util.function.Consumer<String> fatal;
   /** The newest digest each member sent or answered: what it knows, so announcements can wait until all have heard. */
   private final Map<String, Map<String, Member>> heardBy = new HashMap<>();
@@ -73,7 +75,8 @@ public final class GossipVerticle extends VerticleBase {
    * why this node cannot be part of the cluster it reached (settings differ, or it left it before).
    */
   public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                        RingState initialState, java.util.function.Consumer<String> fatal) {
+                        RingState initialState, long generation, java.util.function.Consumer<String> fatal) {
+    this.generation = generation;
     this.initialState = initialState;
     this.fatal = fatal;
     this.settings = new ClusterSettings(config.clusterName(), config.replicationFactor(), config.vnodes());
@@ -86,7 +89,6 @@ public final class GossipVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    long generation = System.currentTimeMillis();
     Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation,
         Status.UP, initialState);
     table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(

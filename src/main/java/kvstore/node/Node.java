@@ -30,6 +30,7 @@ import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
 import kvstore.storage.WalCheckpointVerticle;
 import kvstore.version.HybridLogicalClock;
+import kvstore.version.Versions;
 import kvstore.version.StallDetector;
 
 import java.nio.file.Path;
@@ -48,6 +49,9 @@ public final class Node {
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean serving;
   private StallTicker stallTicker;
+  private long contactTimer = -1;
+  /** How far ahead of every version given out the clock's bound on disk is kept. */
+  private static final long CLOCK_RESERVE_MS = 2000;
   private final io.vertx.core.Promise<Exit> exit = io.vertx.core.Promise.promise();
 
   /** Why the node must stop now: it left the cluster (code 0), or the cluster will not have it (code 1). */
@@ -125,14 +129,20 @@ public final class Node {
     AtomicReference<RingState> initial = new AtomicReference<>();
     java.util.function.Consumer<String> refused = line -> node.exit.tryComplete(new Exit(1, line));
     java.util.function.Consumer<String> left = line -> node.exit.tryComplete(new Exit(0, line));
-    return node.deploy(() -> new StorageVerticle(config, metrics, log, index, cache), 1)
+    AtomicReference<NodeStateFile> state = new AtomicReference<>();
+    return vertx.executeBlocking(() -> openState(vertx, config, clock, log), false).compose(f -> {
+      state.set(f);
+      clock.reserveAhead(Versions.fromMillis(CLOCK_RESERVE_MS), f::clockMark);
+      node.contactTimer = vertx.setPeriodic(Math.max(1000, Math.min(60_000, config.tombstoneGraceMs() / 10)), t -> recordContact(vertx, f));
+      return node.deploy(() -> new StorageVerticle(config, metrics, log, index, cache), 1);
+    })
         .compose(v -> initialState(vertx, config)).map(s -> {
           initial.set(s);
           return null;
         })
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), refused), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), refused), 1))
         .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
@@ -147,6 +157,48 @@ public final class Node {
           return node;
         })
         .recover(err -> node.stop().transform(ar -> Future.failedFuture(err)));
+  }
+
+  /**
+   * Reads what the data directory says of itself and refuses another node's, another cluster's or
+   * stale data ({@link StartChecks}); restores the clock's bound, takes a generation above every
+   * earlier one, and records both before anything runs. Blocking: on a worker, at start only.
+   */
+  private static NodeStateFile openState(Vertx vertx, NodeConfig config, HybridLogicalClock clock, EventLog log) {
+    Path dir = Path.of(config.dataDir());
+    NodeStateFile.State recorded = NodeStateFile.read(dir);
+    long now = System.currentTimeMillis();
+    String refusal = StartChecks.refusal(config.nodeId(), config.clusterName(), dir.toAbsolutePath().toString(), recorded, now,
+        config.tombstoneGraceMs(), config.allowStaleRejoin());
+    if (refusal != null) {
+      throw new IllegalStateException(refusal);
+    }
+    long mark = recorded == null ? 0 : recorded.clockMark();
+    long behindMs = Versions.toMillis(mark) - CLOCK_RESERVE_MS - clock.wallMillis();
+    if (behindMs > 0) {
+      log.warn("this node's wall clock is " + behindMs + " ms behind versions it gave out before it stopped (NTP step, restored VM?):"
+          + " it stamps and expires values from that mark until its clock catches up; check its time source");
+    }
+    clock.restore(mark);
+    long generation = Math.max(now, recorded == null ? 0 : recorded.generation() + 1);
+    NodeStateFile.State s = new NodeStateFile.State(config.nodeId(), config.clusterName(), mark, generation,
+        recorded == null ? 0 : recorded.lastContactMs());
+    try {
+      NodeStateFile.writeNow(dir, s);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("dataDir " + dir.toAbsolutePath() + " cannot be written: " + e.getMessage());
+    }
+    return new NodeStateFile(vertx, dir, s, log);
+  }
+
+  /** Notes in the data directory that this node is in touch with its cluster: another member is UP. */
+  private static void recordContact(Vertx vertx, NodeStateFile state) {
+    vertx.eventBus().<ClusterView>request(GossipVerticle.VIEW_REQUEST, null).onSuccess(m -> {
+      ClusterView v = m.body();
+      if (v.members().keySet().stream().anyMatch(id -> !id.equals(v.selfId()) && v.isUp(id))) {
+        state.contact(System.currentTimeMillis());
+      }
+    });
   }
 
   /**
@@ -192,6 +244,9 @@ public final class Node {
     serving = false;
     if (stallTicker != null) {
       stallTicker.stop();
+    }
+    if (contactTimer >= 0) {
+      vertx.cancelTimer(contactTimer);
     }
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {

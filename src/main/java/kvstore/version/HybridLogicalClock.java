@@ -23,6 +23,11 @@ public final class HybridLogicalClock {
   private final long maxSkewTicks;
   private volatile RefusalListener listener = (seen, limit) -> { };
   private long last;
+  /** A time this node's clock is known to have passed (restored from disk): never stamps or limits below it. */
+  private volatile long floor;
+  private long reserved = Long.MAX_VALUE;
+  private long reserveTicks;
+  private java.util.function.LongConsumer reservation = v -> { };
 
   public HybridLogicalClock(LongSupplier physicalMillis, long maxSkewMillis) {
     this.physicalMillis = physicalMillis;
@@ -41,12 +46,48 @@ public final class HybridLogicalClock {
   public synchronized long now() {
     long physical = Versions.fromMillis(physicalMillis.getAsLong());
     last = Math.max(physical, last + 1);
+    reserveIfNear();
     return last;
   }
 
-  /** This node's wall clock in ms (with its configured offset): what TTL expiry is measured against. */
+  /**
+   * Starts this clock at or above {@code mark}, a bound on every version it gave out before a
+   * restart: versions never go back on a node, even when its wall clock stepped back (NTP, a VM
+   * restored) while it was down. The skew limit counts from it too, so the node still accepts the
+   * versions it and its peers wrote just before.
+   */
+  public synchronized void restore(long mark) {
+    floor = Math.max(floor, mark);
+    last = Math.max(last, mark);
+  }
+
+  /**
+   * Keeps a bound {@code aheadTicks} above every version given out, told to {@code persist} before
+   * versions come within half of it: a crash then loses no version above the last bound persisted,
+   * as long as persisting takes less than the clock's advance of aheadTicks / 2.
+   */
+  public synchronized void reserveAhead(long aheadTicks, java.util.function.LongConsumer persist) {
+    this.reserveTicks = aheadTicks;
+    this.reservation = persist;
+    this.reserved = 0;
+    reserveIfNear();
+  }
+
+  private void reserveIfNear() {
+    long current = Math.max(last, Versions.fromMillis(physicalMillis.getAsLong()));
+    if (reserveTicks > 0 && current > reserved - reserveTicks / 2) {
+      reserved = current + reserveTicks;
+      reservation.accept(reserved);
+    }
+  }
+
+  /**
+   * This node's wall clock in ms (with its configured offset), never below the restored mark: what
+   * TTL expiry is measured against, so a value written before a restart does not live longer
+   * because the clock stepped back.
+   */
   public long wallMillis() {
-    return physicalMillis.getAsLong();
+    return Math.max(physicalMillis.getAsLong(), Versions.toMillis(floor));
   }
 
   public long maxSkewMillis() {
@@ -55,7 +96,7 @@ public final class HybridLogicalClock {
 
   /** The largest time this node accepts from anyone right now: wall clock plus the skew bound. */
   public long limit() {
-    return Versions.fromMillis(physicalMillis.getAsLong()) + maxSkewTicks;
+    return Math.max(Versions.fromMillis(physicalMillis.getAsLong()), floor) + maxSkewTicks;
   }
 
   /** True when {@code version} is not beyond {@link #limit()}; a value that is counts as refused. */
@@ -77,6 +118,7 @@ public final class HybridLogicalClock {
       return false;
     }
     last = seen;
+    reserveIfNear();
     return true;
   }
 

@@ -74,4 +74,28 @@ class VersioningTest {
     assertEquals(1_700_000_000_123L, Versions.toMillis(Versions.fromMillis(1_700_000_000_123L)));
     assertEquals(1_700_000_000_123L, Versions.toMillis(Versions.fromMillis(1_700_000_000_123L) + 999));
   }
+
+  @Test
+  void aRestoredMarkKeepsVersionsTtlsAndTheSkewLimitAboveItWhenTheWallClockWentBack() {
+    AtomicLong wall = new AtomicLong(1_000_000);
+    HybridLogicalClock before = new HybridLogicalClock(wall::get, 10_000);
+    java.util.List<Long> persisted = new java.util.ArrayList<>();
+    before.reserveAhead(Versions.fromMillis(2_000), persisted::add);
+    long stamped = 0;
+    for (int i = 0; i < 100; i++) {
+      wall.addAndGet(100);
+      stamped = before.now();
+    }
+    long mark = persisted.get(persisted.size() - 1);
+    assertTrue(mark > stamped, "the persisted bound is above every stamp: " + mark + " vs " + stamped);
+    assertTrue(persisted.size() < 20, "a write per half reserve, not per stamp: " + persisted.size());
+    // restarted a minute in the past
+    wall.addAndGet(-60_000);
+    HybridLogicalClock after = new HybridLogicalClock(wall::get, 10_000);
+    after.restore(mark);
+    assertTrue(after.now() > stamped);
+    assertEquals(Versions.toMillis(mark), after.wallMillis(), "TTLs expire against the mark, not the stepped-back clock");
+    assertTrue(after.acceptable(stamped + Versions.fromMillis(5_000)),
+        "versions just above the node's own are still within the skew bound");
+  }
 }
