@@ -61,6 +61,9 @@ function renderMembers(c) {
     } else if (n.move) {
       move = n.move.kind + (n.move.failed ? ' failed: ' : ' done: ') + n.move.message;
     }
+    if (n.stats && n.stats['disk.full'] > 0) {
+      move = 'DISK FULL (' + bytes(n.stats['disk.usable_bytes']) + ' usable): writes to it are hinted to others' + (move ? '; ' + move : '');
+    }
     const cells = [n.nodeId + (n.nodeId === c.self ? ' (this)' : ''), n.status, n.state, n.phi === undefined ? '' : n.phi,
       n.generation, n.grpcAddress, n.rows ?? '', bytes(n.dataBytes), n.hintsPending ?? '', trees, n.error ? n.error : move];
     cells.forEach((v, i) => tr.append(el('td', v, i === 1 ? 'status status-' + n.status : undefined)));

@@ -51,7 +51,9 @@ public final class ClientStack {
 
   public static ClientStack create(Vertx vertx, NodeConfig config, ClusterTls tls, HybridLogicalClock clock, StallDetector stalls, NodeMetrics metrics,
                                    EventLog log, RowCache cache, Supplier<ClusterView> view) {
-    EventBusStorage bus = new EventBusStorage(vertx.eventBus(), 30_000);
+    // this node's replica answers within the same deadline as a remote one: a stalled disk fails it
+    // like a slow peer instead of holding an ALL client for a fixed 30 s
+    EventBusStorage bus = new EventBusStorage(vertx.eventBus(), config.requestTimeoutMs());
     SqliteReader reader = new SqliteReader(vertx, kvstore.storage.SqliteFile.of(config), 1);
     SplitStorage storage = new SplitStorage(reader, bus, cache);
     LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),

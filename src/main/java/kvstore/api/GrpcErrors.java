@@ -32,6 +32,10 @@ final class GrpcErrors {
     if (err instanceof StatusException s) {
       return s;
     }
+    if (kvstore.storage.DiskFull.reported(err) || err instanceof kvstore.storage.DiskFull) {
+      log.warnLimited("disk-full-answer", what + " failed: " + err.getMessage());
+      return new StatusException(GrpcStatus.RESOURCE_EXHAUSTED, err.getMessage());
+    }
     if (err instanceof ReplicationException) {
       log.trace(() -> "[UNAVAILABLE] " + what + ": " + err.getMessage());
       return new StatusException(GrpcStatus.UNAVAILABLE, err.getMessage());

@@ -33,22 +33,26 @@ final class NodeAdmin {
   private final Supplier<RangeTrees> trees;
   private final EventLog log;
   private final kvstore.metrics.NodeMetrics metrics;
+  private final int storageTimeoutMs;
+  private final long repairTimeoutMs;
 
-  NodeAdmin(Vertx vertx, Supplier<ClusterView> view, int replicationFactor, int vnodes, String clusterName, String dataDir,
-            Supplier<RangeTrees> trees, kvstore.metrics.NodeMetrics metrics, EventLog log) {
+  NodeAdmin(Vertx vertx, Supplier<ClusterView> view, kvstore.config.NodeConfig config, Supplier<RangeTrees> trees,
+            kvstore.metrics.NodeMetrics metrics, EventLog log) {
     this.metrics = metrics;
-    this.clusterName = clusterName;
+    this.clusterName = config.clusterName();
     this.vertx = vertx;
     this.view = view;
-    this.replicationFactor = replicationFactor;
-    this.vnodes = vnodes;
-    this.dataDir = dataDir;
+    this.replicationFactor = config.replicationFactor();
+    this.vnodes = config.vnodes();
+    this.dataDir = config.dataDir();
+    this.storageTimeoutMs = config.storageTimeoutMs();
+    this.repairTimeoutMs = config.repairTimeoutMs();
     this.trees = trees;
     this.log = log;
   }
 
   public Future<ReplicaProto.NodeStatus> status(ReplicaProto.StatusRequest req) {
-    EventBusStorage eb = new EventBusStorage(vertx.eventBus(), 10_000);
+    EventBusStorage eb = new EventBusStorage(vertx.eventBus(), storageTimeoutMs);
     Future<JsonObject> members = vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null).map(m -> m.body());
     Future<Long> rows = eb.ask(new StorageRequests.Count());
     Future<java.util.Map<String, Long>> hints = eb.hintCounts();
@@ -62,15 +66,17 @@ final class NodeAdmin {
       }
       return total;
     }, false);
+    Future<Long> usable = vertx.executeBlocking(() -> java.nio.file.Files.getFileStore(java.nio.file.Path.of(dataDir)).getUsableSpace(), false)
+        .otherwise(-1L);
     Future<byte[]> move = vertx.eventBus().<byte[]>request(MoveVerticle.STATUS, null).map(m -> m.body());
-    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes, move).map(all -> {
+    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes, move, usable).map(all -> {
       ReplicaProto.NodeStatus.Builder b = ReplicaProto.NodeStatus.newBuilder().setNodeId(view.get().selfId())
           .setRows(rows.result()).setDataBytes(bytes.result()).putAllHintsPending(hints.result())
           .setVnodes(vnodes).setReplicationFactor(replicationFactor).setGeneration(members.result().getLong("generation"));
       if (move.result() != null) {
         b.setMove(parse(move.result()));
       }
-      b.setClusterName(clusterName).putAllStats(metrics.stats(System.currentTimeMillis()));
+      b.setClusterName(clusterName).putAllStats(metrics.stats(System.currentTimeMillis())).putStats("disk.usable_bytes", usable.result());
       RangeTrees t = trees.get();
       if (t != null) {
         b.setTreesReady(t.ready()).setTreesRowsScanned(t.rowsScanned());
@@ -141,7 +147,7 @@ final class NodeAdmin {
         m -> resp.write(parseRepair(m.body())));
     vertx.eventBus().<byte[]>request(AntiEntropyVerticle.REPAIR_NOW,
         new AntiEntropyVerticle.RepairNow(req.getPeer(), req.getRowsPerSec(), progress),
-        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(24L * 3600 * 1000)).onComplete(ar -> {
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(repairTimeoutMs)).onComplete(ar -> {
           steps.unregister();
           if (ar.failed()) {
             resp.status(GrpcStatus.FAILED_PRECONDITION).statusMessage("repair: " + ar.cause().getMessage()).end();

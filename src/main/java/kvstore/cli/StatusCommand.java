@@ -23,6 +23,7 @@ final class StatusCommand implements Callable<Integer> {
       System.out.printf("%-12s %-8s %-8s %-22s %-15s %12s %10s %14s %-14s%n", "node", "status", "state", "grpc address", "generation",
           "rows", "size", "hints pending", "merkle trees");
       java.util.List<String> moves = new java.util.ArrayList<>();
+      java.util.List<String> disks = new java.util.ArrayList<>();
       for (ReplicaProto.MemberInfo m : seed.getMembersList()) {
         String rows = "?";
         String size = "?";
@@ -35,6 +36,10 @@ final class StatusCommand implements Callable<Integer> {
             size = RingCommand.bytes(s.getDataBytes());
             hints = s.getHintsPendingMap().values().stream().mapToLong(Long::longValue).sum();
             trees = s.getTreesReady() ? "ready" : "building (" + s.getTreesRowsScanned() + " rows)";
+            if (s.getStatsOrDefault("disk.full", 0) > 0) {
+              disks.add(m.getNodeId() + ": DISK FULL (" + RingCommand.bytes((long) s.getStatsOrDefault("disk.usable_bytes", 0))
+                  + " usable in its dataDir): writes to it fail and are hinted to others until space is freed");
+            }
             if (s.hasMove()) {
               moves.add(m.getNodeId() + ": " + MoveCommand.line(s.getMove()) + (s.getMove().getDone() ? " (done)" : ""));
             }
@@ -45,6 +50,7 @@ final class StatusCommand implements Callable<Integer> {
         System.out.printf("%-12s %-8s %-8s %-22s %-15d %12s %10s %14d %-14s%n", m.getNodeId(), m.getStatus(),
             m.getState().isEmpty() ? "NORMAL" : m.getState(), m.getGrpcAddress(), m.getGeneration(), rows, size, hints, trees);
       }
+      disks.forEach(System.out::println);
       for (String move : moves) {
         System.out.println("range movement on " + move);
       }

@@ -36,7 +36,9 @@ public final class NodeConfig {
   public static final ConfigKey<Consistency> WRITE_CONSISTENCY = ConfigKey.consistency("writeConsistency", Consistency.QUORUM, "Default W: ONE, QUORUM (RF/2+1) or ALL.");
   public static final ConfigKey<Consistency> READ_CONSISTENCY = ConfigKey.consistency("readConsistency", Consistency.QUORUM, "Default R: ONE, QUORUM (RF/2+1) or ALL.");
   public static final ConfigKey<Integer> VNODES = ConfigKey.integer("vnodes", 128, 1, 4096, "Virtual nodes (ring tokens) per node.");
-  public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.integer("requestTimeoutMs", 2000, 10, Integer.MAX_VALUE, "Deadline for a replica to answer, and for W or R answers to arrive.");
+  public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.integer("requestTimeoutMs", 2000, 10, Integer.MAX_VALUE, "Deadline for a replica to answer, and for W or R answers to arrive; this node's own storage gets the same deadline as a remote replica.");
+  public static final ConfigKey<Integer> STORAGE_TIMEOUT_MS = ConfigKey.integer("storageTimeoutMs", 60000, 100, Integer.MAX_VALUE, "Deadline of one storage request from background work: hint replay, anti-entropy, range moves, status.");
+  public static final ConfigKey<Long> REPAIR_TIMEOUT_MS = ConfigKey.longInt("repairTimeoutMs", 86400000L, 1000, Long.MAX_VALUE, "Longest one operator repair (kvctl repair, the console's) may run before it is reported failed.");
   public static final ConfigKey<Boolean> HINTED_HANDOFF = ConfigKey.bool("hintedHandoff", true, "Store hints for replicas that are down or do not answer, and replay them when they are back.");
   public static final ConfigKey<Long> HINT_WINDOW_MS = ConfigKey.longInt("hintWindowMs", 10800000L, 0, Long.MAX_VALUE, "A replica silent for longer gets no new hints (anti-entropy repairs it instead); 3 h.");
   public static final ConfigKey<Integer> MAX_HINTS_PER_NODE = ConfigKey.integer("maxHintsPerNode", 1000000, 0, Integer.MAX_VALUE, "Cap on stored hints per target node; writes beyond it are left to anti-entropy.");
@@ -68,6 +70,7 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> STORAGE_READERS = ConfigKey.integer("storageReaders", 2, 1, 32, "SQLite reader verticles (each its own connection), in parallel with the single writer.");
   public static final ConfigKey<Integer> SQLITE_CACHE_MB = ConfigKey.integer("sqliteCacheMb", 16, 1, 4096, "SQLite page cache of each connection (the writer, each reader), in MiB: enough for the upper levels of a 10M-row table and its index.");
   public static final ConfigKey<Integer> WAL_CHECKPOINT_INTERVAL_MS = ConfigKey.integer("walCheckpointIntervalMs", 20, 1, 60000, "How often the background checkpoint copies the WAL into the database file. Every 20 ms, the log starts over before SQLite's own checkpoint makes a commit copy ~80 MB (a 250 ms stall at 10M rows every 100 ms).");
+  public static final ConfigKey<Boolean> STARTUP_INTEGRITY_CHECK = ConfigKey.bool("startupIntegrityCheck", true, "Run SQLite's quick_check on the database before the node opens it, and refuse to start on a damaged file (a lost write-ahead log is always refused).");
   public static final ConfigKey<Integer> ROW_CACHE_ENTRIES = ConfigKey.integer("rowCacheEntries", 100000, 0, Integer.MAX_VALUE, "Rows kept in memory for reads (a commit drops the rows it changed); 0 disables it.");
 
   // Limits at the network
@@ -114,6 +117,8 @@ public final class NodeConfig {
       READ_CONSISTENCY,
       VNODES,
       REQUEST_TIMEOUT_MS,
+      STORAGE_TIMEOUT_MS,
+      REPAIR_TIMEOUT_MS,
       HINTED_HANDOFF,
       HINT_WINDOW_MS,
       MAX_HINTS_PER_NODE,
@@ -139,6 +144,7 @@ public final class NodeConfig {
       STORAGE_READERS,
       SQLITE_CACHE_MB,
       WAL_CHECKPOINT_INTERVAL_MS,
+      STARTUP_INTEGRITY_CHECK,
       ROW_CACHE_ENTRIES,
       MAX_KEY_BYTES,
       MAX_VALUE_BYTES,
@@ -431,6 +437,18 @@ public final class NodeConfig {
 
   public long maxClockSkewMs() {
     return get(MAX_CLOCK_SKEW_MS);
+  }
+
+  public int storageTimeoutMs() {
+    return get(STORAGE_TIMEOUT_MS);
+  }
+
+  public long repairTimeoutMs() {
+    return get(REPAIR_TIMEOUT_MS);
+  }
+
+  public boolean startupIntegrityCheck() {
+    return get(STARTUP_INTEGRITY_CHECK);
   }
 
   public boolean allowStaleRejoin() {

@@ -129,6 +129,12 @@ public final class EventLog {
     toFeed(msg);
   }
 
+  /** An ERROR an operator must act on, without a stack trace (the line says what and where). */
+  public void error(String msg) {
+    LOG.severe(prefix + msg);
+    toFeed(msg);
+  }
+
   public void error(String msg, Throwable err) {
     LOG.log(Level.SEVERE, prefix + msg + ": " + err, err);
   }

@@ -97,6 +97,8 @@ public final class NodeMetrics {
         .description("Rows the current Merkle tree build has scanned").register(registry);
     io.micrometer.core.instrument.Gauge.builder("kv.merkle.ready", () -> treesReady.getAsBoolean() ? 1 : 0)
         .description("1 once the Merkle trees of the current ring are built").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("kv.storage.disk.full", diskFull::get)
+        .description("1 while this node's disk is full (its last commit failed for lack of space)").register(registry);
   }
 
   /** The Prometheus text exposition of every meter, Vert.x's own included. */
@@ -151,6 +153,7 @@ public final class NodeMetrics {
     out.put("hints.replayed", hintsReplayed.count());
     out.put("read.repairs", readRepairs.count());
     out.put("anti_entropy.rows", antiEntropyRows.count());
+    out.put("disk.full", (double) diskFull.get());
     return out;
   }
 
@@ -186,6 +189,13 @@ public final class NodeMetrics {
 
   public void gossipRound() {
     gossipRounds.increment();
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger diskFull = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Whether this node's disk is full (its last commit failed for lack of space). */
+  public void diskFull(boolean full) {
+    diskFull.set(full ? 1 : 0);
   }
 
   public void storageCommit(int rows, long nanos) {

@@ -169,7 +169,8 @@ public final class Node {
     Path dir = Path.of(config.dataDir());
     NodeStateFile.State recorded = NodeStateFile.read(dir);
     long now = System.currentTimeMillis();
-    String refusal = StartChecks.refusal(config.nodeId(), config.clusterName(), dir.toAbsolutePath().toString(), recorded, now,
+    boolean member = java.nio.file.Files.exists(dir.resolve("ring-state"));
+    String refusal = StartChecks.refusal(config.nodeId(), config.clusterName(), dir.toAbsolutePath().toString(), recorded, member, now,
         config.tombstoneGraceMs(), config.allowStaleRejoin());
     if (refusal != null) {
       throw new IllegalStateException(refusal);
@@ -187,7 +188,11 @@ public final class Node {
     try {
       NodeStateFile.writeNow(dir, s);
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("dataDir " + dir.toAbsolutePath() + " cannot be written: " + e.getMessage());
+      if (!kvstore.storage.DiskFull.causedBy(e)) {
+        throw new IllegalStateException("dataDir " + dir.toAbsolutePath() + " cannot be written: " + e.getMessage());
+      }
+      // a full disk does not keep the node down: it serves reads and records the file once there is room
+      log.warn("cannot write " + dir.resolve(NodeStateFile.NAME) + " now: the disk is full; it is written once there is room");
     }
     return new NodeStateFile(vertx, dir, s, log);
   }

@@ -13,17 +13,21 @@ final class StartChecks {
   private StartChecks() {
   }
 
-  /** The line to refuse with, or null to start. */
-  static String refusal(String nodeId, String clusterName, String dataDir, NodeStateFile.State recorded, long nowMs,
+  /**
+   * The line to refuse with, or null to start. {@code member}: the node has been part of a ring
+   * with this directory; one that never was (refused by the cluster, say) holds nothing to protect,
+   * so its config may change id or cluster.
+   */
+  static String refusal(String nodeId, String clusterName, String dataDir, NodeStateFile.State recorded, boolean member, long nowMs,
                         long tombstoneGraceMs, boolean allowStaleRejoin) {
     if (recorded == null) {
       return null;
     }
-    if (!recorded.nodeId().isEmpty() && !recorded.nodeId().equals(nodeId)) {
+    if (member && !recorded.nodeId().isEmpty() && !recorded.nodeId().equals(nodeId)) {
       return "dataDir " + dataDir + " holds the data of node '" + recorded.nodeId() + "', not of '" + nodeId
           + "': give each node its own dataDir (or start '" + recorded.nodeId() + "' on it)";
     }
-    if (!recorded.clusterName().isEmpty() && !recorded.clusterName().equals(clusterName)) {
+    if (member && !recorded.clusterName().isEmpty() && !recorded.clusterName().equals(clusterName)) {
       return "dataDir " + dataDir + " holds data of cluster '" + recorded.clusterName() + "', and this node is configured for cluster '"
           + clusterName + "': fix clusterName, or use an empty dataDir to join '" + clusterName + "' as a new node";
     }

@@ -70,7 +70,7 @@ public final class AntiEntropyVerticle extends VerticleBase {
   public Future<?> start() {
     return ViewSubscription.subscribe(vertx, this::rebuildIfRingChanged).map(sub -> {
       view = sub;
-      storage = new EventBusStorage(vertx.eventBus(), 60_000);
+      storage = new EventBusStorage(vertx.eventBus(), config.storageTimeoutMs());
       peers = PeerClients.create(vertx, config, tls);
       throttle = new Throttle(config.antiEntropyRowsPerSec(), System.nanoTime());
       rebuildIfRingChanged(view.get());

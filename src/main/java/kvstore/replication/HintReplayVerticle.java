@@ -58,7 +58,7 @@ public final class HintReplayVerticle extends VerticleBase {
   public Future<?> start() {
     return ViewSubscription.subscribe(vertx, v -> tick()).map(sub -> {
       view = sub;
-      storage = new EventBusStorage(vertx.eventBus(), 30_000);
+      storage = new EventBusStorage(vertx.eventBus(), config.storageTimeoutMs());
       peers = PeerClients.create(vertx, config, tls);
       directory = ReplicaDirectory.peers(peers, clock, view, config.replicaBatchBytes(), metrics);
       timerId = vertx.setPeriodic(1000, t -> tick());

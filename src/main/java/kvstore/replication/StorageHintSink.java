@@ -24,7 +24,7 @@ public final class StorageHintSink implements HintSink {
   public void hint(String target, Versioned row) {
     storage.addHints(List.of(new Hint(0, target, row))).onComplete(ar -> {
       if (ar.failed()) {
-        log.warn("[HINT] could not store hint for " + target + ": " + ar.cause().getMessage());
+        log.warnLimited("hint-store", "[HINT] could not store hint for " + target + ": " + ar.cause().getMessage());
       } else if (ar.result() == 0) {
         metrics.hintDropped();
         log.event(() -> "[HINT] cap reached for " + target + "; " + row.key() + " left to anti-entropy");

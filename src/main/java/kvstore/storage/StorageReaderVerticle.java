@@ -36,7 +36,8 @@ public final class StorageReaderVerticle extends VerticleBase {
       if (ar.succeeded()) {
         m.reply(ar.result(), REPLY);
       } else {
-        m.fail(500, String.valueOf(ar.cause()));
+        m.fail(ar.cause() instanceof DiskFull ? DiskFull.FAILURE_CODE : 500,
+            ar.cause() instanceof DiskFull ? ar.cause().getMessage() : String.valueOf(ar.cause()));
       }
     });
   }

@@ -55,19 +55,58 @@ public final class StorageVerticle extends VerticleBase {
       } catch (IOException | SecurityException e) {
         throw new ConfigException("dataDir '" + dataDir + "' is not a writable directory: " + e);
       }
+      long ms = IntegrityCheck.run(dataDir, config.startupIntegrityCheck());
+      if (ms > 0) {
+        log.info("integrity check of " + dataDir.resolve("kv.db") + ": ok in " + ms + " ms");
+      }
       return null;
     }).compose(v -> SqliteStorage.open(vertx, SqliteFile.of(config), config.writeBatchMax(), trees, log::info))
         .map(s -> {
       storage = s;
       storage.cacheRows(cache);
-      storage.stats().onCommit(metrics::storageCommit);
       storage.capHints(config.maxHintsPerNode());
+      storage.stats().onCommit(this::committed);
       consumers.add(vertx.eventBus().<StorageRequests.ToWriter<?>>consumer(StorageRequests.WRITER,
-          m -> reply(m, m.body().run(storage))));
+          m -> reply(m, watchingDisk(m.body().run(storage)))));
       consumers.add(vertx.eventBus().<RowHashIndex>consumer(REBUILD_TREES, m -> rebuild(m.body())));
       purgeTimer = vertx.setPeriodic(config.tombstoneGcIntervalMs(), t -> purgeTombstones());
       return s;
     });
+  }
+
+  /** Whether the last commit failed on a full disk; cleared by the next commit that succeeds. */
+  private final java.util.concurrent.atomic.AtomicBoolean diskFull = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** A failure on a full disk becomes {@link DiskFull}: one ERROR when the disk fills, a clear message to the caller. */
+  private <T> Future<T> watchingDisk(Future<T> result) {
+    return result.recover(err -> {
+      if (!DiskFull.causedBy(err)) {
+        return Future.failedFuture(err);
+      }
+      if (diskFull.compareAndSet(false, true)) {
+        metrics.diskFull(true);
+        log.error("[STORAGE] the disk of dataDir " + dataDir.toAbsolutePath() + " is full (" + freeBytes() + " bytes usable):"
+            + " writes to this replica fail and are hinted to others; reads go on; it resumes by itself once space is freed");
+      }
+      return Future.failedFuture(new DiskFull(dataDir.toAbsolutePath().toString()));
+    });
+  }
+
+  private void committed(int rows, long nanos) {
+    metrics.storageCommit(rows, nanos);
+    if (diskFull.compareAndSet(true, false)) {
+      metrics.diskFull(false);
+      log.info("[STORAGE] the disk of dataDir " + dataDir.toAbsolutePath() + " has room again (" + freeBytes()
+          + " bytes usable): writes to this replica resume; hints and anti-entropy bring it up to date");
+    }
+  }
+
+  private long freeBytes() {
+    try {
+      return Files.getFileStore(dataDir).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   private static <T> void reply(Message<?> m, Future<T> result) {

@@ -54,7 +54,8 @@ public final class WalCheckpointVerticle extends VerticleBase {
     pool.query("PRAGMA wal_checkpoint(PASSIVE)").execute().onComplete(ar -> {
       running = false;
       if (ar.failed()) {
-        log.warn("[STORAGE] background WAL checkpoint failed: " + ar.cause().getMessage());
+        // on a full disk this fails every interval: one line every few seconds says so
+        log.warnLimited("wal-checkpoint", "[STORAGE] background WAL checkpoint failed: " + ar.cause().getMessage());
         return;
       }
       Row r = ar.result().iterator().next();

@@ -58,7 +58,7 @@ public final class MoveVerticle extends VerticleBase {
     return ViewSubscription.subscribe(vertx, v -> { }).map(sub -> {
       view = sub;
       peers = PeerClients.create(vertx, config, tls, Math.max(30_000, config.requestTimeoutMs()));
-      steps = new MoveSteps(config, log, vertx, view, new EventBusStorage(vertx.eventBus(), 60_000), peers,
+      steps = new MoveSteps(config, log, vertx, view, new EventBusStorage(vertx.eventBus(), config.storageTimeoutMs()), peers,
           RxHelper.scheduler(io.vertx.rxjava3.core.Context.newInstance(context)));
       vertx.eventBus().<String>consumer(DECOMMISSION, m -> run(m, "decommission", new Decommission(steps, exit)::run));
       vertx.eventBus().<String>consumer(REMOVE_NODE, m -> run(m, "removenode", new RemoveNode(steps, m.body())::run));

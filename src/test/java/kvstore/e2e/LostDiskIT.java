@@ -98,6 +98,63 @@ class LostDiskIT {
     }
   }
 
+  /**
+   * A truncated file, overwritten pages, a write-ahead log lost after a kill -9: the node refuses
+   * to start with one line naming the file and the fix, and an empty dataDir rebuilds it.
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aDamagedDatabaseIsRefusedWithOneLineAndAnEmptyDataDirRebuildsIt() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      String value = "x".repeat(1000);
+      for (int i = 0; i < KEYS; i++) {
+        assertTrue(c.client(i % 3).put("key" + i, value + i, Kv.Consistency.ALL).getOk());
+      }
+      c.terminate(2);
+      Path data = Path.of(c.config(2).getString("dataDir"));
+      Path db = data.resolve("kv.db");
+      byte[] good = Files.readAllBytes(db);
+
+      Files.write(db, java.util.Arrays.copyOf(good, good.length / 2));
+      assertRefused(c, "is damaged");
+      byte[] garbage = good.clone();
+      byte[] noise = new byte[64 * 1024];
+      new java.util.Random(7).nextBytes(noise);
+      System.arraycopy(noise, 0, garbage, good.length / 2, Math.min(noise.length, good.length - good.length / 2));
+      Files.write(db, garbage);
+      assertRefused(c, "is damaged");
+
+      Files.write(db, good);
+      c.start(2);
+      for (int i = KEYS; i < KEYS + 200; i++) {
+        assertTrue(c.client(i % 3).put("key" + i, value + i, Kv.Consistency.ALL).getOk());
+      }
+      c.kill(2);
+      assertTrue(Files.exists(data.resolve("kv.db-shm")), "a killed node leaves its WAL index");
+      Files.deleteIfExists(data.resolve("kv.db-wal"));
+      assertRefused(c, "write-ahead log");
+
+      wipe(data);
+      c.start(2);
+      Await.until("node3 rebuilt from its replicas", Duration.ofSeconds(120), () -> c.log(2).contains("[REPLACE] done"));
+      for (int i = 0; i < KEYS + 200; i++) {
+        assertEquals(value + i, c.client(2).get("key" + i, Kv.Consistency.ONE).getValue(), "key" + i + " at ONE through node3");
+      }
+    }
+  }
+
+  /** Node3 exits by itself, non-zero, with one line that names its database file and the fix. */
+  private static void assertRefused(ProcessCluster c, String cause) throws InterruptedException {
+    Process p = c.launch(2);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node3 must exit by itself");
+    assertTrue(p.exitValue() != 0);
+    // the log keeps every run of node3: this run's refusal is its last line, and one line
+    List<String> lines = c.log(2).lines().filter(l -> !l.isBlank()).toList();
+    String last = lines.get(lines.size() - 1);
+    assertTrue(last.startsWith("cannot start node node3: ") && last.contains(cause) && last.contains("kv.db") && last.contains("empty dataDir"),
+        String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size())));
+  }
+
   @Test
   void aNewClustersFirstSeedStartsAtOnce() throws Exception {
     try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { })) {
