@@ -51,8 +51,14 @@ class FailureHandlingTest {
       assertEquals(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE,
           kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.QUORUM)));
       c.start(1);
+      // node2 is back and answers: QUORUM works again, ALL still fails on node3 alone
+      Await.until("node2 UP in node1's view", Duration.ofSeconds(10), () -> c.statusSeenBy(0, "node2").equals("UP"));
+      Await.until("a QUORUM write through node1", Duration.ofSeconds(10),
+          () -> kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.QUORUM)) == io.vertx.grpc.common.GrpcStatus.OK);
       assertEquals(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE,
           kvstore.testing.KvClient.statusOf(() -> c.client(0).put("k", "v", Kv.Consistency.ALL)));
+      String message = c.client(0).putStatusMessage(Kv.PutRequest.newBuilder().setKey("k").setValue("v").setConsistency(Kv.Consistency.ALL).build());
+      assertTrue(message.contains("acknowledged by 2 of 3 required replicas"), "only node3 is missing: " + message);
     }
   }
 

@@ -102,10 +102,21 @@ class RingTest {
 
   @Test
   void murmurMatchesReferenceVectorsAndChunksAreStable() {
-    // reference: MurmurHash3_x64_128("", seed 0) = 0; ("hello") h1 = 0xcbd8a7b341bd9b02
-    assertEquals(0L, Murmur3.hash64(new byte[0]));
-    assertEquals(0xcbd8a7b341bd9b02L, Murmur3.hash64("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    assertEquals(Chunks.of("user:42"), Chunks.of("user:42"));
+    // reference values: h1 of MurmurHash3_x64_128 with seed 0, as Guava's murmur3_128(0).asLong()
+    // computes them; lengths around the 16-byte block (15, 16, 17, 32, 33) and multi-byte UTF-8
+    java.util.Map<String, Long> reference = new java.util.LinkedHashMap<>();
+    reference.put("", 0L);
+    reference.put("hello", 0xcbd8a7b341bd9b02L);
+    reference.put("fifteen chars!!", 0xd6e39f612b8f03d7L);
+    reference.put("0123456789abcdef", 0x4be06d94cf4ad1a7L);
+    reference.put("0123456789abcdefg", 0x8e32612daa45f9deL);
+    reference.put("0123456789abcdef0123456789abcdef", 0x4f3a26b5d6197cbaL);
+    reference.put("0123456789abcdef0123456789abcdef0", 0x2e088f3b47fef53bL);
+    reference.put("The quick brown fox jumps over the lazy dog", 0xe34bbc7bbc071b6cL);
+    reference.put("key:\u00e9\u4e2d\ud83d\ude00-utf8 bytes of many lengths", 0xba9036e40cba81eaL);
+    reference.forEach((s, h1) -> assertEquals((long) h1, Murmur3.hash64(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)), s));
+    // the chunk is the hash mod 16, unsigned: 0x...6c -> 12
+    assertEquals(12, Chunks.of("The quick brown fox jumps over the lazy dog"));
     int[] perChunk = new int[Chunks.COUNT];
     for (int i = 0; i < 16_000; i++) {
       perChunk[Chunks.of("k" + i)]++;
