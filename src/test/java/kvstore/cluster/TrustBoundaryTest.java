@@ -183,12 +183,13 @@ class TrustBoundaryTest {
   @Test
   void connectionsBeyondEachListenersCapAreClosedAndIdleOnesTimeOut() throws Exception {
     try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)
-        .put("maxHttpConnections", 10).put("maxClientConnections", 10).put("idleTimeoutMs", 4000)).start()) {
+        .put("maxHttpConnections", 10).put("maxClientConnections", 10).put("maxPeerConnections", 10).put("idleTimeoutMs", 4000)).start()) {
       byte[] slowloris = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-a: ".getBytes(StandardCharsets.US_ASCII);
       byte[] h2Preface = new byte[24 + 9];
       System.arraycopy("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0, h2Preface, 0, 24);
       h2Preface[27] = 4; // an empty SETTINGS frame
-      Map<String, Integer> listeners = Map.of("httpPort", c.config(0).getInteger("httpPort"), "grpcPort", c.config(0).getInteger("grpcPort"));
+      Map<String, Integer> listeners = Map.of("httpPort", c.config(0).getInteger("httpPort"), "grpcPort", c.config(0).getInteger("grpcPort"),
+          "peerPort", c.config(0).getInteger("peerPort"));
       for (var listener : listeners.entrySet()) {
         List<Socket> sockets = new ArrayList<>();
         byte[] hello = listener.getKey().equals("httpPort") ? slowloris : h2Preface;
