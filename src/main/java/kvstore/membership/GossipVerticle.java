@@ -10,14 +10,12 @@ import io.vertx.ext.web.client.WebClientOptions;
 import kvstore.config.NodeConfig;
 import kvstore.metrics.NodeMetrics;
 import kvstore.log.EventLog;
-import kvstore.ring.Ring;
 import kvstore.security.ClusterTls;
 import kvstore.version.HybridLogicalClock;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +35,14 @@ public final class GossipVerticle extends VerticleBase {
   public static final String MEMBERSHIP_REQUEST = "kv.cluster.membership.get";
   /** A digest POSTed to the peer port: absorbed, answered with this node's digest. */
   public static final String EXCHANGE = "kv.gossip.exchange";
-  /** A {@link RingState} name this node announces for itself; answered once every member that must has heard it ({@link #notYetHeard}). */
+  /** A {@link RingState} name this node announces for itself; answered once every member that must has heard it ({@link HeardBarrier}). */
   public static final String ANNOUNCE = "kv.gossip.announce";
   /** The id of a DOWN member to announce as LEAVING (removenode starts); answered once every member but it has heard it. */
   public static final String REMOVING = "kv.gossip.removing";
   /** The id of a DOWN member to announce as LEFT (removenode); answered once every live member has heard it. */
   public static final String REMOVE = "kv.gossip.remove";
+  /** Announces, on a dead member's behalf, that it is NORMAL again: a removenode that failed half-way, aborted (body: its id). */
+  public static final String RESTORE = "kv.gossip.restore";
   private static final int FANOUT = 3;
   /** Unconfirmed entries probed per round: enough to confirm a joining node within a round or two, few enough that forged ones cost little. */
   private static final int PROBES = 2;
@@ -56,8 +56,7 @@ public final class GossipVerticle extends VerticleBase {
   private WebClient client;
   private long timerId = -1;
   private ClusterView view;
-  private Set<String> ringNodes = Set.of();
-  private Set<String> futureRingNodes = Set.of();
+  private ViewBuilder views;
   private final Map<String, Long> lastSentToSilent = new HashMap<>();
 
   private final ClusterTls tls;
@@ -66,9 +65,7 @@ public final class GossipVerticle extends VerticleBase {
   /** This run's generation: above every earlier one of this node even when its wall clock went back (Node keeps it on disk). */
   private final long generation;
   private final java.util.function.Consumer<String> fatal;
-  /** The newest digest each member sent or answered: what it knows, so announcements can wait until all have heard. */
-  private final Map<String, Map<String, Member>> heardBy = new HashMap<>();
-  private final List<Runnable> awaitingAcks = new ArrayList<>();
+  private HeardBarrier barrier;
 
   /**
    * {@code initialState}: how this node enters the ring; {@code fatal} hears the one line that says
@@ -96,6 +93,8 @@ public final class GossipVerticle extends VerticleBase {
         config.failureDetectorPauseMs(), config.gossipIntervalMs()),
         new MembershipTable.Limits(config.maxClusterNodes(), Math.max(30_000, 30L * config.gossipIntervalMs()),
             config.maxClockSkewMs(), Math.max(5, config.gossipIntervalMs() / 2)));
+    views = new ViewBuilder(config.nodeId(), config.vnodes());
+    barrier = new HeardBarrier(table, config.nodeId(), config.downMemberGossipAfterMs(), System::currentTimeMillis);
     table.onRefusal((id, reason) -> {
       metrics.refused("gossip_entry");
       log.warnLimited("gossip-entry", "[GOSSIP] refused the entry for " + EventLog.quote(id) + ": " + reason);
@@ -114,6 +113,7 @@ public final class GossipVerticle extends VerticleBase {
     vertx.eventBus().<String>consumer(ANNOUNCE, this::onAnnounce);
     vertx.eventBus().<String>consumer(REMOVING, this::onRemoving);
     vertx.eventBus().<String>consumer(REMOVE, this::onRemove);
+    vertx.eventBus().<String>consumer(RESTORE, this::onRestore);
 
     timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
     return Future.succeededFuture();
@@ -188,39 +188,7 @@ public final class GossipVerticle extends VerticleBase {
 
   /** Keeps what a confirmed member said it knows, and answers announcements all live members have now heard. */
   private void heard(String from, List<Member> digest) {
-    if (table.snapshot().stream().noneMatch(mm -> mm.nodeId().equals(from))) {
-      return;
-    }
-    Map<String, Member> known = new HashMap<>();
-    for (Member m : digest) {
-      known.put(m.nodeId(), m);
-    }
-    heardBy.put(from, known);
-    List<Runnable> checks = new ArrayList<>(awaitingAcks);
-    checks.forEach(Runnable::run);
-  }
-
-  /**
-   * The members whose latest digest does not yet satisfy {@code test}: of every member
-   * {@link MembershipTable#mustHear} names when the announcement starts moving ranges, else of the
-   * live (UP) ones; never this node or {@code except}.
-   */
-  private List<String> notYetHeard(java.util.function.Predicate<Map<String, Member>> test, String except, boolean movesRanges) {
-    List<String> who = new ArrayList<>();
-    if (movesRanges) {
-      who.addAll(table.mustHear(except, config.downMemberGossipAfterMs()));
-    } else {
-      for (Member m : table.snapshot()) {
-        if (!m.nodeId().equals(config.nodeId()) && !m.nodeId().equals(except) && m.status() == Status.UP) {
-          who.add(m.nodeId());
-        }
-      }
-    }
-    who.removeIf(id -> {
-      Map<String, Member> known = heardBy.get(id);
-      return known != null && test.test(known);
-    });
-    return who;
+    barrier.heard(from, digest);
   }
 
   private void onAnnounce(Message<String> m) {
@@ -264,6 +232,20 @@ public final class GossipVerticle extends VerticleBase {
     }, leaving.nodeId(), true, "the announcement that " + leaving.nodeId() + " is LEAVING");
   }
 
+  private void onRestore(Message<String> m) {
+    Member back = table.restore(m.body());
+    if (back == null) {
+      m.fail(409, "node " + EventLog.quote(m.body()) + " is not a DOWN member that is LEAVING here; there is no removenode of it to abort");
+      return;
+    }
+    log.info("[GOSSIP] announcing that " + back.nodeId() + " is NORMAL again (its removenode aborted)");
+    publishIfChanged();
+    whenAllHeard(m, known -> {
+      Member x = known.get(back.nodeId());
+      return x != null && x.state() == RingState.NORMAL;
+    }, back.nodeId(), false, "the announcement that " + back.nodeId() + " is NORMAL again");
+  }
+
   private void onRemove(Message<String> m) {
     Member left = table.remove(m.body());
     if (left == null) {
@@ -280,27 +262,24 @@ public final class GossipVerticle extends VerticleBase {
   }
 
   /**
-   * Replies once every member that must hear ({@link #notYetHeard}) has, or fails after 60 gossip
+   * Replies once every member that must hear ({@link HeardBarrier}) has, or fails after 60 gossip
    * rounds (at least 30 s), naming who had not.
    */
   private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except,
                             boolean movesRanges, String what) {
-    long deadline = System.currentTimeMillis() + Math.max(30_000, 60L * config.gossipIntervalMs());
-    Runnable[] check = new Runnable[1];
-    check[0] = () -> {
-      List<String> waiting = notYetHeard(test, except, movesRanges);
-      if (waiting.isEmpty()) {
-        awaitingAcks.remove(check[0]);
+    barrier.await(test, except, movesRanges, Math.max(30_000, 60L * config.gossipIntervalMs()), new HeardBarrier.Outcome() {
+      @Override
+      public void heard() {
         m.reply(true);
-      } else if (System.currentTimeMillis() > deadline) {
-        awaitingAcks.remove(check[0]);
+      }
+
+      @Override
+      public void timedOut(List<String> waiting) {
         m.fail(504, what + " did not reach every member in time: not heard by " + describe(waiting)
             + (movesRanges ? " (ranges move only once every member knows; a member silent for downMemberGossipAfterMs, "
                 + config.downMemberGossipAfterMs() / 1000 + " s, counts as dead; a dead one can be removed with kvctl removenode)" : ""));
       }
-    };
-    awaitingAcks.add(check[0]);
-    check[0].run();
+    });
   }
 
   /** "node2 (DOWN), node3 (UP)": who has not heard, with the status this node judges each to have. */
@@ -355,7 +334,7 @@ public final class GossipVerticle extends VerticleBase {
     metrics.gossipRound();
     table.tick();
     publishIfChanged();
-    new ArrayList<>(awaitingAcks).forEach(Runnable::run);
+    barrier.check();
     JsonObject body = digest();
     for (String target : targets()) {
       int colon = target.lastIndexOf(':');
@@ -481,32 +460,13 @@ public final class GossipVerticle extends VerticleBase {
   }
 
   private void publishIfChanged() {
-    List<Member> members = table.snapshot();
-    Set<String> nodes = new HashSet<>();
-    for (Member m : members) {
-      if (m.status() != Status.LEFT && m.state().ownsNow()) {
-        nodes.add(m.nodeId());
-      }
-    }
-    Set<String> future = new HashSet<>(nodes);
-    ActiveMove.of(members).ifPresent(m -> {
-      if (m.state() == RingState.JOINING) {
-        future.add(m.nodeId());
-      } else {
-        future.remove(m.nodeId());
-      }
-    });
-    Ring ring = view != null && nodes.equals(ringNodes) ? view.ring() : Ring.of(nodes, config.vnodes());
-    Ring futureRing = future.equals(nodes) ? ring
-        : view != null && future.equals(futureRingNodes) ? view.futureRing() : Ring.of(future, config.vnodes());
-    ClusterView next = ClusterView.of(config.nodeId(), members, ring, futureRing, table.lastHeard());
-    if (view == null || !sameMembership(view, next)) {
-      if (view != null) {
-        logTransitions(view, next);
+    ClusterView before = views.current();
+    ClusterView next = views.next(table.snapshot(), table.lastHeard());
+    if (next != null) {
+      if (before != null) {
+        logTransitions(before, next);
       }
       view = next;
-      ringNodes = nodes;
-      futureRingNodes = future;
       vertx.eventBus().publish(VIEW_ADDRESS, view);
     }
   }
@@ -526,20 +486,6 @@ public final class GossipVerticle extends VerticleBase {
         log.info("[GOSSIP] " + m.nodeId() + " is " + m.state() + ", was " + was.state());
       }
     }
-  }
-
-  /** Heartbeats change every round; only addresses, generations and statuses matter to readers of the view. */
-  private static boolean sameMembership(ClusterView a, ClusterView b) {
-    if (!a.members().keySet().equals(b.members().keySet())) {
-      return false;
-    }
-    for (Member m : a.members().values()) {
-      Member o = b.member(m.nodeId());
-      if (o.status() != m.status() || o.state() != m.state() || o.generation() != m.generation() || !o.sameAddresses(m)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

@@ -234,6 +234,15 @@ public final class MembershipTable {
     return speakFor(nodeId, m -> m.withState(RingState.LEAVING));
   }
 
+  /** Announces that a DOWN member left LEAVING by a removenode is NORMAL again (the removenode aborted); null when it is not that. */
+  public synchronized Member restore(String nodeId) {
+    Member known = members.get(nodeId);
+    if (known == null || known.state() != RingState.LEAVING) {
+      return null;
+    }
+    return speakFor(nodeId, m -> m.withState(RingState.NORMAL));
+  }
+
   /** Announces that a member this node judges DOWN has left for good (removenode); null when it is not DOWN here. */
   public synchronized Member remove(String nodeId) {
     return speakFor(nodeId, m -> m.withStatus(Status.LEFT));
