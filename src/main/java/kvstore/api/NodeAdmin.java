@@ -91,8 +91,20 @@ final class NodeAdmin {
     }), "status", log);
   }
 
-  void decommission(WriteStream<ReplicaProto.MoveProgress> out) {
+  void decommission(ReplicaProto.DecommissionRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
+    if (req.getAbort()) {
+      abort("decommission", "", out);
+      return;
+    }
     move(MoveVerticle.DECOMMISSION, "", out);
+  }
+
+  /** Ends a move that failed half-way (the rings as before it); answered with one final MoveProgress, or FAILED_PRECONDITION saying why not. */
+  private void abort(String kind, String nodeId, WriteStream<ReplicaProto.MoveProgress> out) {
+    GrpcServerResponse<?, ReplicaProto.MoveProgress> resp = (GrpcServerResponse<?, ReplicaProto.MoveProgress>) out;
+    vertx.eventBus().<String>request(MoveVerticle.ABORT, nodeId, new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(120_000))
+        .onSuccess(m -> resp.end(ReplicaProto.MoveProgress.newBuilder().setKind(kind + " abort").setDone(true).setMessage(m.body()).build()))
+        .onFailure(err -> resp.status(GrpcStatus.FAILED_PRECONDITION).statusMessage(err.getMessage()).end());
   }
 
   void cleanup(WriteStream<ReplicaProto.MoveProgress> out) {
@@ -103,6 +115,10 @@ final class NodeAdmin {
     if (!kvstore.membership.Member.NODE_ID.matcher(req.getNodeId()).matches()) {
       ((GrpcServerResponse<?, ?>) out).status(GrpcStatus.INVALID_ARGUMENT)
           .statusMessage("node_id must be 1..64 letters, digits, '.', '_' or '-'").end();
+      return;
+    }
+    if (req.getAbort()) {
+      abort("removenode", req.getNodeId(), out);
       return;
     }
     move(MoveVerticle.REMOVE_NODE, req.getNodeId(), out);

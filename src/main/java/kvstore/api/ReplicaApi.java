@@ -63,7 +63,7 @@ public final class ReplicaApi extends ReplicaService {
 
   @Override
   protected void decommission(ReplicaProto.DecommissionRequest req, WriteStream<ReplicaProto.MoveProgress> out) {
-    admin.decommission(out);
+    admin.decommission(req, out);
   }
 
   @Override

@@ -24,7 +24,12 @@ final class StatusCommand implements Callable<Integer> {
           "rows", "size", "hints pending", "merkle trees");
       java.util.List<String> moves = new java.util.ArrayList<>();
       java.util.List<String> disks = new java.util.ArrayList<>();
+      java.util.List<String> stuck = new java.util.ArrayList<>();
       for (ReplicaProto.MemberInfo m : seed.getMembersList()) {
+        if (m.getState().equals("LEAVING") && !m.getStatus().equals("UP")) {
+          stuck.add(m.getNodeId() + " is LEAVING while " + m.getStatus() + ": a removenode of it runs, or stopped half-way; if it stopped, retry: kvctl removenode "
+              + m.getNodeId() + "; abort (back to the ring before): kvctl removenode " + m.getNodeId() + " --abort");
+        }
         String rows = "?";
         String size = "?";
         long hints = 0;
@@ -40,6 +45,11 @@ final class StatusCommand implements Callable<Integer> {
               disks.add(m.getNodeId() + ": DISK FULL (" + RingCommand.bytes((long) s.getStatsOrDefault("disk.usable_bytes", 0))
                   + " usable in its dataDir): writes to it fail and are hinted to others until space is freed");
             }
+            if (m.getState().equals("LEAVING") && s.hasMove() && s.getMove().getKind().equals("decommission") && s.getMove().getDone()
+                && s.getMove().getFailed()) {
+              stuck.add(m.getNodeId() + " is LEAVING and its decommission failed (" + s.getMove().getMessage() + "); retry: kvctl decommission --node "
+                  + c.addressOf(m) + "; abort (NORMAL again): kvctl decommission --abort --node " + c.addressOf(m));
+            }
             if (s.hasMove()) {
               moves.add(m.getNodeId() + ": " + MoveCommand.line(s.getMove()) + (s.getMove().getDone() ? " (done)" : ""));
             }
@@ -51,6 +61,7 @@ final class StatusCommand implements Callable<Integer> {
             m.getState().isEmpty() ? "NORMAL" : m.getState(), m.getGrpcAddress(), m.getGeneration(), rows, size, hints, trees);
       }
       disks.forEach(System.out::println);
+      stuck.forEach(System.out::println);
       for (String move : moves) {
         System.out.println("range movement on " + move);
       }

@@ -7,6 +7,7 @@ import io.vertx.grpc.client.GrpcClient;
 import io.vertx.rxjava3.core.RxHelper;
 import kvstore.config.NodeConfig;
 import kvstore.log.EventLog;
+import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
 import kvstore.membership.RingState;
 import kvstore.membership.Status;
@@ -28,6 +29,8 @@ public final class MoveVerticle extends VerticleBase {
   public static final String DECOMMISSION = "kv.move.decommission";
   public static final String REMOVE_NODE = "kv.move.removenode";
   public static final String CLEANUP = "kv.move.cleanup";
+  /** Ends a decommission (body "") or a removenode (body: the dead node's id) that failed half-way. */
+  public static final String ABORT = "kv.move.abort";
   public static final String STATUS = "kv.move.status";
   /** Each move's progress (a serialized MoveProgress). */
   public static final String PROGRESS = "kv.move.progress";
@@ -60,9 +63,10 @@ public final class MoveVerticle extends VerticleBase {
       peers = PeerClients.create(vertx, config, tls, Math.max(30_000, config.requestTimeoutMs()));
       steps = new MoveSteps(config, log, vertx, view, new EventBusStorage(vertx.eventBus(), config.storageTimeoutMs()), peers,
           RxHelper.scheduler(io.vertx.rxjava3.core.Context.newInstance(context)));
-      vertx.eventBus().<String>consumer(DECOMMISSION, m -> run(m, "decommission", new Decommission(steps, exit)::run));
-      vertx.eventBus().<String>consumer(REMOVE_NODE, m -> run(m, "removenode", new RemoveNode(steps, m.body())::run));
-      vertx.eventBus().<String>consumer(CLEANUP, m -> run(m, "cleanup", new Cleanup(steps)::run));
+      vertx.eventBus().<String>consumer(DECOMMISSION, m -> run(m, "decommission", "", new Decommission(steps, exit)::run));
+      vertx.eventBus().<String>consumer(REMOVE_NODE, m -> run(m, "removenode", m.body(), new RemoveNode(steps, m.body())::run));
+      vertx.eventBus().<String>consumer(CLEANUP, m -> run(m, "cleanup", "", new Cleanup(steps)::run));
+      vertx.eventBus().<String>consumer(ABORT, this::abort);
       vertx.eventBus().consumer(STATUS, m -> m.reply(current == null ? null : current.toProto().toByteArray()));
       progressTimer = vertx.setPeriodic(1000, t -> {
         if (current != null && !current.done()) {
@@ -99,8 +103,8 @@ public final class MoveVerticle extends VerticleBase {
   }
 
   /** Starts a move asked for by an operator, unless one is already running; answers at once, progress follows on PROGRESS. */
-  private void run(Message<String> m, String kind, Function<MoveStats, Future<String>> move) {
-    String busy = busy();
+  private void run(Message<String> m, String kind, String target, Function<MoveStats, Future<String>> move) {
+    String busy = busy(kind, target);
     if (busy != null) {
       m.fail(409, kind + " refused: " + busy + "; one change to the ring at a time");
       return;
@@ -115,17 +119,56 @@ public final class MoveVerticle extends VerticleBase {
     });
   }
 
-  /** What keeps another change from starting now, or null. */
-  private String busy() {
+  /**
+   * What keeps a change from starting now, or null. The move that failed half-way and left its node
+   * LEAVING (a decommission of this node, a removenode of that node) may run again: streaming is
+   * idempotent, so a retry picks up where the first attempt left the rows.
+   */
+  private String busy(String kind, String target) {
     if (current != null && !current.done()) {
       return "this node is running a " + current.kind();
     }
-    for (Member m : view.get().members().values()) {
-      if (m.status() != Status.LEFT && m.state() != RingState.NORMAL) {
-        return "node " + m.nodeId() + " is " + m.state();
+    ClusterView v = view.get();
+    for (Member m : v.members().values()) {
+      if (m.status() == Status.LEFT || m.state() == RingState.NORMAL) {
+        continue;
+      }
+      boolean retry = (kind.equals("decommission") && m.nodeId().equals(v.selfId()) && m.state() == RingState.LEAVING)
+          || (kind.equals("removenode") && m.nodeId().equals(target) && (m.state() == RingState.LEAVING || m.state() == RingState.JOINING));
+      if (!retry) {
+        return "node " + m.nodeId() + " is " + m.state() + (m.state() == RingState.LEAVING
+            ? " (if its move failed, retry it, or abort it: kvctl decommission [--abort] --node <that node>, or kvctl removenode "
+                + m.nodeId() + " [--abort] for a dead one)" : "");
       }
     }
     return null;
+  }
+
+  /** Back to the rings before a move that failed half-way; refused while a move runs here. */
+  private void abort(Message<String> m) {
+    if (current != null && !current.done()) {
+      m.fail(409, "this node is running a " + current.kind() + "; it can be aborted once it has stopped");
+      return;
+    }
+    ClusterView v = view.get();
+    String nodeId = m.body().isEmpty() ? v.selfId() : m.body();
+    Member x = v.member(nodeId);
+    if (x == null || x.state() != RingState.LEAVING) {
+      m.fail(409, "node " + nodeId + " is " + (x == null ? "not a member" : x.state().toString()) + ", not LEAVING: there is no move of it to abort");
+      return;
+    }
+    boolean self = nodeId.equals(v.selfId());
+    Future<Object> announced = self ? steps.announce(RingState.NORMAL.name()) : steps.request(kvstore.membership.GossipVerticle.RESTORE, nodeId);
+    announced.onComplete(ar -> {
+      if (ar.failed()) {
+        m.fail(409, ar.cause().getMessage());
+        return;
+      }
+      String line = (self ? "decommission" : "removenode of " + nodeId) + " aborted: " + nodeId
+          + " is NORMAL again, the ring as before; rows already streamed stay on their would-be owners until kvctl cleanup there";
+      log.info("[MOVE] " + line);
+      m.reply(line);
+    });
   }
 
   @Override

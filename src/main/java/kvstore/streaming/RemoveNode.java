@@ -30,6 +30,11 @@ final class RemoveNode {
       return Future.failedFuture(new IllegalArgumentException("no member " + EventLog.quote(nodeId) + " in this cluster"));
     }
     if (!v.ring().nodes().contains(nodeId)) {
+      if (v.member(nodeId).state() == kvstore.membership.RingState.JOINING) {
+        // a join that died before it finished: it owns nothing, so nothing streams; it only leaves
+        steps.log.info("[REMOVENODE] " + nodeId + " never finished its join; announcing it LEFT");
+        return steps.request(GossipVerticle.REMOVE, nodeId).map(x -> "node " + nodeId + " (a join that never finished) is LEFT");
+      }
       return Future.failedFuture(new IllegalArgumentException("node " + nodeId + " is not in the ring"));
     }
     if (v.ring().nodes().size() - 1 < rf) {

@@ -170,7 +170,7 @@ class MembershipChangesIT {
       }
       assertEquals(0, missing.get() + stale.get(), "QUORUM reads during the moves: " + missing + " not found, " + stale
           + " old of " + readerReads + "; " + problems.subList(0, Math.min(20, problems.size())));
-      assertAvailable("joins, cleanup, decommission, kill and removenode", 0.05);
+      assertAvailable("joins, cleanup, decommission, kill and removenode", 0.02);
 
       // every acknowledged write, through every remaining node, and on every replica
       List<Integer> left = List.of(0, 3, 4);
