@@ -104,4 +104,52 @@ class NetworkCutIT {
       assertEquals("v123", c.client(2).get("during123", Kv.Consistency.ONE).getValue());
     }
   }
+
+  /**
+   * A write sent to node3 just as the link is cut waits in the network while its client gives up;
+   * a later write of the key is acknowledged through node1; the cut heals and the held-up request
+   * reaches node3. Stamped by its client when invoked (as every client of ours stamps), it loses:
+   * the acknowledged value stays on every replica.
+   */
+  @Test
+  void aWriteHeldUpByACutNeverOverwritesALaterAcknowledgedOne() throws Exception {
+    createNetwork();
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("gossipIntervalMs", 500))
+        .withHosts(hostIp, hostIp, nsIp)) {
+      c.prefix(2, List.of("ip", "netns", "exec", ns));
+      c.start();
+      assertTrue(c.client(0).put("k", "before", Kv.Consistency.ALL).getOk());
+      kvstore.version.ClientClock stamps = kvstore.version.ClientClock.system();
+      kvstore.testing.KvClient impatient = new kvstore.testing.KvClient(c.clientVertxForTools(), nsIp, c.config(2).getInteger("grpcPort"), 1500);
+      impatient.get("warm-up", Kv.Consistency.ONE);
+      run("ip", "link", "set", hostSide, "down");
+      try {
+        impatient.put(Kv.PutRequest.newBuilder().setKey("k").setValue("late").setConsistency(Kv.Consistency.QUORUM)
+            .setTimestampUs(stamps.next()).build());
+        throw new AssertionError("the write through the cut-off node3 must fail at its client");
+      } catch (RuntimeException expected) {
+        // the client gave up; the request may still be on its way
+      }
+      Await.until("a QUORUM write through node1 with node3 cut off", Duration.ofSeconds(15), () -> {
+        try {
+          return c.client(0).put(Kv.PutRequest.newBuilder().setKey("k").setValue("acked").setConsistency(Kv.Consistency.QUORUM)
+              .setTimestampUs(stamps.next()).build()).getOk();
+        } catch (RuntimeException e) {
+          return false;
+        }
+      });
+      run("ip", "link", "set", hostSide, "up");
+      Await.until("node3 UP again after the cut heals", Duration.ofSeconds(15),
+          () -> c.statusSeenBy(0, "node3").equals("UP") && c.statusSeenBy(1, "node3").equals("UP"));
+      // the held-up request reaches node3 and is answered (its only Put in this test)
+      Await.until("node3 to answer the write the cut held up", Duration.ofSeconds(30), () ->
+          kvstore.testing.Http.call(c.clientVertxForTools(), io.vertx.core.http.HttpMethod.GET, nsIp, c.config(2).getInteger("httpPort"),
+              "/metrics", null).body().lines().anyMatch(l -> l.startsWith("kv_rpc_requests_total") && l.contains("method=\"Put\"")));
+      for (int n = 0; n < 3; n++) {
+        assertEquals("acked", c.client(n).get("k", Kv.Consistency.QUORUM).getValue(), "QUORUM through node" + (n + 1));
+      }
+      Await.until("every replica to hold the acknowledged value", Duration.ofSeconds(30), () ->
+          java.util.stream.IntStream.range(0, 3).allMatch(n -> c.client(n).get("k", Kv.Consistency.ONE).getValue().equals("acked")));
+    }
+  }
 }
