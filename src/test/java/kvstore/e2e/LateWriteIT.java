@@ -118,15 +118,19 @@ class LateWriteIT {
    * A seeded random schedule of SIGSTOP pauses (one node at a time, 0.3-3 s, the node resumed
    * before the next) while three writers write increasing versions of their own keys through
    * random nodes, client-stamped with a 1.5 s deadline, and two readers check at QUORUM that a read
-   * begun after version n was acknowledged returns n or later. KV_SCHEDULE_SEED replays a schedule.
+   * begun after version n was acknowledged returns n or later. KV_SCHEDULE_SEED replays a schedule;
+   * KV_SCHEDULE_RAW=true writes without client stamps (the stall check alone guards them), and
+   * KV_SCHEDULE_STALL_CHECK=false turns that check off too, to show the hazard (expected to fail).
    */
   @Test
   void aSeededScheduleOfPausesNeverReturnsAnOlderVersionThanOneAcknowledged() throws Exception {
     long seed = Long.parseLong(System.getenv().getOrDefault("KV_SCHEDULE_SEED", Long.toString(System.nanoTime() % 100_000)));
     System.out.println("[LateWriteIT] pause schedule seed " + seed + " (KV_SCHEDULE_SEED=" + seed + " replays it)");
     java.util.Random random = new java.util.Random(seed);
+    boolean raw = Boolean.parseBoolean(System.getenv().getOrDefault("KV_SCHEDULE_RAW", "false"));
     try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("failureDetectorPauseMs", 300)
-        .put("failureDetectorMinStdDevMs", 100)).start()) {
+        .put("failureDetectorMinStdDevMs", 100)
+        .put("stallRefuseMs", Boolean.parseBoolean(System.getenv().getOrDefault("KV_SCHEDULE_STALL_CHECK", "true")) ? 1000 : 0)).start()) {
       c.awaitUp(3);
       java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
       // per key: the highest version acknowledged, and when (so a read that began later must see it)
@@ -151,7 +155,7 @@ class LateWriteIT {
             version++;
             try {
               if (clients.get(r.nextInt(3)).put(Kv.PutRequest.newBuilder().setKey(key).setValue(Long.toString(version))
-                  .setConsistency(Kv.Consistency.QUORUM).setTimestampUs(stamps.next()).build()).getOk()) {
+                  .setConsistency(Kv.Consistency.QUORUM).setTimestampUs(raw ? 0 : stamps.next()).build()).getOk()) {
                 long v = version;
                 long at = System.nanoTime();
                 acked.merge(key, new long[] {v, at}, (a, b) -> a[0] >= b[0] ? a : b);
