@@ -9,10 +9,12 @@
 #    and node2 for DURATION: with room, then with the tmpfs filled (a filler file takes every free
 #    byte), then the filler goes and the time until node1 and node2 hold no hint for node3 is measured.
 # usage: bash src/bench/edges.sh     (from the repository root, after `mvn -DskipTests package`)
+# PARTS=full runs only the second part; RATE, DURATION and WARMUP (default 20s) shape its runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KEYS=${KEYS:-1000000}
 RATE=${RATE:-500}
+PARTS=${PARTS:-wipe,full}
 DURATION=${DURATION:-20s}
 JAR=target/node.jar
 WORK=$(mktemp -d)
@@ -35,6 +37,7 @@ healthy() { for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$1/healthz" > /
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # ---- 1. a wiped node ----
+if [[ $PARTS == *wipe* ]]; then
 B=47100
 for i in 1 2 3; do node $i $B "$WORK/a$i"; done
 for i in 1 2 3; do healthy $((B + 100 + i)); done
@@ -60,6 +63,7 @@ node 1 $B "$WORK/a1"; healthy $((B + 101))
 grep 'integrity check' "$WORK/$B-node1.log" | tail -1 | sed 's/.*integrity check/integrity check/'
 echo "  ($(du -m "$WORK/a1/kv.db" | cut -f1) MB kv.db)"
 kill "$(eval echo \$PID_${B}_1)"
+fi
 
 # ---- 2. a full disk ----
 mkdir -p "$WORK/tmpfs"
@@ -73,7 +77,7 @@ for i in 1 2 3; do healthy $((B + 100 + i)); done
 sleep 3
 open_loop() {  # label
   java -jar $JAR kvctl bench --targets 127.0.0.1:$((B + 1)),127.0.0.1:$((B + 2)) --op put --consistency QUORUM --concurrency 64 \
-    --rate "$RATE" --keys 100000 --value-size 1000 --warmup 5s --duration "$DURATION" > "$WORK/$1.txt" 2>&1
+    --rate "$RATE" --keys 100000 --value-size 1000 --warmup "${WARMUP:-20s}" --duration "$DURATION" > "$WORK/$1.txt" 2>&1
   echo "$1: $(tail -3 "$WORK/$1.txt" | tr '\n' ' ')"
 }
 open_loop "with room"
@@ -81,7 +85,7 @@ fill=$(df --output=avail -B1 "$WORK/tmpfs" | tail -1)
 fallocate -l "$fill" "$WORK/tmpfs/filler" 2>/dev/null || dd if=/dev/zero of="$WORK/tmpfs/filler" bs=1M 2>/dev/null || true
 echo "tmpfs filled: $(df --output=avail -B1 "$WORK/tmpfs" | tail -1) bytes left"
 open_loop "node3 full"
-grep -c 'is full (' "$WORK/$B-node3.log" | sed 's/^/ERROR lines about the full disk on node3: /'
+grep 'ERROR' "$WORK/$B-node3.log" | grep -c 'is full (' | sed 's/^/ERROR lines about the full disk on node3: /'
 hints() {  # hints node1 and node2 keep (all of them for node3), from the console's cluster JSON
   curl -s "http://127.0.0.1:$((B + 101))/v1/cluster" | python3 -c 'import json,sys; print(sum(n.get("hintsPending", 0) for n in json.load(sys.stdin)["nodes"] if n["nodeId"] in ("node1", "node2")))'
 }
