@@ -6,6 +6,7 @@ import kvstore.testing.Http;
 import kvstore.testing.KvClient;
 import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
+import kvstore.testing.ReadAfterWrite;
 import kvstore.version.ClientClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,7 +109,7 @@ class LateWriteIT {
   }
 
   /** A client of node i with a short deadline, its connection open (the deadline runs from the stream's start). */
-  private static KvClient connectedClient(ProcessCluster c, int i) {
+  static KvClient connectedClient(ProcessCluster c, int i) {
     KvClient k = new KvClient(c.clientVertxForTools(), c.host(i), c.config(i).getInteger("grpcPort"), CLIENT_TIMEOUT_MS);
     k.get("warm-up", Kv.Consistency.ONE);
     return k;
@@ -126,99 +127,44 @@ class LateWriteIT {
   void aSeededScheduleOfPausesNeverReturnsAnOlderVersionThanOneAcknowledged() throws Exception {
     long seed = Long.parseLong(System.getenv().getOrDefault("KV_SCHEDULE_SEED", Long.toString(System.nanoTime() % 100_000)));
     System.out.println("[LateWriteIT] pause schedule seed " + seed + " (KV_SCHEDULE_SEED=" + seed + " replays it)");
-    java.util.Random random = new java.util.Random(seed);
     boolean raw = Boolean.parseBoolean(System.getenv().getOrDefault("KV_SCHEDULE_RAW", "false"));
     try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("failureDetectorPauseMs", 300)
         .put("failureDetectorMinStdDevMs", 100)
         .put("stallRefuseMs", Boolean.parseBoolean(System.getenv().getOrDefault("KV_SCHEDULE_STALL_CHECK", "true")) ? 1000 : 0)).start()) {
       c.awaitUp(3);
-      java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-      // per key: the highest version acknowledged, and when (so a read that began later must see it)
-      Map<String, long[]> acked = new java.util.concurrent.ConcurrentHashMap<>();
-      List<String> stale = java.util.Collections.synchronizedList(new ArrayList<>());
-      java.util.concurrent.atomic.AtomicLong ackedWrites = new java.util.concurrent.atomic.AtomicLong();
-      java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
       List<KvClient> clients = new ArrayList<>();
       for (int n = 0; n < 3; n++) {
         clients.add(connectedClient(c, n));
       }
-      List<Thread> threads = new ArrayList<>();
-      for (int w = 0; w < 3; w++) {
-        int writer = w;
-        long writerSeed = random.nextLong();
-        threads.add(new Thread(() -> {
-          java.util.Random r = new java.util.Random(writerSeed);
-          ClientClock stamps = ClientClock.system();
-          long version = 0;
-          while (running.get()) {
-            String key = "w" + writer + "-k" + r.nextInt(5);
-            version++;
-            try {
-              if (clients.get(r.nextInt(3)).put(Kv.PutRequest.newBuilder().setKey(key).setValue(Long.toString(version))
-                  .setConsistency(Kv.Consistency.QUORUM).setTimestampUs(raw ? 0 : stamps.next()).build()).getOk()) {
-                long v = version;
-                long at = System.nanoTime();
-                acked.merge(key, new long[] {v, at}, (a, b) -> a[0] >= b[0] ? a : b);
-                ackedWrites.incrementAndGet();
-              }
-            } catch (RuntimeException e) {
-              // not acknowledged (a paused coordinator): it may still take effect later, but never over a later write
-            }
-          }
-        }, "writer-" + w));
-      }
-      for (int rd = 0; rd < 2; rd++) {
-        long readerSeed = random.nextLong();
-        threads.add(new Thread(() -> {
-          java.util.Random r = new java.util.Random(readerSeed);
-          while (running.get()) {
-            List<String> keys = new ArrayList<>(acked.keySet());
-            if (keys.isEmpty()) {
-              Thread.onSpinWait();
-              continue;
-            }
-            String key = keys.get(r.nextInt(keys.size()));
-            long[] before = acked.get(key);
-            try {
-              Kv.GetResponse g = clients.get(r.nextInt(3)).get(key, Kv.Consistency.QUORUM);
-              reads.incrementAndGet();
-              long seen = g.getFound() ? Long.parseLong(g.getValue()) : 0;
-              if (seen < before[0]) {
-                stale.add(key + ": read " + seen + " after " + before[0] + " was acknowledged");
-              }
-            } catch (RuntimeException e) {
-              // a failed read says nothing
-            }
-          }
-        }, "reader-" + rd));
-      }
-      threads.forEach(Thread::start);
+      ReadAfterWrite load = new ReadAfterWrite(clients, seed, !raw).start(3, 2);
+      java.util.Random schedule = load.schedule();
       long end = System.nanoTime() + 30_000_000_000L;
       int pauses = 0;
       while (System.nanoTime() < end) {
-        int victim = random.nextInt(3);
-        long pauseMs = 300 + random.nextInt(2700);
+        int victim = schedule.nextInt(3);
         c.pause(victim);
-        Thread.sleep(pauseMs);
+        Thread.sleep(300 + schedule.nextInt(2700));
         c.resume(victim);
         pauses++;
-        Thread.sleep(500 + random.nextInt(1500));
+        Thread.sleep(500 + schedule.nextInt(1500));
       }
-      running.set(false);
-      for (Thread t : threads) {
-        t.join(30_000);
-      }
-      System.out.println("[LateWriteIT] seed " + seed + ": " + pauses + " pauses, " + ackedWrites + " acknowledged writes, " + reads
-          + " QUORUM reads, " + stale.size() + " stale");
-      assertTrue(ackedWrites.get() > 50 && reads.get() > 50, "the load ran: " + ackedWrites + " writes, " + reads + " reads");
-      assertEquals(List.of(), stale.subList(0, Math.min(20, stale.size())), "seed " + seed + ": " + stale.size() + " stale reads");
-      // and at the end, through every node, every key at its last acknowledged version or later
-      for (Map.Entry<String, long[]> e : acked.entrySet()) {
-        for (int n = 0; n < 3; n++) {
-          Kv.GetResponse g = c.client(n).get(e.getKey(), Kv.Consistency.QUORUM);
-          assertTrue(g.getFound() && Long.parseLong(g.getValue()) >= e.getValue()[0],
-              "seed " + seed + ": " + e.getKey() + " through node" + (n + 1) + " read " + g.getValue() + ", acknowledged " + e.getValue()[0]);
-        }
+      load.stop();
+      assertConsistent(c, load, seed, pauses + " pauses");
+    }
+  }
+
+  /** No stale read during the schedule, and every key at its last acknowledged version or later through every node after it. */
+  static void assertConsistent(ProcessCluster c, ReadAfterWrite load, long seed, String schedule) {
+    System.out.println("[schedule] seed " + seed + ": " + schedule + ", " + load.ackedWrites() + " acknowledged writes, " + load.reads()
+        + " QUORUM reads, " + load.stale().size() + " stale");
+    assertTrue(load.ackedWrites() > 50 && load.reads() > 50, "the load ran: " + load.ackedWrites() + " writes, " + load.reads() + " reads");
+    List<String> stale = load.stale();
+    assertEquals(List.of(), stale.subList(0, Math.min(20, stale.size())), "seed " + seed + ": " + stale.size() + " stale reads");
+    for (Map.Entry<String, Long> e : load.acked().entrySet()) {
+      for (int n = 0; n < c.size(); n++) {
+        Kv.GetResponse g = c.client(n).get(e.getKey(), Kv.Consistency.QUORUM);
+        assertTrue(g.getFound() && Long.parseLong(g.getValue()) >= e.getValue(),
+            "seed " + seed + ": " + e.getKey() + " through node" + (n + 1) + " read " + g.getValue() + ", acknowledged " + e.getValue());
       }
     }
   }
