@@ -60,7 +60,8 @@ for i in 1 2 3; do kill "$(eval echo \$PID_${B}_$i)" 2>/dev/null || true; done
 sleep 2
 # the integrity check of a store of this size, at a clean restart
 node 1 $B "$WORK/a1"; healthy $((B + 101))
-grep 'integrity check' "$WORK/$B-node1.log" | tail -1 | sed 's/.*integrity check/integrity check/'
+grep 'integrity check' "$WORK/$B-node1.log" | tail -1 | sed 's/.*integrity check/integrity check/' | grep . \
+  || echo "integrity check: under 1 s (the node logs it from 1 s on)"
 echo "  ($(du -m "$WORK/a1/kv.db" | cut -f1) MB kv.db)"
 kill "$(eval echo \$PID_${B}_1)"
 fi
