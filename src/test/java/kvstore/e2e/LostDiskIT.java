@@ -126,6 +126,7 @@ class LostDiskIT {
 
       Files.write(db, good);
       c.start(2);
+      c.awaitUp(3);
       for (int i = KEYS; i < KEYS + 200; i++) {
         assertTrue(c.client(i % 3).put("key" + i, value + i, Kv.Consistency.ALL).getOk());
       }
