@@ -60,6 +60,19 @@ class NetworkCutIT {
     }
   }
 
+  /** Three nodes, gossip every 500 ms, node3 in the namespace behind the veth pair; started. */
+  private ProcessCluster startCutCluster(java.util.function.Consumer<io.vertx.core.json.JsonObject> tweak) {
+    ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> tweak.accept(cfg.put("gossipIntervalMs", 500)))
+        .withHosts(hostIp, hostIp, nsIp);
+    c.prefix(2, List.of("ip", "netns", "exec", ns));
+    try {
+      return c.start();
+    } catch (RuntimeException | AssertionError e) {
+      c.close();
+      throw e;
+    }
+  }
+
   @AfterEach
   void deleteNetwork() {
     try {
@@ -77,10 +90,7 @@ class NetworkCutIT {
   @Test
   void aCutOffNodeIsMarkedDownGetsHintsAndIsRepairedWhenTheCutHeals() throws Exception {
     createNetwork();
-    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("gossipIntervalMs", 500))
-        .withHosts(hostIp, hostIp, nsIp)) {
-      c.prefix(2, List.of("ip", "netns", "exec", ns));
-      c.start();
+    try (ProcessCluster c = startCutCluster(cfg -> { })) {
       for (int i = 0; i < 50; i++) {
         c.client(0).put("before" + i, "v", Kv.Consistency.ALL);
       }
@@ -114,10 +124,7 @@ class NetworkCutIT {
   @Test
   void aWriteHeldUpByACutNeverOverwritesALaterAcknowledgedOne() throws Exception {
     createNetwork();
-    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("gossipIntervalMs", 500))
-        .withHosts(hostIp, hostIp, nsIp)) {
-      c.prefix(2, List.of("ip", "netns", "exec", ns));
-      c.start();
+    try (ProcessCluster c = startCutCluster(cfg -> { })) {
       assertTrue(c.client(0).put("k", "before", Kv.Consistency.ALL).getOk());
       kvstore.version.ClientClock stamps = kvstore.version.ClientClock.system();
       kvstore.testing.KvClient impatient = new kvstore.testing.KvClient(c.clientVertxForTools(), nsIp, c.config(2).getInteger("grpcPort"), 1500);
@@ -163,10 +170,7 @@ class NetworkCutIT {
     createNetwork();
     long seed = Long.parseLong(System.getenv().getOrDefault("KV_SCHEDULE_SEED", Long.toString(System.nanoTime() % 100_000)));
     System.out.println("[NetworkCutIT] pause and cut schedule seed " + seed + " (KV_SCHEDULE_SEED=" + seed + " replays it)");
-    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("gossipIntervalMs", 500).put("failureDetectorPauseMs", 300)
-        .put("failureDetectorMinStdDevMs", 100)).withHosts(hostIp, hostIp, nsIp)) {
-      c.prefix(2, List.of("ip", "netns", "exec", ns));
-      c.start();
+    try (ProcessCluster c = startCutCluster(cfg -> cfg.put("failureDetectorPauseMs", 300).put("failureDetectorMinStdDevMs", 100))) {
       List<kvstore.testing.KvClient> clients = new ArrayList<>();
       for (int n = 0; n < 3; n++) {
         clients.add(LateWriteIT.connectedClient(c, n));
