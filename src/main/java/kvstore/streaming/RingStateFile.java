@@ -16,7 +16,7 @@ public final class RingStateFile {
   private RingStateFile() {
   }
 
-  static Path path(NodeConfig config) {
+  public static Path path(NodeConfig config) {
     return Path.of(config.dataDir(), "ring-state");
   }
 
