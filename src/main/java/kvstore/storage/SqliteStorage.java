@@ -134,30 +134,43 @@ public final class SqliteStorage implements Storage {
   /**
    * Builds {@code fresh} from storage in pages that queue behind client writes, so a build never
    * holds the writer for long; installs it first, so writes behind the scan count from the start.
-   * Completes with the rows scanned, or fails when a newer build replaced this one.
+   * Completes with the rows scanned, or fails when a newer build replaced this one. A page that
+   * fails (it commits with the writes queued beside it, so a full disk fails it too) is tried
+   * again every {@code retryMs}, {@code stalled} told the first time: a build left stopped would
+   * keep this node out of anti-entropy until its next restart.
    */
-  public Future<Long> rebuildTrees(RowHashIndex fresh, int pageRows, Consumer<RowHashIndex> progress) {
+  public Future<Long> rebuildTrees(RowHashIndex fresh, int pageRows, long retryMs, Consumer<RowHashIndex> progress, Consumer<Throwable> stalled) {
     trees.set(fresh);
     Promise<Long> done = Promise.promise();
-    scanNext(fresh, pageRows, progress, done);
+    scanNext(new TreeBuild(fresh, pageRows, retryMs, progress, stalled, done));
     return done.future();
   }
 
-  private void scanNext(RowHashIndex fresh, int pageRows, Consumer<RowHashIndex> progress, Promise<Long> done) {
+  private record TreeBuild(RowHashIndex fresh, int pageRows, long retryMs, Consumer<RowHashIndex> progress, Consumer<Throwable> stalled,
+                           Promise<Long> done) {
+  }
+
+  private void scanNext(TreeBuild b) {
+    RowHashIndex fresh = b.fresh();
+    int pageRows = b.pageRows();
+    Promise<Long> done = b.done();
     if (trees.get() != fresh) {
       done.fail("superseded by a newer ring's build");
       return;
     }
     commits.enqueue(new TreeScanPage(fresh, pageRows)).onComplete(ar -> {
       if (ar.failed()) {
-        done.fail(ar.cause());
+        if (b.stalled() != null) {
+          b.stalled().accept(ar.cause());
+        }
+        vertx.setTimer(b.retryMs(), t -> scanNext(new TreeBuild(fresh, pageRows, b.retryMs(), b.progress(), null, done)));
       } else if (ar.result() < pageRows) {
         fresh.markReady();
         done.complete(fresh.rowsScanned());
       } else {
-        progress.accept(fresh);
+        b.progress().accept(fresh);
         // a timer, not a loop: client writes queued meanwhile commit before the next page
-        vertx.setTimer(1, t -> scanNext(fresh, pageRows, progress, done));
+        vertx.setTimer(1, t -> scanNext(b));
       }
     });
   }

@@ -27,6 +27,7 @@ public final class StorageVerticle extends VerticleBase {
   private long purgeTimer = -1;
   /** Rows per build page: large enough to scan fast, small enough that a write queued behind one waits a few ms. */
   private static final int TREE_PAGE_ROWS = 2000;
+  private static final long TREE_RETRY_MS = 1000;
   /** Address that starts a Merkle tree build for a new ring: its body is the empty {@link RowHashIndex} to fill. */
   public static final String REBUILD_TREES = "kv.storage.trees.rebuild";
 
@@ -160,12 +161,13 @@ public final class StorageVerticle extends VerticleBase {
       log.info("[ANTI-ENTROPY] building Merkle trees for ring " + Long.toHexString(fresh.fingerprint()) + " over " + total + " rows");
       long step = Math.max(TREE_PAGE_ROWS, total / 10);
       long[] next = {step};
-      return storage.rebuildTrees(fresh, TREE_PAGE_ROWS, t -> {
+      return storage.rebuildTrees(fresh, TREE_PAGE_ROWS, TREE_RETRY_MS, t -> {
         if (t.rowsScanned() >= next[0]) {
           next[0] += step;
           log.info("[ANTI-ENTROPY] Merkle trees: " + t.rowsScanned() + "/" + total + " rows scanned");
         }
-      });
+      }, err -> log.warn("[ANTI-ENTROPY] Merkle tree build for ring " + Long.toHexString(fresh.fingerprint()) + " paused: "
+          + err.getMessage() + "; trying again every " + TREE_RETRY_MS + " ms"));
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         log.info("[ANTI-ENTROPY] Merkle trees ready: " + ar.result() + " rows in " + (System.nanoTime() - t0) / 1_000_000 + " ms");

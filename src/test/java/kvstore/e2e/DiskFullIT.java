@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -132,16 +134,19 @@ class DiskFullIT {
       GrpcClient peers = GrpcClient.client(c.clientVertxForTools());
       try {
         ReplicaGrpcClient node3 = ReplicaGrpcClient.create(peers, PeerClients.address("127.0.0.1:" + c.config(2).getInteger("peerPort")));
+        List<String> missing = new ArrayList<>();
         Await.until("node3 to hold every acknowledged key (hints, then anti-entropy)", Duration.ofSeconds(120), () -> {
-          int held = 0;
+          missing.clear();
           for (Map.Entry<String, String> e : acked.entrySet()) {
             ReplicaProto.ReadResult r = node3.read(ReplicaProto.ReadRequest.newBuilder().setKey(e.getKey()).build()).await();
-            if (r.getPresent() && r.getRow().getValue().toStringUtf8().equals(e.getValue())) {
-              held++;
+            if (!r.getPresent() || !r.getRow().getValue().toStringUtf8().equals(e.getValue())) {
+              missing.add(e.getKey());
             }
           }
-          return held == acked.size();
-        });
+          return missing.isEmpty();
+        }, () -> "node3 misses " + missing.size() + " of " + acked.size() + " keys, e.g. "
+            + missing.subList(0, Math.min(10, missing.size())) + "\nnode3's log:\n" + c.log(2).lines()
+            .filter(l -> !l.contains("DEBUG")).skip(Math.max(0, c.log(2).lines().count() - 60)).collect(java.util.stream.Collectors.joining("\n")));
       } finally {
         peers.close().await();
       }

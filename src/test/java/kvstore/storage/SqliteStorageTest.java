@@ -313,7 +313,7 @@ class SqliteStorageTest {
     });
     RangeTrees live = new RangeTrees(ring, 2, "a");
     long scanned = onContext(vertx, () -> {
-      Future<Long> build = s.rebuildTrees(live, 100, t -> { });
+      Future<Long> build = s.rebuildTrees(live, 100, 1000, t -> { }, null);
       List<Future<?>> racing = new ArrayList<>();
       for (int i = 0; i < 3000; i += 7) {
         racing.add(s.write(List.of(v("key" + i, "newer" + i, 200))));
@@ -328,7 +328,7 @@ class SqliteStorageTest {
     int purged = onContext(vertx, () -> s.purgeTombstones(1000, 0));
     assertTrue(purged > 100, "purged " + purged);
     RangeTrees rebuilt = new RangeTrees(ring, 2, "a");
-    onContext(vertx, () -> s.rebuildTrees(rebuilt, 500, t -> { }));
+    onContext(vertx, () -> s.rebuildTrees(rebuilt, 500, 1000, t -> { }, null));
     assertEquals(Arrays.toString(rebuilt.roots()), Arrays.toString(live.roots()));
     assertTrue(Arrays.stream(live.roots()).anyMatch(h -> h != new kvstore.repair.MerkleTree(0, 0).root()), "trees are not empty");
     await(s.close());

@@ -9,6 +9,11 @@ public final class Await {
   }
 
   public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    until(what, timeout, condition, () -> "");
+  }
+
+  /** As {@link #until(String, Duration, BooleanSupplier)}, with what {@code state} says at the deadline in the failure. */
+  public static void until(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Throwable last = null;
     while (System.nanoTime() < deadline) {
@@ -27,6 +32,8 @@ public final class Await {
         throw new AssertionError("interrupted waiting for " + what);
       }
     }
-    throw new AssertionError("timed out after " + timeout + " waiting for " + what + (last == null ? "" : ": last error " + last), last);
+    String now = state.get();
+    throw new AssertionError("timed out after " + timeout + " waiting for " + what + (last == null ? "" : ": last error " + last)
+        + (now.isEmpty() ? "" : "\n" + now), last);
   }
 }
