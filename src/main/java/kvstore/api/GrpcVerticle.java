@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
-import kv.KeyValueGrpcService;
 import kvstore.config.NodeConfig;
 import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
@@ -78,9 +77,9 @@ public final class GrpcVerticle extends VerticleBase {
           new NodeAdmin(vertx, view, config, trees, metrics, log));
       GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
       GrpcServer client = GrpcServer.server(vertx, grpcOptions);
-      client.addService(KeyValueGrpcService.of(keyValue));
+      client.addService(new KeyValueBinding(keyValue));
       GrpcServer peer = GrpcServer.server(vertx, grpcOptions);
-      peer.addService(KeyValueGrpcService.of(keyValue));
+      peer.addService(new KeyValueBinding(keyValue));
       peer.addService(ReplicaGrpcService.of(replica));
       if (tls == null) {
         // insecure: one trust level, so the client port also answers node-to-node and operator calls
@@ -104,8 +103,10 @@ public final class GrpcVerticle extends VerticleBase {
         tls.clientServer(clientOptions, config.clientCertRequired());
       }
       TrustBoundary boundary = new TrustBoundary(tls, config.peerAddress(), metrics, log);
-      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> clientHandler = tls == null ? client : req -> {
-        if (TrustBoundary.internal(req.path())) {
+      io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> clientHandler = req -> {
+        if (!TrustBoundary.isGrpc(req)) {
+          boundary.refuseNonGrpc(req);
+        } else if (tls != null && TrustBoundary.internal(req.path())) {
           boundary.refuseOnClientPort(req);
         } else {
           client.handle(req);

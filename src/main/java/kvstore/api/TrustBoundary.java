@@ -6,8 +6,6 @@ import kvstore.log.EventLog;
 import kvstore.security.ClusterTls;
 import kvstore.security.PeerAuthenticator;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Who may call what, per request, before any service sees it. The peer port takes only callers
@@ -70,9 +68,19 @@ final class TrustBoundary {
     grpcStatus(req, PERMISSION_DENIED, why);
   }
 
+  /** Anything but gRPC on the client port: a 404 for gossip (it has its own port), else 415, each saying where to go. */
+  void refuseNonGrpc(HttpServerRequest req) {
+    metrics.refused("client_port_not_grpc");
+    boolean gossip = "/gossip".equals(req.path());
+    String why = gossip
+        ? "gossip is accepted on the peer port (" + peerAddress + "), not on the client (gRPC) port\n"
+        : "this is the gRPC port: requests need content-type application/grpc; the HTTP/JSON API and the console are on httpPort\n";
+    req.response().setStatusCode(gossip ? 404 : 415).putHeader("content-type", "text/plain").end(why);
+  }
+
   /** A trailers-only gRPC answer: the status without any message. */
   private static void grpcStatus(HttpServerRequest req, int status, String message) {
     req.response().putHeader("content-type", "application/grpc").putHeader("grpc-status", Integer.toString(status))
-        .putHeader("grpc-message", URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20")).end();
+        .putHeader("grpc-message", KeyValueBinding.statusMessage(message)).end();
   }
 }

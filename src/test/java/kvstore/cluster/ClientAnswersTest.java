@@ -1,0 +1,88 @@
+package kvstore.cluster;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import kv.Kv;
+import kvstore.testing.Http;
+import kvstore.testing.InProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a client of any language reads from the client port when its request is wrong: the raw
+ * HTTP/2 answer, as grpc-js sees it before any decoding of ours.
+ */
+class ClientAnswersTest {
+  @TempDir
+  Path dir;
+
+  private record Answer(String status, String message) {
+  }
+
+  /** One unary call as raw HTTP/2: the gRPC frame around {@code message}, the status from the trailers (or headers). */
+  private static Answer call(Vertx vertx, int port, String method, byte[] message) {
+    var client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    try {
+      Buffer frame = Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message);
+      return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI("/kv.KeyValue/" + method))
+          .compose(req -> req.putHeader("content-type", "application/grpc").putHeader("te", "trailers").send(frame))
+          .compose(resp -> resp.body().map(b -> {
+            String status = resp.getTrailer("grpc-status") != null ? resp.getTrailer("grpc-status") : resp.getHeader("grpc-status");
+            String text = resp.getTrailer("grpc-message") != null ? resp.getTrailer("grpc-message") : resp.getHeader("grpc-message");
+            return new Answer(status, text);
+          })).await();
+    } finally {
+      client.close().await();
+    }
+  }
+
+  /** A PutRequest whose key field holds bytes that are not UTF-8 (the Java builder would refuse to make one). */
+  private static byte[] putWithKeyBytes(byte[] key) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.writeBytes(Kv.PutRequest.KEY_FIELD_NUMBER, ByteString.copyFrom(key));
+    o.writeString(Kv.PutRequest.VALUE_FIELD_NUMBER, "v");
+    o.flush();
+    return out.toByteArray();
+  }
+
+  @Test
+  void wrongRequestsAreAnsweredSoAnyClientCanReadWhy() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)).start()) {
+      Vertx vertx = c.clientVertx();
+      int port = c.config(0).getInteger("grpcPort");
+
+      // a key that is not UTF-8: INVALID_ARGUMENT (3) saying so, not CANCELLED
+      Answer notUtf8 = call(vertx, port, "Put", putWithKeyBytes(new byte[] {'k', (byte) 0xC3, (byte) 0x28}));
+      assertEquals("3", notUtf8.status(), String.valueOf(notUtf8));
+      assertTrue(notUtf8.message().contains("not valid UTF-8"), notUtf8.message());
+
+      // a status message is percent-encoded only where the gRPC spec says: ',', ':', '(' stay readable
+      byte[] longKey = Kv.PutRequest.newBuilder().setKey("k".repeat(2000)).setValue("v").build().toByteArray();
+      Answer tooLong = call(vertx, port, "Put", longKey);
+      assertEquals("3", tooLong.status());
+      assertEquals("key is 2000 bytes; the limit (maxKeyBytes) is 1024", tooLong.message());
+      // the node still answers a well-formed request on the same port
+      assertTrue(c.client(0).put("k", "v", Kv.Consistency.ONE).getOk());
+
+      // what is not gRPC on the client port: 404 for gossip (it has the peer port), 415 for the rest
+      Http.Reply gossip = Http.post(port, "/gossip", "application/json", "{}");
+      assertEquals(404, gossip.status(), gossip.body());
+      assertTrue(gossip.body().contains("peer port"), gossip.body());
+      Http.Reply other = Http.send("GET", port, "/v1/kv/k", null, null);
+      assertEquals(415, other.status(), other.body());
+    }
+  }
+}
