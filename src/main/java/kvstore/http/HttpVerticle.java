@@ -106,7 +106,18 @@ public final class HttpVerticle extends VerticleBase {
       }
       return vertx.createHttpServer(options)
           .connectionHandler(connections::admit)
-          .requestHandler(router).listen(config.httpPort(), config.host())
+          .requestHandler(req -> {
+            if (badEscape(req.path())) {
+              // Vert.x Web's router would log an ERROR with a stack trace for each such path
+              metrics.refused("http_bad_path");
+              log.warnLimited("http-bad-path", "refused a request from " + req.remoteAddress() + ": its path " + EventLog.quote(req.path())
+                  + " has a '%' not followed by two hex digits");
+              req.response().setStatusCode(400).putHeader("content-type", "text/plain")
+                  .end("the path has a '%' not followed by two hex digits: percent-encode '%' itself as %25\n");
+              return;
+            }
+            router.handle(req);
+          }).listen(config.httpPort(), config.host())
           .recover(err -> Future.failedFuture(new IllegalStateException(
               "cannot listen on httpPort " + config.httpAddress() + ": " + err.getMessage())));
     }).map(s -> {
@@ -114,6 +125,18 @@ public final class HttpVerticle extends VerticleBase {
       connections.install(s);
       return s;
     });
+  }
+
+  static boolean badEscape(String path) {
+    if (path == null) {
+      return false;
+    }
+    for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+      if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0 || Character.digit(path.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -42,6 +42,12 @@ final class JsonAnswers {
       error(ctx, httpStatus(s.status()), s.message() == null ? s.status().name() : s.message());
       return;
     }
+    if (err instanceof io.vertx.core.http.HttpClosedException || ctx.response().closed()) {
+      // a client that hangs up mid-request is nothing for the node to fix, and anyone can do it at
+      // will: one rate-limited line, no stack trace, and nobody to answer
+      log.warnLimited("http-aborted", what + " abandoned: the client " + ctx.request().remoteAddress() + " closed the connection first");
+      return;
+    }
     log.warn(what + " failed", err);
     String m = err.getMessage();
     error(ctx, 500, what + " failed: " + (m == null || m.isBlank() ? "internal error (see the node's log)" : m));
