@@ -83,6 +83,8 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> FIRST_REQUEST_TIMEOUT_MS = ConfigKey.integer("firstRequestTimeoutMs", 10000, 100, Integer.MAX_VALUE, "A new connection to any listener must complete its TLS handshake and first request (HTTP/1.1 headers, or the HTTP/2 preface) within this, or it is closed (slowloris).");
   public static final ConfigKey<Integer> MAX_CLIENT_CONNECTIONS = ConfigKey.integer("maxClientConnections", 1024, 1, Integer.MAX_VALUE, "Concurrent connections the client port (grpcPort) accepts; more are closed at once.");
   public static final ConfigKey<Integer> MAX_HTTP_CONNECTIONS = ConfigKey.integer("maxHttpConnections", 256, 1, Integer.MAX_VALUE, "Concurrent connections the HTTP port (httpPort) accepts; more are closed at once.");
+  public static final ConfigKey<Integer> MAX_CONNECTIONS_PER_SOURCE = ConfigKey.integer("maxConnectionsPerSource", 256, 1, Integer.MAX_VALUE, "Concurrent connections one remote address may hold on each listener; more are closed at once.");
+  public static final ConfigKey<Integer> MAX_NEW_CONNECTIONS_PER_SECOND = ConfigKey.integer("maxNewConnectionsPerSecond", 500, 1, Integer.MAX_VALUE, "New connections one remote address may open per second on each listener (a burst of one second's worth); more are closed at once.");
   public static final ConfigKey<Integer> MAX_PEER_CONNECTIONS = ConfigKey.integer("maxPeerConnections", 1024, 1, Integer.MAX_VALUE, "Concurrent connections the peer port (peerPort) accepts; more are closed at once.");
 
   // Security
@@ -473,6 +475,19 @@ public final class NodeConfig {
 
   public int maxHttpConnections() {
     return get(MAX_HTTP_CONNECTIONS);
+  }
+
+  public int maxConnectionsPerSource() {
+    return get(MAX_CONNECTIONS_PER_SOURCE);
+  }
+
+  public int maxNewConnectionsPerSecond() {
+    return get(MAX_NEW_CONNECTIONS_PER_SECOND);
+  }
+
+  /** A listener's connection limits: its own cap, the per-address ones shared by all listeners. */
+  public kvstore.security.ConnectionCap.Limits connectionLimits(int max) {
+    return new kvstore.security.ConnectionCap.Limits(max, maxConnectionsPerSource(), maxNewConnectionsPerSecond());
   }
 
   public int maxPeerConnections() {

@@ -51,7 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     this.log = log;
     this.cache = cache;
     this.ready = ready;
-    this.connections = new ConnectionCap("httpPort", config.maxHttpConnections(), config.firstRequestTimeoutMs(), metrics, log);
+    this.connections = new ConnectionCap("httpPort", config.connectionLimits(config.maxHttpConnections()), config.firstRequestTimeoutMs(), false, metrics, log);
   }
 
   @Override

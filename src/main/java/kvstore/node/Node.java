@@ -116,8 +116,11 @@ public final class Node {
       return Future.failedFuture(e);
     }
     // one cap per listener, shared by every instance serving it
-    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.maxClientConnections(), config.firstRequestTimeoutMs(), metrics, log);
-    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.maxPeerConnections(), config.firstRequestTimeoutMs(), metrics, log);
+    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.connectionLimits(config.maxClientConnections()),
+        config.firstRequestTimeoutMs(), false, metrics, log);
+    // a secure peer port requires a cluster certificate at the handshake, which proves a connection
+    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.connectionLimits(config.maxPeerConnections()),
+        config.firstRequestTimeoutMs(), tls != null, metrics, log);
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RowHashIndex> index = new AtomicReference<>();
     // the index storage keeps is repair's Merkle trees: anti-entropy and the replica service read them as such

@@ -81,10 +81,12 @@ public final class ClusterTls {
     return ca;
   }
 
-  /** The peer port: TLS always, a client certificate asked for, checked after the handshake. */
+  /**
+   * The peer port: TLS always, a client certificate of the cluster CA required at the handshake,
+   * so a caller without one is closed before it holds any of the members' room.
+   */
   public HttpServerOptions peerServer(HttpServerOptions o) {
-    return o.setSsl(true).setKeyCertOptions(keyCert).setClientAuth(ClientAuth.REQUEST)
-        .setTrustOptions(new AnyClientCertificateOptions())
+    return o.setSsl(true).setKeyCertOptions(keyCert).setClientAuth(ClientAuth.REQUIRED).setTrustOptions(trust)
         .setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
   }
 
