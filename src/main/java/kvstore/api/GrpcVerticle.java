@@ -14,7 +14,9 @@ import kvstore.membership.ViewSubscription;
 import kvstore.log.EventLog;
 import kvstore.rpc.FlushBatching;
 import kvstore.security.ClusterTls;
+import kvstore.security.ByteBudget;
 import kvstore.security.ConnectionCap;
+import kvstore.security.RequestBytesGuard;
 import kvstore.replica.proto.ReplicaGrpcService;
 import kvstore.repair.RangeTrees;
 import kvstore.storage.RowCache;
@@ -48,11 +50,13 @@ public final class GrpcVerticle extends VerticleBase {
   private HttpServer peerServer;
 
   private final ClusterTls tls;
+  private final ByteBudget requestBytes;
   private final kvstore.version.StallDetector stalls;
 
   public GrpcVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, kvstore.version.StallDetector stalls, NodeMetrics metrics,
                       EventLog log, java.util.function.Supplier<RangeTrees> trees, RowCache cache, ConnectionCap clientConnections,
-                      ConnectionCap peerConnections) {
+                      ConnectionCap peerConnections, ByteBudget requestBytes) {
+    this.requestBytes = requestBytes;
     this.tls = tls;
     this.stalls = stalls;
     this.clientConnections = clientConnections;
@@ -120,6 +124,7 @@ public final class GrpcVerticle extends VerticleBase {
       Future<HttpServer> clientPort = vertx.createHttpServer(clientOptions)
           .connectionHandler(c -> {
             if (clientConnections.admit(c)) {
+              RequestBytesGuard.install(c, requestBytes, "grpcPort", metrics, log);
               FlushBatching.install(c);
             }
           })
@@ -133,6 +138,7 @@ public final class GrpcVerticle extends VerticleBase {
         return vertx.createHttpServer(peerOptions)
             .connectionHandler(c -> {
               if (peerConnections.admit(c)) {
+                RequestBytesGuard.install(c, requestBytes, "peerPort", metrics, log);
                 FlushBatching.install(c);
               }
             })

@@ -19,15 +19,14 @@ import io.vertx.grpc.server.StatusException;
 import kv.Kv;
 import kv.KeyValueGrpcService;
 
-import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
 /**
  * Binds {@code kv.KeyValue} to a gRPC server in place of the generated binding, for two answers the
  * generated one gets wrong for clients: a request whose string fields are not UTF-8 fails to parse
  * inside Vert.x, which answers CANCELLED, where a client needs INVALID_ARGUMENT saying why; and
- * Vert.x percent-encodes every reserved character of a status message, which Node.js clients
- * (grpc-js decodes with {@code decodeURI}) then show as {@code %2C} and {@code %3A}.
+ * Vert.x's encoding of status messages, which Node.js clients cannot read
+ * ({@link kvstore.security.GrpcMessageText}).
  */
 final class KeyValueBinding implements Service {
   /** Set on a request that did not parse because a string field was not UTF-8; no client field uses it. */
@@ -104,25 +103,8 @@ final class KeyValueBinding implements Service {
     }
     if (s.message() != null) {
       // set before Vert.x would encode it: it leaves a grpc-message it finds in place
-      response.trailers().set("grpc-message", statusMessage(s.message()));
+      response.trailers().set("grpc-message", kvstore.security.GrpcMessageText.encode(s.message()));
     }
     response.status(s.status()).end();
-  }
-
-  /**
-   * The gRPC spec's percent-encoding: only '%' and bytes outside printable ASCII, so that a client
-   * that decodes with a URI decoder and one that does not both read the words.
-   */
-  static String statusMessage(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      if (c >= 0x20 && c <= 0x7e && c != '%') {
-        out.append((char) c);
-      } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return out.toString();
   }
 }

@@ -81,6 +81,6 @@ final class TrustBoundary {
   /** A trailers-only gRPC answer: the status without any message. */
   private static void grpcStatus(HttpServerRequest req, int status, String message) {
     req.response().putHeader("content-type", "application/grpc").putHeader("grpc-status", Integer.toString(status))
-        .putHeader("grpc-message", KeyValueBinding.statusMessage(message)).end();
+        .putHeader("grpc-message", kvstore.security.GrpcMessageText.encode(message)).end();
   }
 }

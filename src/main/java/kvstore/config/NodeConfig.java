@@ -85,6 +85,8 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> MAX_HTTP_CONNECTIONS = ConfigKey.integer("maxHttpConnections", 256, 1, Integer.MAX_VALUE, "Concurrent connections the HTTP port (httpPort) accepts; more are closed at once.");
   public static final ConfigKey<Integer> MAX_CONNECTIONS_PER_SOURCE = ConfigKey.integer("maxConnectionsPerSource", 256, 1, Integer.MAX_VALUE, "Concurrent connections one remote address may hold on each listener; more are closed at once.");
   public static final ConfigKey<Integer> MAX_NEW_CONNECTIONS_PER_SECOND = ConfigKey.integer("maxNewConnectionsPerSecond", 500, 1, Integer.MAX_VALUE, "New connections one remote address may open per second on each listener (a burst of one second's worth); more are closed at once.");
+  public static final ConfigKey<Long> MAX_REQUEST_BYTES_PER_CONNECTION = ConfigKey.longInt("maxRequestBytesPerConnection", 0L, 0, Long.MAX_VALUE, "Request bytes one HTTP/2 connection may hold until its requests are answered; a request beyond it is refused (RESOURCE_EXHAUSTED). 0 means twice the gRPC message limit.");
+  public static final ConfigKey<Long> MAX_REQUEST_BYTES_IN_FLIGHT = ConfigKey.longInt("maxRequestBytesInFlight", 0L, 0, Long.MAX_VALUE, "Request bytes the node holds at a time over all connections (gRPC messages and HTTP bodies); beyond it the largest unfinished request is dropped for a newcomer, or the newcomer refused (RESOURCE_EXHAUSTED / 503). 0 means a quarter of the heap.");
   public static final ConfigKey<Integer> MAX_PEER_CONNECTIONS = ConfigKey.integer("maxPeerConnections", 1024, 1, Integer.MAX_VALUE, "Concurrent connections the peer port (peerPort) accepts; more are closed at once.");
 
   // Security
@@ -160,6 +162,8 @@ public final class NodeConfig {
       MAX_PEER_CONNECTIONS,
       MAX_CONNECTIONS_PER_SOURCE,
       MAX_NEW_CONNECTIONS_PER_SECOND,
+      MAX_REQUEST_BYTES_PER_CONNECTION,
+      MAX_REQUEST_BYTES_IN_FLIGHT,
       INSECURE,
       TLS_CA_FILE,
       TLS_CERT_FILE,
@@ -490,6 +494,18 @@ public final class NodeConfig {
   /** A listener's connection limits: its own cap, the per-address ones shared by all listeners. */
   public kvstore.security.ConnectionCap.Limits connectionLimits(int max) {
     return new kvstore.security.ConnectionCap.Limits(max, maxConnectionsPerSource(), maxNewConnectionsPerSecond());
+  }
+
+  /** Request bytes per HTTP/2 connection: as configured, or twice the gRPC message limit, so two whole messages always fit. */
+  public long maxRequestBytesPerConnection() {
+    long v = get(MAX_REQUEST_BYTES_PER_CONNECTION);
+    return v > 0 ? v : 2 * maxMessageBytes();
+  }
+
+  /** Request bytes in flight on the node: as configured, or a quarter of the heap, never less than one connection's. */
+  public long maxRequestBytesInFlight() {
+    long v = get(MAX_REQUEST_BYTES_IN_FLIGHT);
+    return Math.max(v > 0 ? v : Runtime.getRuntime().maxMemory() / 4, maxRequestBytesPerConnection());
   }
 
   public int maxPeerConnections() {

@@ -15,6 +15,7 @@ import kvstore.membership.GossipVerticle;
 import kvstore.membership.ViewSubscription;
 import kvstore.metrics.NodeMetrics;
 import kvstore.security.ClusterTls;
+import kvstore.security.ByteBudget;
 import kvstore.security.ConnectionCap;
 import kvstore.storage.RowCache;
 import kvstore.version.HybridLogicalClock;
@@ -38,11 +39,13 @@ public final class HttpVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final kvstore.version.StallDetector stalls;
   private final ConnectionCap connections;
+  private final ByteBudget requestBytes;
   private ClientStack stack;
   private HttpServer server;
 
   public HttpVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, kvstore.version.StallDetector stalls, NodeMetrics metrics,
-                      EventLog log, RowCache cache, BooleanSupplier ready) {
+                      EventLog log, RowCache cache, ByteBudget requestBytes, BooleanSupplier ready) {
+    this.requestBytes = requestBytes;
     this.stalls = stalls;
     this.config = config;
     this.tls = tls;
@@ -83,7 +86,7 @@ public final class HttpVerticle extends VerticleBase {
         boolean up = ready.getAsBoolean();
         ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
       });
-      new KeyRoutes(stack.keyValue, config.nodeId(), config.maxValueBytes(), log).mount(router);
+      new KeyRoutes(stack.keyValue, config.nodeId(), config.maxValueBytes(), requestBytes, metrics, log).mount(router);
       new ClusterRoutes(vertx, config, view, stack, new OperatorGate(tls, config.httpTls()), log).mount(router);
       new EventFeed(config.nodeId(), log, System::currentTimeMillis)
           .mount(router, RxHelper.scheduler(io.vertx.rxjava3.core.Context.newInstance(context)));

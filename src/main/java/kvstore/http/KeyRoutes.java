@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import kvstore.metrics.NodeMetrics;
+import kvstore.security.ByteBudget;
 import kv.Kv;
 import kvstore.api.KeyValueApi;
 import kvstore.log.EventLog;
@@ -30,22 +32,24 @@ final class KeyRoutes {
   private final KeyValueApi api;
   private final String nodeId;
   private final long bodyLimit;
+  private final BodyBudget budget;
   private final EventLog log;
 
-  KeyRoutes(KeyValueApi api, String nodeId, int maxValueBytes, EventLog log) {
+  KeyRoutes(KeyValueApi api, String nodeId, int maxValueBytes, ByteBudget requestBytes, NodeMetrics metrics, EventLog log) {
     this.api = api;
     this.nodeId = nodeId;
     // a JSON body escapes its value; twice the value limit leaves room, and the value limit itself is checked after
     this.bodyLimit = 2L * maxValueBytes + 64 * 1024;
     this.log = log;
+    this.budget = new BodyBudget(requestBytes, bodyLimit, metrics, log);
   }
 
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(bodyLimit);
     router.get(KV + "*").handler(this::get);
-    router.put(KV + "*").handler(body).handler(this::put);
+    router.put(KV + "*").handler(budget).handler(body).handler(budget.arrived()).handler(this::put);
     router.delete(KV + "*").handler(this::delete);
-    router.post("/v1/mget").handler(body).handler(this::multiGet);
+    router.post("/v1/mget").handler(budget).handler(body).handler(budget.arrived()).handler(this::multiGet);
     router.route("/v1/*").failureHandler(ctx -> {
       if (ctx.statusCode() == 413) {
         JsonAnswers.error(ctx, 413, "request body is larger than " + bodyLimit + " bytes (2 x maxValueBytes + 64 KiB)");

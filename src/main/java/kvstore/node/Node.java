@@ -25,6 +25,7 @@ import kvstore.replication.HintReplayVerticle;
 import kvstore.security.ClusterTls;
 import kvstore.security.ConnectionCap;
 import kvstore.storage.RowCache;
+import kvstore.security.ByteBudget;
 import kvstore.storage.RowHashIndex;
 import kvstore.storage.StorageReaderVerticle;
 import kvstore.storage.StorageVerticle;
@@ -121,6 +122,8 @@ public final class Node {
     // a secure peer port requires a cluster certificate at the handshake, which proves a connection
     ConnectionCap peerConnections = new ConnectionCap("peerPort", config.connectionLimits(config.maxPeerConnections()),
         config.firstRequestTimeoutMs(), tls != null, metrics, log);
+    // what requests may hold in memory, over every listener
+    ByteBudget requestBytes = new ByteBudget(config.maxRequestBytesInFlight(), config.maxRequestBytesPerConnection());
     // the Merkle trees: kept current by the storage writer, read by anti-entropy and the replica service
     AtomicReference<RowHashIndex> index = new AtomicReference<>();
     // the index storage keeps is repair's Merkle trees: anti-entropy and the replica service read them as such
@@ -146,8 +149,8 @@ public final class Node {
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
         .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), refused), 1))
-        .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, () -> node.serving), 1))
-        .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections), config.effectiveGrpcInstances()))
+        .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, requestBytes, () -> node.serving), 1))
+        .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections, requestBytes), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
         .compose(v -> node.deploy(() -> new HintReplayVerticle(config, tls, clock, metrics, log), 1))
         .compose(v -> node.deploy(() -> new MoveVerticle(config, tls, log, initial.get(), left), 1))

@@ -214,7 +214,8 @@ class TrustBoundaryTest {
         assertTrue(c.client(0).put("serving-" + listener.getKey(), "yes").getOk());
       }
       String metrics = Http.call(c.clientVertx(), io.vertx.core.http.HttpMethod.GET, c.config(0).getInteger("httpPort"), "/metrics", null).body();
-      assertTrue(metrics.contains("reason=\"connection_cap\""), "closed connections are counted");
+      // a newcomer at the cap closes an unproven connection (the slowloris ones) or is itself closed
+      assertTrue(metrics.contains("reason=\"connection_cap\"") || metrics.contains("reason=\"evicted_unproven\""), "closed connections are counted");
     }
   }
 
