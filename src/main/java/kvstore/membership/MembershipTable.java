@@ -173,6 +173,13 @@ public final class MembershipTable {
     if (known != null && !own.supersedes(known)) {
       return null;
     }
+    if (known != null && known.status() != Status.LEFT && !own.sameAddresses(known) && statusOf(known, now) != Status.DOWN) {
+      // whoever answers at an address a message named is not proof of being the member: the member
+      // still answers at its known address, so it moves only once judged DOWN there
+      refusals.refused(own.nodeId(), "a live member's addresses move only once it is judged DOWN at its current ones ("
+          + known.peerAddress() + ")");
+      return null;
+    }
     if (known != null && known.status() == Status.LEFT && own.generation() == known.generation()) {
       return null;
     }

@@ -153,6 +153,26 @@ class MembershipTableTest {
     assertEquals(Status.LEFT, find(t, "b").status(), "the node's own LEFT counts");
   }
 
+  /** Insecure mode's hijack: a forged restart names the attacker's address, and the attacker answers there as the node. */
+  @Test
+  void aLiveMembersAddressDoesNotMoveOnAnAnswerFromTheAddressAMessageNamed() {
+    MembershipTable t = table("a");
+    learn(t, m("b", 3, 1));
+    Member atAttacker = new Member("b", "10.0.0.66:1", "10.0.0.66:2", "10.0.0.66:3", 0, 2, Status.UP);
+    t.merge(List.of(atAttacker));
+    assertEquals(List.of("10.0.0.66:3"), t.unconfirmedAddresses(5));
+    assertNull(t.confirm(atAttacker, "10.0.0.66:3"));
+    assertEquals("127.0.0.1:31", find(t, "b").peerAddress(), "b, alive at its address, stays there");
+    assertEquals(1, find(t, "b").generation());
+    assertTrue(refusals.get(refusals.size() - 1).contains("judged DOWN"), refusals.toString());
+    // a real move: b restarted elsewhere, so its old address falls silent and b is judged DOWN there
+    silence(t, "b");
+    Member restarted = new Member("b", "10.0.0.7:1", "10.0.0.7:2", "10.0.0.7:3", 0, 3, Status.UP);
+    t.confirm(restarted, "10.0.0.7:3");
+    assertEquals("10.0.0.7:3", find(t, "b").peerAddress());
+    assertEquals(3, find(t, "b").generation());
+  }
+
   @Test
   void addressesOfAKnownNodeCannotChangeWithinAGeneration() {
     MembershipTable t = table("a");
