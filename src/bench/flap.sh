@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Failure-detector stability: a healthy local 3-node cluster (gossip every 1 s) under `kvctl bench`
-# load for LOAD_SECONDS (default 120); every 0.5 s each node's /membership is read and any peer it does
+# load for LOAD_SECONDS (default 120); every 0.5 s each node's /v1/membership is read and any peer it does
 # not report UP is counted. Prints the number of non-UP observations (false SUSPECT/DOWN) and max phi.
 # usage: bash src/bench/flap.sh     (from the repository root, after `mvn -DskipTests package`)
 set -euo pipefail
@@ -23,7 +23,7 @@ bench=$!
 polls=0; notup=0; maxphi=0
 while kill -0 $bench 2>/dev/null; do
   for port in 46501 46502 46503; do
-    out=$(curl -s -m 2 "http://127.0.0.1:$port/membership" || echo '{"nodes":[]}')
+    out=$(curl -s -m 2 "http://127.0.0.1:$port/v1/membership" || echo '{"nodes":[]}')
     polls=$((polls + 1))
     n=$(echo "$out" | grep -o '"status":"[A-Z]*"' | grep -vc '"UP"' || true)
     notup=$((notup + n))

@@ -1,10 +1,14 @@
 // The prototype's client flow, with the prototype's client libraries, against a running cluster:
 // write on node 1, read it back from nodes 1, 2 and 3; write on node 2, read it from node 3.
-// usage: node client-flow.js PROTO host:port host:port host:port
+// Then the prototype's HTTP gateway's reading of /membership (api/index.js: a map from node id to
+// { addr, hb }), and a status message as grpc-js shows it.
+// usage: node client-flow.js PROTO host:port host:port host:port [http://host:httpPort]
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const [protoPath, ...addrs] = process.argv.slice(2);
+const [protoPath, ...rest] = process.argv.slice(2);
+const addrs = rest.filter((a) => !a.startsWith('http'));
+const gossipHttp = rest.find((a) => a.startsWith('http'));
 const def = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
 const kv = grpc.loadPackageDefinition(def).kv;
 const clients = addrs.map((a) => new kv.KeyValue(a, grpc.credentials.createInsecure()));
@@ -42,6 +46,22 @@ function check(cond, what) {
     check(false, 'an empty key is rejected');
   } catch (e) {
     check(e.code === grpc.status.INVALID_ARGUMENT, 'an empty key is rejected with INVALID_ARGUMENT: ' + e.details);
+  }
+  try {
+    await call(clients[0], 'Put', { key: 'k'.repeat(2000), value: 'x' });
+    check(false, 'a too-long key is rejected');
+  } catch (e) {
+    check(e.details === 'key is 2000 bytes; the limit (maxKeyBytes) is 1024', 'a status message reads as written: ' + e.details);
+  }
+  if (gossipHttp) {
+    // exactly what the prototype's gateway does for /api/cluster/nodes and /api/cluster/health
+    const data = await (await fetch(`${gossipHttp}/membership`)).json();
+    const nodes = Object.entries(data).map(([nodeId, info]) => ({ node_id: nodeId, addr: info.addr, heartbeat: info.hb, status: 'UP' }));
+    const nodeCount = Object.keys(data).length;
+    check(nodeCount === addrs.length, `the gateway counts ${nodeCount} nodes: ${JSON.stringify(nodes)}`);
+    for (const a of addrs) {
+      check(nodes.some((n) => n.addr === a && /^node\d$/.test(n.node_id) && Number(n.heartbeat) > 0), `the gateway lists the node at ${a}`);
+    }
   }
   clients.forEach((c) => c.close());
 })().catch((e) => {

@@ -78,14 +78,21 @@ final class NodeConnection implements AutoCloseable {
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(err -> io.vertx.core.Future.failedFuture(err instanceof java.util.concurrent.TimeoutException
             ? new RpcCall.Failure(io.vertx.grpc.common.GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + hostPort + " within " + timeoutMs + " ms")
-            : err))
+            : explained(err, hostPort)))
         .await();
+  }
+
+  /** A transport failure (a TLS mismatch, mostly) as what to do about it; anything else as it is. */
+  private Throwable explained(Throwable err, String hostPort) {
+    String why = err instanceof RpcCall.Failure ? null : TransportTrouble.explain(err, hostPort, tls);
+    return why == null ? err : new RpcCall.Failure(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE, why);
   }
 
   /** A server-streaming call; returns when the stream ended with OK. */
   <Req, Resp> void stream(String hostPort, ServiceMethod<Resp, Req> method, Req request,
                           Consumer<Resp> onMessage) {
-    RpcCall.stream(client, PeerClients.address(hostPort), method, request, onMessage).await();
+    RpcCall.stream(client, PeerClients.address(hostPort), method, request, onMessage)
+        .recover(err -> io.vertx.core.Future.failedFuture(explained(err, hostPort))).await();
   }
 
   @Override

@@ -65,12 +65,15 @@ public final class HttpVerticle extends VerticleBase {
       ViewSubscription view = both.resultAt(1);
       stack = ClientStack.create(vertx, config, tls, clock, stalls, metrics, log, cache, view);
       Router router = Router.router(vertx);
-      router.get("/membership").handler(ctx -> vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null)
+      router.get("/v1/membership").handler(ctx -> vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null)
           .onSuccess(m -> {
             JsonObject j = m.body().copy();
             j.remove("generation");
             ctx.json(j);
           }).onFailure(ctx::fail));
+      // the prototype's shape, which its gateway and dashboard read unchanged
+      router.get("/membership").handler(ctx -> vertx.eventBus().<JsonObject>request(GossipVerticle.MEMBERSHIP_REQUEST, null)
+          .onSuccess(m -> ctx.json(PrototypeMembership.of(m.body()))).onFailure(ctx::fail));
       router.post("/gossip").handler(ctx -> ctx.response().setStatusCode(404).putHeader("content-type", "text/plain")
           .end("gossip is accepted on the peer port (" + config.peerAddress() + "), not on httpPort\n"));
       // scraping walks every meter: a few ms of CPU, so not on the event loop

@@ -26,12 +26,13 @@ class NodeClientIT {
     try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> { }).secure(dir.resolve("certs")).start()) {
       Path out = dir.resolve("node-client.log");
       Process p = new ProcessBuilder("node", "src/test/node/client-flow.js", Path.of("proto/kv.proto").toAbsolutePath().toString(),
-          c.grpcAddress(0), c.grpcAddress(1), c.grpcAddress(2))
+          c.grpcAddress(0), c.grpcAddress(1), c.grpcAddress(2), "http://" + c.host(0) + ":" + c.config(0).getInteger("httpPort"))
           .redirectErrorStream(true).redirectOutput(out.toFile()).start();
       assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node client must finish");
       String log = Files.readString(out);
       assertEquals(0, p.exitValue(), log);
       assertTrue(log.contains("ok: Get on node 3 returns what node 2 wrote"), log);
+      assertTrue(log.contains("ok: the gateway counts 3 nodes"), log);
     }
   }
 }

@@ -225,6 +225,28 @@ class SecurityIT {
       String refusal = java.nio.file.Files.readString(denied);
       assertEquals(1, plain.exitValue(), refusal);
       assertTrue(refusal.contains("PERMISSION_DENIED") && refusal.contains("peer port (" + peer + ")"), refusal);
+
+      // every TLS mismatch an operator can make says what to do
+      Path foreignDir = dir.resolve("foreign-kvctl");
+      Path wrongCa = dir.resolve("wrong-ca");
+      java.nio.file.Files.createDirectories(foreignDir);
+      java.nio.file.Files.createDirectories(wrongCa);
+      java.nio.file.Files.copy(foreign.resolve("mallory.pem"), foreignDir.resolve("kvctl.pem"));
+      java.nio.file.Files.copy(foreign.resolve("mallory-key.pem"), foreignDir.resolve("kvctl-key.pem"));
+      java.nio.file.Files.copy(certs.resolve("ca.pem"), foreignDir.resolve("ca.pem"));
+      java.nio.file.Files.copy(certs.resolve("kvctl.pem"), wrongCa.resolve("kvctl.pem"));
+      java.nio.file.Files.copy(certs.resolve("kvctl-key.pem"), wrongCa.resolve("kvctl-key.pem"));
+      java.nio.file.Files.copy(foreign.resolve("ca.pem"), wrongCa.resolve("ca.pem"));
+      Map<String, List<String>> mistakes = new LinkedHashMap<>();
+      mistakes.put("--tls-dir DIR", List.of("status", "--node", peer));
+      mistakes.put("not one (another cluster's", List.of("status", "--node", peer, "--tls-dir", foreignDir.toString()));
+      mistakes.put("not signed by the CA in --tls-dir", List.of("status", "--node", peer, "--tls-dir", wrongCa.toString()));
+      mistakes.put("does not speak TLS", List.of("ring", "--node", c.grpcAddress(0), "--tls-dir", certs.toString()));
+      for (var m : mistakes.entrySet()) {
+        kvstore.testing.KvctlRun run = kvstore.testing.KvctlRun.of(60, m.getValue().toArray(new String[0]));
+        assertEquals(1, run.exit(), run.out());
+        assertTrue(run.out().contains(m.getKey()) && !run.out().contains("Exception"), m.getValue() + ": " + run.out());
+      }
     }
   }
 

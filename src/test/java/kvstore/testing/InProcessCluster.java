@@ -113,7 +113,7 @@ public final class InProcessCluster implements TestCluster {
 
   @Override
   public JsonObject membership(int i) {
-    return Http.getJson(clientVertx, configs.get(i).getInteger("httpPort"), "/membership");
+    return Http.getJson(clientVertx, configs.get(i).getInteger("httpPort"), "/v1/membership");
   }
 
   @Override

@@ -182,7 +182,7 @@ public final class ProcessCluster implements TestCluster {
 
   @Override
   public JsonObject membership(int i) {
-    return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("httpPort"), "/membership");
+    return Http.getJson(clientVertx, host(i), configs.get(i).getInteger("httpPort"), "/v1/membership");
   }
 
   @Override

@@ -16,7 +16,7 @@ public interface TestCluster extends AutoCloseable {
 
   KvClient client(int i);
 
-  /** Node i's {@code /membership} JSON. */
+  /** Node i's {@code /v1/membership} JSON. */
   JsonObject membership(int i);
 
   /** Node i goes away abruptly, as its peers see it: a closed Vertx, or SIGKILL. */
