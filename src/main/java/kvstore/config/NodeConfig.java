@@ -491,11 +491,6 @@ public final class NodeConfig {
     return get(MAX_NEW_CONNECTIONS_PER_SECOND);
   }
 
-  /** A listener's connection limits: its own cap, the per-address ones shared by all listeners. */
-  public kvstore.security.ConnectionCap.Limits connectionLimits(int max) {
-    return new kvstore.security.ConnectionCap.Limits(max, maxConnectionsPerSource(), maxNewConnectionsPerSecond());
-  }
-
   /** Request bytes per HTTP/2 connection: as configured, or twice the gRPC message limit, so two whole messages always fit. */
   public long maxRequestBytesPerConnection() {
     long v = get(MAX_REQUEST_BYTES_PER_CONNECTION);

@@ -54,7 +54,7 @@ public final class HttpVerticle extends VerticleBase {
     this.log = log;
     this.cache = cache;
     this.ready = ready;
-    this.connections = new ConnectionCap("httpPort", config.connectionLimits(config.maxHttpConnections()), config.firstRequestTimeoutMs(), false, metrics, log);
+    this.connections = new ConnectionCap("httpPort", ConnectionCap.Limits.of(config.maxHttpConnections(), config), config.firstRequestTimeoutMs(), false, metrics, log);
   }
 
   @Override

@@ -117,10 +117,10 @@ public final class Node {
       return Future.failedFuture(e);
     }
     // one cap per listener, shared by every instance serving it
-    ConnectionCap clientConnections = new ConnectionCap("grpcPort", config.connectionLimits(config.maxClientConnections()),
+    ConnectionCap clientConnections = new ConnectionCap("grpcPort", ConnectionCap.Limits.of(config.maxClientConnections(), config),
         config.firstRequestTimeoutMs(), false, metrics, log);
     // a secure peer port requires a cluster certificate at the handshake, which proves a connection
-    ConnectionCap peerConnections = new ConnectionCap("peerPort", config.connectionLimits(config.maxPeerConnections()),
+    ConnectionCap peerConnections = new ConnectionCap("peerPort", ConnectionCap.Limits.of(config.maxPeerConnections(), config),
         config.firstRequestTimeoutMs(), tls != null, metrics, log);
     // what requests may hold in memory, over every listener
     ByteBudget requestBytes = new ByteBudget(config.maxRequestBytesInFlight(), config.maxRequestBytesPerConnection());

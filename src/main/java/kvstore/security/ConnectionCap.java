@@ -56,8 +56,11 @@ public final class ConnectionCap {
     this.admission = new ConnectionAdmission<>(limits.max(), limits.perSource(), limits.newPerSecond());
   }
 
-  /** A listener's connection limits. */
+  /** A listener's connection limits: its own cap, and the per-address ones every listener shares. */
   public record Limits(int max, int perSource, int newPerSecond) {
+    public static Limits of(int max, kvstore.config.NodeConfig config) {
+      return new Limits(max, config.maxConnectionsPerSource(), config.maxNewConnectionsPerSecond());
+    }
   }
 
   /** Puts the limits in front of {@code server}'s acceptor; called after each listen, installs once per listener. */
