@@ -102,7 +102,7 @@ public final class GrpcVerticle extends VerticleBase {
         metrics.eventLoopLag(now - expected[0]);
         expected[0] = now + LAG_PROBE_MS * 1_000_000;
       });
-      HttpServerOptions clientOptions = idle(new HttpServerOptions().setHost(config.host()).setPort(config.grpcPort()));
+      HttpServerOptions clientOptions = idle(new HttpServerOptions().setHost(config.listenHost()).setPort(config.grpcPort()));
       if (config.clientTls()) {
         tls.clientServer(clientOptions, config.clientCertRequired());
       }
@@ -117,7 +117,7 @@ public final class GrpcVerticle extends VerticleBase {
         }
       };
       io.vertx.ext.web.Router gossip = kvstore.membership.GossipRoute.router(vertx, config.maxGossipBodyBytes(), log);
-      HttpServerOptions peerOptions = idle(new HttpServerOptions().setHost(config.host()).setPort(config.peerPort()));
+      HttpServerOptions peerOptions = idle(new HttpServerOptions().setHost(config.listenHost()).setPort(config.peerPort()));
       if (tls != null) {
         tls.peerServer(peerOptions);
       }
@@ -131,7 +131,7 @@ public final class GrpcVerticle extends VerticleBase {
           .requestHandler(clientHandler)
           .listen()
           .recover(err -> Future.failedFuture(new IllegalStateException(
-              "cannot listen on grpcPort " + config.host() + ":" + config.grpcPort() + ": " + err.getMessage())));
+              "cannot listen on grpcPort " + config.listenHost() + ":" + config.grpcPort() + ": " + err.getMessage())));
       return clientPort.compose(s -> {
         server = s;
         clientConnections.install(s);
@@ -154,7 +154,7 @@ public final class GrpcVerticle extends VerticleBase {
             })
             .listen()
             .recover(err -> Future.failedFuture(new IllegalStateException(
-                "cannot listen on peerPort " + config.peerAddress() + ": " + err.getMessage())));
+                "cannot listen on peerPort " + config.listenHost() + ":" + config.peerPort() + ": " + err.getMessage())));
       });
     }).map(s -> {
       peerConnections.install(s);

@@ -24,7 +24,8 @@ public final class NodeConfig {
   // Identity and addresses
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("nodeId", null, "Unique name of this node in the cluster (required).", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
   public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.string("clusterName", "kvstore", "Name of the cluster; a node whose clusterName, replicationFactor or vnodes differ from the cluster's is refused.", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
-  public static final ConfigKey<String> HOST = ConfigKey.string("host", "127.0.0.1", "Address to bind and to advertise to peers.", v -> v.isBlank() ? "must not be empty" : null);
+  public static final ConfigKey<String> HOST = ConfigKey.string("host", "127.0.0.1", "Address to advertise to peers and clients (and to bind, unless listenHost is set).", v -> v.isBlank() ? "must not be empty" : null);
+  public static final ConfigKey<String> LISTEN_HOST = ConfigKey.string("listenHost", "", "Address the three listeners bind to; empty means host. 0.0.0.0 binds every interface, so a Kubernetes pod listens before its DNS name (host) resolves.", v -> null);
   public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.port("grpcPort", "Client port: the gRPC API kv.KeyValue, health and reflection (required).");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.port("httpPort", "HTTP port for operators: /healthz, /metrics, /membership (required).");
   public static final ConfigKey<Integer> PEER_PORT = ConfigKey.port("peerPort", "Peer port: gossip and every node-to-node RPC, mutual TLS unless `insecure` (required).");
@@ -111,6 +112,7 @@ public final class NodeConfig {
       NODE_ID,
       CLUSTER_NAME,
       HOST,
+      LISTEN_HOST,
       GRPC_PORT,
       HTTP_PORT,
       PEER_PORT,
@@ -301,6 +303,12 @@ public final class NodeConfig {
 
   public String host() {
     return get(HOST);
+  }
+
+  /** Where the listeners bind: listenHost, or host when it is empty. */
+  public String listenHost() {
+    String l = get(LISTEN_HOST);
+    return l.isBlank() ? host() : l;
   }
 
   public int grpcPort() {

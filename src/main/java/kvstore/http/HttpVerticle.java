@@ -123,9 +123,9 @@ public final class HttpVerticle extends VerticleBase {
               return;
             }
             router.handle(req);
-          }).listen(config.httpPort(), config.host())
+          }).listen(config.httpPort(), config.listenHost())
           .recover(err -> Future.failedFuture(new IllegalStateException(
-              "cannot listen on httpPort " + config.httpAddress() + ": " + err.getMessage())));
+              "cannot listen on httpPort " + config.listenHost() + ":" + config.httpPort() + ": " + err.getMessage())));
     }).map(s -> {
       server = s;
       connections.install(s);

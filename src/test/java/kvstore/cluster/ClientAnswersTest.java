@@ -85,4 +85,19 @@ class ClientAnswersTest {
       assertEquals(415, other.status(), other.body());
     }
   }
+
+  /** Kubernetes' case: the advertised name does not resolve yet, the node listens anyway on listenHost. */
+  @Test
+  void aNodeBindsListenHostAndAdvertisesHost() {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)
+        .put("host", "kv-0.kvstore-peers.not-yet.invalid").put("listenHost", "127.0.0.1")
+        .put("seeds", new io.vertx.core.json.JsonArray().add("kv-0.kvstore-peers.not-yet.invalid:" + cfg.getInteger("peerPort")))).start()) {
+      int http = c.config(0).getInteger("httpPort");
+      assertEquals(200, Http.send("GET", http, "/healthz", null, null).status());
+      io.vertx.core.json.JsonObject self = c.membership(0).getJsonArray("nodes").getJsonObject(0);
+      assertEquals("kv-0.kvstore-peers.not-yet.invalid:" + c.config(0).getInteger("grpcPort"), self.getString("grpcAddress"));
+      String failure = c.client(0).putStatusMessage(Kv.PutRequest.newBuilder().setKey("k").setValue("v").setConsistency(Kv.Consistency.ONE).build());
+      assertTrue(failure == null || failure.isEmpty(), failure);
+    }
+  }
 }
