@@ -77,12 +77,22 @@ public final class Main {
       node = Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof kvstore.node.LeftIdle.LeftCluster && config.idleAfterLeaving()) {
+        idle(vertx, config, cause.getMessage());
+        return;
+      }
       vertx.close();
       fail(EXIT_START, "cannot start node " + config.nodeId() + ": " + cause.getMessage());
       return;
     }
-    // left the cluster, or refused by it: say why once and stop
+    NodeConfig cfg = config;
+    // left the cluster, or refused by it: say why once and stop (or, having left, idle)
     node.exit().onSuccess(exit -> {
+      if (exit.code() == 0 && cfg.idleAfterLeaving()) {
+        System.out.println(exit.line());
+        node.stop().onComplete(v -> idle(vertx, cfg, exit.line()));
+        return;
+      }
       if (exit.code() == 0) {
         System.out.println(exit.line());
       } else {
@@ -100,6 +110,22 @@ public final class Main {
         System.err.println("shutdown did not finish cleanly: " + e);
       }
     }, "kv-shutdown"));
+  }
+
+  /** Stays up on the HTTP port only, saying the node left: see {@link kvstore.node.LeftIdle}. */
+  private static void idle(Vertx vertx, NodeConfig config, String why) {
+    System.out.println(why + " (afterLeaving: idle: /healthz answers 200, /readyz 503, until this process is stopped)");
+    kvstore.node.LeftIdle.serve(vertx, config, why).onFailure(err -> {
+      System.err.println("cannot idle on httpPort " + config.httpPort() + ": " + err.getMessage());
+      System.exit(EXIT_START);
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }, "kv-idle-shutdown"));
   }
 
   private static JsonObject readConf(String conf) {

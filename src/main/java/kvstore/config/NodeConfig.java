@@ -25,6 +25,7 @@ public final class NodeConfig {
   public static final ConfigKey<String> NODE_ID = ConfigKey.string("nodeId", null, "Unique name of this node in the cluster (required).", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
   public static final ConfigKey<String> CLUSTER_NAME = ConfigKey.string("clusterName", "kvstore", "Name of the cluster; a node whose clusterName, replicationFactor or vnodes differ from the cluster's is refused.", v -> NODE_ID_CHARS.matcher(v).matches() ? null : "must be 1..64 letters, digits, '.', '_' or '-'");
   public static final ConfigKey<String> HOST = ConfigKey.string("host", "127.0.0.1", "Address to advertise to peers and clients (and to bind, unless listenHost is set).", v -> v.isBlank() ? "must not be empty" : null);
+  public static final ConfigKey<String> AFTER_LEAVING = ConfigKey.string("afterLeaving", "exit", "What a node does once it has left the cluster (decommissioned, or started on a dataDir that left): exit, or idle (stay up answering /healthz 200 and /readyz 503, so a container orchestrator does not restart it into a loop).", v -> v.equals("exit") || v.equals("idle") ? null : "must be exit or idle, got " + v);
   public static final ConfigKey<String> LISTEN_HOST = ConfigKey.string("listenHost", "", "Address the three listeners bind to; empty means host. 0.0.0.0 binds every interface, so a Kubernetes pod listens before its DNS name (host) resolves.", v -> null);
   public static final ConfigKey<Integer> GRPC_PORT = ConfigKey.port("grpcPort", "Client port: the gRPC API kv.KeyValue, health and reflection (required).");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.port("httpPort", "HTTP port for operators: /healthz, /metrics, /membership (required).");
@@ -113,6 +114,7 @@ public final class NodeConfig {
       CLUSTER_NAME,
       HOST,
       LISTEN_HOST,
+      AFTER_LEAVING,
       GRPC_PORT,
       HTTP_PORT,
       PEER_PORT,
@@ -303,6 +305,10 @@ public final class NodeConfig {
 
   public String host() {
     return get(HOST);
+  }
+
+  public boolean idleAfterLeaving() {
+    return get(AFTER_LEAVING).equals("idle");
   }
 
   /** Where the listeners bind: listenHost, or host when it is empty. */

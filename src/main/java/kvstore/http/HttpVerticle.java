@@ -84,7 +84,12 @@ public final class HttpVerticle extends VerticleBase {
           ctx.fail(ar.cause());
         }
       }));
-      // 200 only once every verticle is up: this port listens before the gRPC port does
+      // 200 only once every verticle is up: this port listens before the gRPC port does; /readyz is
+      // the same while the node serves (it differs on a node idling after it left, see LeftIdle)
+      router.get("/readyz").handler(ctx -> {
+        boolean up = ready.getAsBoolean();
+        ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
+      });
       router.get("/healthz").handler(ctx -> {
         boolean up = ready.getAsBoolean();
         ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");

@@ -221,7 +221,7 @@ public final class Node {
   private static Future<RingState> initialState(Vertx vertx, NodeConfig config, ClusterTls tls, EventLog log) {
     return RingStateFile.read(vertx, config).compose(recorded -> {
       if (recorded.equals("LEFT")) {
-        return Future.failedFuture(new IllegalStateException("node " + config.nodeId() + " has left the cluster; wipe its dataDir ("
+        return Future.failedFuture(new LeftIdle.LeftCluster("node " + config.nodeId() + " has left the cluster; wipe its dataDir ("
             + Path.of(config.dataDir()).toAbsolutePath() + ") to join again as a new node"));
       }
       if (recorded.equals("NORMAL")) {

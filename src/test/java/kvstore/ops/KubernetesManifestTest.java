@@ -93,7 +93,9 @@ class KubernetesManifestTest {
     for (Map<String, Object> p : (List<Map<String, Object>>) headless.get("ports")) {
       assertTrue(ports.containsKey((String) p.get("targetPort")), "headless service port " + p + " names a container port");
     }
-    assertEquals("/healthz", map(container, "readinessProbe", "httpGet").get("path"));
+    // ready only while serving; alive (not restarted) also while idling after a decommission
+    assertEquals("/readyz", map(container, "readinessProbe", "httpGet").get("path"));
+    assertEquals("/healthz", map(container, "livenessProbe", "httpGet").get("path"));
     assertEquals("http", map(container, "readinessProbe", "httpGet").get("port"));
     List<String> preStop = (List<String>) map(container, "lifecycle", "preStop", "exec").get("command");
     assertFalse(String.join(" ", preStop).contains("decommission"), "stopping a pod is a restart, never a leave");

@@ -1,0 +1,56 @@
+package kvstore.e2e;
+
+import kv.Kv;
+import kvstore.testing.Await;
+import kvstore.testing.Http;
+import kvstore.testing.KvctlRun;
+import kvstore.testing.ProcessCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Kubernetes' scale-down, as the StatefulSet runs it (afterLeaving: idle): after `kvctl
+ * decommission` the process stays up, alive (/healthz 200) and not ready (/readyz 503), instead
+ * of exiting into a restart; restarted anyway on its LEFT dataDir, it idles again rather than
+ * crash-looping, and the cluster goes on without it.
+ */
+class AfterLeavingIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aDecommissionedNodeIdlesAliveButNotReady() throws Exception {
+    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("afterLeaving", "idle")).start()) {
+      for (int k = 0; k < 20; k++) {
+        assertTrue(c.client(0).put("k" + k, "v" + k, Kv.Consistency.ALL).getOk());
+      }
+      KvctlRun decommission = KvctlRun.of(120, "decommission", "--node", c.grpcAddress(2));
+      assertEquals(0, decommission.exit(), decommission.out());
+      int http = c.config(2).getInteger("httpPort");
+      Await.until("node3 to idle after leaving", Duration.ofSeconds(60), () -> c.log(2).contains("afterLeaving: idle"));
+      assertTrue(c.process(2).isAlive(), "the process stays up");
+      assertEquals(200, Http.send("GET", http, "/healthz", null, null).status());
+      Http.Reply ready = Http.send("GET", http, "/readyz", null, null);
+      assertEquals(503, ready.status());
+      assertTrue(ready.body().contains("left the cluster"), ready.body());
+
+      // restarted on its LEFT dataDir (a pod restart before the scale-down): idle again, no crash loop
+      c.kill(2);
+      c.start(2);
+      assertTrue(c.process(2).isAlive());
+      assertEquals(503, Http.send("GET", http, "/readyz", null, null).status());
+      for (int k = 0; k < 20; k++) {
+        assertEquals("v" + k, c.client(0).get("k" + k, Kv.Consistency.QUORUM).getValue(), "k" + k + " after node3 left");
+      }
+    }
+  }
+}
