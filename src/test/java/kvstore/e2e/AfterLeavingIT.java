@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Kubernetes' scale-down, as the StatefulSet runs it (afterLeaving: idle): after `kvctl
+ * Kubernetes' scale-down (four nodes, RF 3), as the StatefulSet runs it (afterLeaving: idle): after `kvctl
  * decommission` the process stays up, alive (/healthz 200) and not ready (/readyz 503), instead
  * of exiting into a restart; restarted anyway on its LEFT dataDir, it idles again rather than
  * crash-looping, and the cluster goes on without it.
@@ -29,7 +29,7 @@ class AfterLeavingIT {
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aDecommissionedNodeIdlesAliveButNotReady() throws Exception {
-    try (ProcessCluster c = new ProcessCluster(dir, 3, (i, cfg) -> cfg.put("afterLeaving", "idle")).start()) {
+    try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("afterLeaving", "idle")).start()) {
       for (int k = 0; k < 20; k++) {
         assertTrue(c.client(0).put("k" + k, "v" + k, Kv.Consistency.ALL).getOk());
       }
