@@ -35,6 +35,12 @@ final class TrustBoundary {
         || path.equals("/kv.KeyValue/GetChunkHash") || path.equals("/kv.KeyValue/FetchRange"));
   }
 
+  /** The calls that change the cluster or run for hours on an operator's word; no node calls them. */
+  static boolean operatorAction(String path) {
+    return path != null && (path.equals("/kvreplica.Replica/Decommission") || path.equals("/kvreplica.Replica/RemoveNode")
+        || path.equals("/kvreplica.Replica/Cleanup") || path.equals("/kvreplica.Replica/Repair"));
+  }
+
   static boolean isGrpc(HttpServerRequest req) {
     String type = req.getHeader("content-type");
     return type != null && type.startsWith("application/grpc");
@@ -47,6 +53,14 @@ final class TrustBoundary {
     }
     PeerAuthenticator.Verdict v = authenticator.verdict(req.connection());
     if (v == PeerAuthenticator.Verdict.MEMBER) {
+      if (operatorAction(req.path()) && !authenticator.operator(req.connection())) {
+        metrics.refused("not_operator");
+        log.warnLimited("not-operator", "refused " + EventLog.quote(req.path()) + " on the peer port from " + req.remoteAddress()
+            + ": a node's certificate, not the operator's");
+        grpcStatus(req, PERMISSION_DENIED, req.path().substring(1) + " is an operator action: it needs the operator certificate"
+            + " (certs/kvctl.pem, issued by `certs` as an operator's), not a node's");
+        return false;
+      }
       return true;
     }
     boolean none = v == PeerAuthenticator.Verdict.NO_CERTIFICATE;

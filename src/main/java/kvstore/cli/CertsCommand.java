@@ -28,20 +28,27 @@ final class CertsCommand implements Callable<Integer> {
   @Option(names = "--cluster-name", defaultValue = "kvstore", description = "Name in the CA's subject (default: ${DEFAULT-VALUE})")
   String clusterName;
 
-  @Parameters(arity = "0..*", paramLabel = "NAME", description = "Node ids or client names to issue certificates for")
+  @Parameters(arity = "0..*", paramLabel = "NAME", description = "Node ids to issue node certificates for; the name kvctl gets an operator's")
   List<String> names = new ArrayList<>();
+
+  @Option(names = "--operator", paramLabel = "NAME", description = "Another operator to issue an operator's certificate for (repeatable)")
+  List<String> operators = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     boolean hadCa = java.nio.file.Files.exists(dir.resolve(CertificateAuthority.CA_CERT));
     CertificateAuthority ca = CertificateAuthority.openOrCreate(dir, clusterName);
     System.out.println((hadCa ? "using the cluster CA " : "created the cluster CA ") + dir.resolve(CertificateAuthority.CA_CERT));
-    for (String name : names) {
+    List<String> all = new ArrayList<>(names);
+    all.addAll(operators);
+    for (String name : all) {
+      CertificateAuthority.Role role = operators.contains(name) || name.equals("kvctl")
+          ? CertificateAuthority.Role.OPERATOR : CertificateAuthority.Role.NODE;
       Set<String> valid = new LinkedHashSet<>(List.of(name, "localhost", "127.0.0.1"));
       valid.addAll(hosts);
-      boolean made = ca.issue(name, new ArrayList<>(valid));
+      boolean made = ca.issue(name, new ArrayList<>(valid), role);
       System.out.println((made ? "issued " : "kept ") + ca.certFile(name) + " and " + ca.keyFile(name)
-          + (made ? " (valid for " + String.join(", ", valid) + ")" : ""));
+          + (made ? " (" + role.ou + "; valid for " + String.join(", ", valid) + ")" : ""));
     }
     return 0;
   }

@@ -118,7 +118,7 @@ final class LocalCluster {
       if (ca.issue(id, List.of(c.getString("host", "127.0.0.1"), "localhost", "127.0.0.1"))) {
         System.out.println("issued " + ca.certFile(id) + " for " + id);
       }
-      if (ca.issue("kvctl", List.of())) {
+      if (ca.issue("kvctl", List.of(), kvstore.security.CertificateAuthority.Role.OPERATOR)) {
         System.out.println("issued " + ca.certFile("kvctl") + " for kvctl (--tls-dir " + dir + ")");
       }
     }

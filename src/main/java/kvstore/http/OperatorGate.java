@@ -7,8 +7,8 @@ import kvstore.security.PeerAuthenticator;
 /**
  * Who may run the console's operator actions (repair, decommission, cleanup): on an insecure
  * node anyone who reaches the port, as with every other call there; on a secure node only a
- * caller presenting a certificate the cluster CA signed (the operator's certs/kvctl.pem, as for
- * kvctl on the peer port), which needs httpTls.
+ * caller presenting an operator's certificate the cluster CA signed (certs/kvctl.pem, as for
+ * kvctl on the peer port; a node's will not do), which needs httpTls.
  */
 final class OperatorGate {
   private final PeerAuthenticator authenticator;
@@ -20,7 +20,7 @@ final class OperatorGate {
   }
 
   boolean admits(RoutingContext ctx) {
-    return authenticator == null || (ctx.request().isSSL() && authenticator.verdict(ctx.request().connection()) == PeerAuthenticator.Verdict.MEMBER);
+    return authenticator == null || (ctx.request().isSSL() && authenticator.operator(ctx.request().connection()));
   }
 
   /** Answers 401/403 naming what is missing, when the caller may not; true when it may. */
@@ -33,6 +33,8 @@ final class OperatorGate {
           + "and present certs/kvctl.pem (or run kvctl against the peer port)");
     } else if (authenticator.verdict(ctx.request().connection()) == PeerAuthenticator.Verdict.NO_CERTIFICATE) {
       JsonAnswers.error(ctx, 401, "operator actions need a client certificate signed by the cluster CA (certs/kvctl.pem); none was presented");
+    } else if (authenticator.verdict(ctx.request().connection()) == PeerAuthenticator.Verdict.MEMBER) {
+      JsonAnswers.error(ctx, 403, "the certificate presented is a node's: operator actions need the operator certificate (certs/kvctl.pem)");
     } else {
       JsonAnswers.error(ctx, 403, PeerAuthenticator.Verdict.FOREIGN_CERTIFICATE.reason);
     }

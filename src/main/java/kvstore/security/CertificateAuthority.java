@@ -104,11 +104,31 @@ public final class CertificateAuthority {
   }
 
   /**
-   * Issues {@code NAME.pem} and {@code NAME-key.pem} for a node or client called {@code name}, valid
-   * for the given host names and IP addresses (servers), unless both files exist already.
+   * What a certificate may do, written in its subject's OU: a node's serves and calls peers; an
+   * operator's (kvctl, the console's actions) is a client certificate only, and the one kind that
+   * drives operator actions (repair, decommission, removenode, cleanup).
+   */
+  public enum Role {
+    NODE("node"), OPERATOR("operator");
+
+    public final String ou;
+
+    Role(String ou) {
+      this.ou = ou;
+    }
+  }
+
+  /** {@link #issue(String, List, Role)} for a node. */
+  public boolean issue(String name, List<String> hosts) throws IOException {
+    return issue(name, hosts, Role.NODE);
+  }
+
+  /**
+   * Issues {@code NAME.pem} and {@code NAME-key.pem} for a node or operator called {@code name},
+   * valid for the given host names and IP addresses (servers), unless both files exist already.
    * Returns false when they did.
    */
-  public boolean issue(String name, List<String> hosts) throws IOException {
+  public boolean issue(String name, List<String> hosts, Role role) throws IOException {
     if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
       throw new IOException("certificate name '" + name + "' must be 1..64 letters, digits, '.', '_' or '-'");
     }
@@ -119,12 +139,13 @@ public final class CertificateAuthority {
     Instant now = Instant.now();
     try {
       JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(), Date.from(now.minus(Duration.ofHours(1))),
-          Date.from(now.plus(LEAF_LIFETIME)), new X500Name("CN=" + name), pair.getPublic());
+          Date.from(now.plus(LEAF_LIFETIME)), new X500Name("CN=" + name + ",OU=" + role.ou), pair.getPublic());
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
       b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+          new ExtendedKeyUsage(role == Role.NODE ? new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}
+              : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       List<GeneralName> names = new ArrayList<>();
       for (String h : hosts) {

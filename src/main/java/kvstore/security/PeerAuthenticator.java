@@ -30,6 +30,7 @@ public final class PeerAuthenticator {
 
   private final X509Certificate ca;
   private final Map<HttpConnection, Verdict> verdicts = new WeakHashMap<>();
+  private final Map<HttpConnection, Boolean> operators = new WeakHashMap<>();
 
   public PeerAuthenticator(X509Certificate ca) {
     this.ca = ca;
@@ -37,6 +38,36 @@ public final class PeerAuthenticator {
 
   public Verdict verdict(HttpConnection connection) {
     return verdicts.computeIfAbsent(connection, this::judge);
+  }
+
+  /**
+   * Whether the caller may drive operator actions: a member whose certificate says operator, or
+   * says no role at all (issued before roles existed; re-issue with `certs` to tell them apart).
+   */
+  public boolean operator(HttpConnection connection) {
+    return verdict(connection) == Verdict.MEMBER && operators.computeIfAbsent(connection, c -> {
+      try {
+        List<Certificate> chain = c.peerCertificates();
+        String ou = roleOf((X509Certificate) chain.get(0));
+        return ou == null || ou.equals(CertificateAuthority.Role.OPERATOR.ou);
+      } catch (SSLPeerUnverifiedException | RuntimeException e) {
+        return false;
+      }
+    });
+  }
+
+  /** The OU of a certificate's subject (its role), or null when it has none. */
+  static String roleOf(X509Certificate cert) {
+    try {
+      for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("OU")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+    } catch (javax.naming.InvalidNameException e) {
+      return null;
+    }
+    return null;
   }
 
   private Verdict judge(HttpConnection connection) {

@@ -226,6 +226,22 @@ class SecurityIT {
       assertEquals(1, plain.exitValue(), refusal);
       assertTrue(refusal.contains("PERMISSION_DENIED") && refusal.contains("peer port (" + peer + ")"), refusal);
 
+      // a node's certificate reaches the peer port but drives no operator action
+      Path nodeAsKvctl = dir.resolve("node-as-kvctl");
+      java.nio.file.Files.createDirectories(nodeAsKvctl);
+      java.nio.file.Files.copy(certs.resolve("node2.pem"), nodeAsKvctl.resolve("kvctl.pem"));
+      java.nio.file.Files.copy(certs.resolve("node2-key.pem"), nodeAsKvctl.resolve("kvctl-key.pem"));
+      java.nio.file.Files.copy(certs.resolve("ca.pem"), nodeAsKvctl.resolve("ca.pem"));
+      assertEquals(0, kvstore.testing.KvctlRun.of(60, "status", "--node", peer, "--tls-dir", nodeAsKvctl.toString()).exit());
+      for (List<String> action : List.of(List.of("repair"), List.of("cleanup"), List.of("decommission"), List.of("removenode", "node3"))) {
+        List<String> args = new ArrayList<>(action);
+        args.addAll(List.of("--node", peer, "--tls-dir", nodeAsKvctl.toString()));
+        kvstore.testing.KvctlRun run = kvstore.testing.KvctlRun.of(60, args.toArray(new String[0]));
+        assertEquals(1, run.exit(), run.out());
+        assertTrue(run.out().contains("PERMISSION_DENIED") && run.out().contains("operator action"), action + ": " + run.out());
+      }
+      assertEquals(3, c.membership(0).getJsonArray("nodes").size(), "nothing left or was removed");
+
       // every TLS mismatch an operator can make says what to do
       Path foreignDir = dir.resolve("foreign-kvctl");
       Path wrongCa = dir.resolve("wrong-ca");
@@ -274,9 +290,12 @@ class SecurityIT {
       Attacker plaintext = new Attacker(c.clientVertxForTools(), Attacker.Mode.PLAINTEXT, null, null);
       Attacker operator = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_MEMBER_CERT, certs.resolve("kvctl.pem"),
           certs.resolve("kvctl-key.pem"));
+      // a node's certificate is the cluster's, but not an operator's
+      Attacker node = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_MEMBER_CERT, certs.resolve("node1.pem"), certs.resolve("node1-key.pem"));
       for (String action : List.of("/v1/admin/repair", "/v1/admin/cleanup", "/v1/admin/decommission")) {
         assertEquals(401, noCert.post(host, http, action, "application/json", "{}"), action);
         assertEquals(403, mallory.post(host, http, action, "application/json", "{}"), action);
+        assertEquals(403, node.post(host, http, action, "application/json", "{}"), action + " with a node's certificate");
         assertEquals(-1, plaintext.post(host, http, action, "application/json", "{}"), "no plaintext answer on an HTTPS port");
       }
       assertEquals(200, noCert.post(host, http, "/v1/mget", "application/json", "{\"keys\": [\"k\"]}"),
