@@ -25,37 +25,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * iproute2 (CI installs it); where namespaces cannot be created the test is skipped and says why.
  */
 class NetworkCutIT {
-  private final int id = (int) (ProcessHandle.current().pid() % 200) + 20;
-  private final String ns = "kvcut" + id;
-  private final String hostSide = "kvh" + id;
-  private final String nsSide = "kvn" + id;
-  private final String hostIp = "10.231." + id + ".1";
-  private final String nsIp = "10.231." + id + ".2";
+  private final kvstore.testing.VethNamespace net = new kvstore.testing.VethNamespace("kvcut", (int) (ProcessHandle.current().pid() % 200) + 20);
+  private final String ns = net.ns;
+  private final String hostIp = net.hostIp;
+  private final String nsIp = net.nsIp;
 
   @TempDir
   Path dir;
 
   private static String run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
-    }
-    return out;
+    return kvstore.testing.VethNamespace.run(cmd);
   }
 
   private void createNetwork() {
     try {
-      run("ip", "netns", "add", ns);
-      run("ip", "link", "add", hostSide, "type", "veth", "peer", "name", nsSide);
-      run("ip", "link", "set", nsSide, "netns", ns);
-      run("ip", "addr", "add", hostIp + "/24", "dev", hostSide);
-      run("ip", "link", "set", hostSide, "up");
-      run("ip", "netns", "exec", ns, "ip", "addr", "add", nsIp + "/24", "dev", nsSide);
-      run("ip", "netns", "exec", ns, "ip", "link", "set", nsSide, "up");
-      run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+      net.create();
     } catch (IOException | InterruptedException e) {
-      deleteNetwork();
       Assumptions.abort("network namespaces cannot be created here (needs root and iproute2): " + e.getMessage());
     }
   }
@@ -75,16 +60,7 @@ class NetworkCutIT {
 
   @AfterEach
   void deleteNetwork() {
-    try {
-      run("ip", "netns", "del", ns);
-    } catch (IOException | InterruptedException ignored) {
-      // not created, or already gone
-    }
-    try {
-      run("ip", "link", "del", hostSide);
-    } catch (IOException | InterruptedException ignored) {
-      // deleting the namespace already removed the pair
-    }
+    net.close();
   }
 
   @Test
@@ -94,7 +70,7 @@ class NetworkCutIT {
       for (int i = 0; i < 50; i++) {
         c.client(0).put("before" + i, "v", Kv.Consistency.ALL);
       }
-      run("ip", "link", "set", hostSide, "down");
+      net.cut();
       Await.until("node1 and node2 to mark the cut-off node3 DOWN", Duration.ofSeconds(15),
           () -> c.statusSeenBy(0, "node3").equals("DOWN") && c.statusSeenBy(1, "node3").equals("DOWN"));
       assertTrue(c.process(2).isAlive(), "node3's process lives on behind the cut");
@@ -107,7 +83,7 @@ class NetworkCutIT {
         }
       }
       assertEquals(List.of(), failed, "QUORUM writes must succeed with one node cut off");
-      run("ip", "link", "set", hostSide, "up");
+      net.heal();
       Await.until("node3 UP again after the cut heals", Duration.ofSeconds(15),
           () -> c.statusSeenBy(0, "node3").equals("UP") && c.statusSeenBy(1, "node3").equals("UP"));
       Await.until("node3 repaired through hints", Duration.ofSeconds(30), () -> c.sameChunks(0, 2) && c.sameChunks(1, 2));
@@ -129,7 +105,7 @@ class NetworkCutIT {
       kvstore.version.ClientClock stamps = kvstore.version.ClientClock.system();
       kvstore.testing.KvClient impatient = new kvstore.testing.KvClient(c.clientVertxForTools(), nsIp, c.config(2).getInteger("grpcPort"), 1500);
       impatient.get("warm-up", Kv.Consistency.ONE);
-      run("ip", "link", "set", hostSide, "down");
+      net.cut();
       try {
         impatient.put(Kv.PutRequest.newBuilder().setKey("k").setValue("late").setConsistency(Kv.Consistency.QUORUM)
             .setTimestampUs(stamps.next()).build());
@@ -145,7 +121,7 @@ class NetworkCutIT {
           return false;
         }
       });
-      run("ip", "link", "set", hostSide, "up");
+      net.heal();
       Await.until("node3 UP again after the cut heals", Duration.ofSeconds(15),
           () -> c.statusSeenBy(0, "node3").equals("UP") && c.statusSeenBy(1, "node3").equals("UP"));
       // the held-up request reaches node3 and is answered (its only Put in this test)
@@ -188,9 +164,9 @@ class NetworkCutIT {
           c.resume(victim);
           pauses++;
         } else {
-          run("ip", "link", "set", hostSide, "down");
+          net.cut();
           Thread.sleep(1000 + schedule.nextInt(3000));
-          run("ip", "link", "set", hostSide, "up");
+          net.heal();
           cuts++;
         }
         Thread.sleep(500 + schedule.nextInt(1500));

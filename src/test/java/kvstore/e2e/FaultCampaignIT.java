@@ -1,0 +1,123 @@
+package kvstore.e2e;
+
+import kvstore.campaign.Checker;
+import kvstore.campaign.HistoryRecorder;
+import kvstore.campaign.Nemesis;
+import kvstore.campaign.Op;
+import kvstore.campaign.Timeline;
+import kvstore.testing.Await;
+import kvstore.testing.KvClient;
+import kvstore.testing.KvctlRun;
+import kvstore.testing.ProcessCluster;
+import kvstore.testing.VethNamespace;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A fault campaign: four real nodes (RF 3, node4 in a network namespace), six clients recording a
+ * history of puts, gets and deletes through random nodes, and a seeded nemesis of overlapping
+ * kills, short and long pauses and cuts of node4's link; then every fault healed, a repair, and a
+ * final read of every key at ALL. The history is checked against the README's promises
+ * ({@link Checker}); the history (JSON lines) and a timeline page are written to
+ * target/campaign/seed-N/. KV_CAMPAIGN_SEED and KV_CAMPAIGN_SECONDS replay or lengthen a run
+ * (src/bench/campaign.sh runs many); CI runs one fixed seed for 60 s.
+ */
+class FaultCampaignIT {
+  @TempDir
+  Path dir;
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void aSeededCampaignOfOverlappingFaultsBreaksNoPromise() throws Exception {
+    long seed = Long.parseLong(System.getenv().getOrDefault("KV_CAMPAIGN_SEED", "20261207"));
+    long seconds = Long.parseLong(System.getenv().getOrDefault("KV_CAMPAIGN_SECONDS", "60"));
+    System.out.println("[campaign] KV_CAMPAIGN_SEED=" + seed + " KV_CAMPAIGN_SECONDS=" + seconds
+        + " mvn -B verify -Dtest=none -Dit.test=FaultCampaignIT -Dsurefire.failIfNoSpecifiedTests=false");
+    VethNamespace net = new VethNamespace("kvfc", (int) (ProcessHandle.current().pid() % 200) + 21);
+    try {
+      net.create();
+    } catch (IOException e) {
+      Assumptions.abort("network namespaces cannot be created here (needs root and iproute2): " + e.getMessage());
+    }
+    Path out = Path.of("target", "campaign", "seed-" + seed);
+    Files.createDirectories(out);
+    try (net; ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("gossipIntervalMs", 500)
+        .put("failureDetectorPauseMs", 300).put("failureDetectorMinStdDevMs", 100))
+        .withHosts(net.hostIp, net.hostIp, net.hostIp, net.nsIp)) {
+      c.prefix(3, net.prefix());
+      c.start();
+      List<KvClient> clients = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (int n = 0; n < 4; n++) {
+        clients.add(LateWriteIT.connectedClient(c, n));
+        names.add("node" + (n + 1));
+      }
+      long t0 = System.nanoTime();
+      HistoryRecorder recorder = new HistoryRecorder(clients, names, 20, seed, t0).start(6);
+      Nemesis nemesis = new Nemesis(c, seed, 3, new Nemesis.Link() {
+        @Override
+        public void cut() throws Exception {
+          net.cut();
+        }
+
+        @Override
+        public void heal() throws Exception {
+          net.heal();
+        }
+      }, t0, 2);
+      nemesis.run(seconds);
+      // every fault healed (the nemesis heals each before it returns): the clients go on a little
+      Await.until("every node UP everywhere", Duration.ofSeconds(60), () -> {
+        for (int i = 0; i < 4; i++) {
+          for (int j = 0; j < 4; j++) {
+            if (!c.statusSeenBy(i, "node" + (j + 1)).equals("UP")) {
+              return false;
+            }
+          }
+        }
+        return true;
+      });
+      Thread.sleep(2000);
+      List<Op> history = recorder.stop();
+      KvctlRun repair = KvctlRun.of(300, "repair", "--node", c.grpcAddress(0));
+      assertTrue(repair.exit() == 0, "repair after healing: " + repair.out());
+      List<Op> finals = recorder.finalReads(clients.get(0), "node1");
+      List<Checker.Violation> violations = new ArrayList<>(Checker.readmePromises().check(history, finals));
+      for (Op o : history) {
+        if (o.error() != null && (o.error().contains("INTERNAL") || o.error().contains("UNKNOWN"))) {
+          violations.add(new Checker.Violation("internal error", o.key(), "an operation ended with " + o.error(), List.of(o)));
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        if (c.log(i).contains("unhandled exception")) {
+          violations.add(new Checker.Violation("internal error", "-", "node" + (i + 1) + " logged an unhandled exception", List.of()));
+        }
+      }
+      HistoryRecorder.write(out.resolve("history.jsonl"), history, finals);
+      Timeline.write(out.resolve("timeline.html"), "seed " + seed + ", " + seconds + " s", 4, history, nemesis.faults(), violations);
+      Map<String, Integer> faults = new TreeMap<>();
+      nemesis.faults().forEach(f -> faults.merge(f.kind(), 1, Integer::sum));
+      Map<String, Integer> outcomes = new TreeMap<>();
+      history.forEach(o -> outcomes.merge(o.type() + " " + o.outcome(), 1, Integer::sum));
+      System.out.println("[campaign] seed " + seed + ": faults " + faults + "; operations " + outcomes + "; " + violations.size()
+          + " violations; " + out.resolve("timeline.html").toAbsolutePath());
+      assertTrue(nemesis.errors().isEmpty(), "the nemesis itself failed: " + nemesis.errors());
+      assertTrue(violations.isEmpty(), violations.size() + " violations (seed " + seed + "):\n"
+          + String.join("\n", violations.stream().limit(20).map(Object::toString).toList()));
+    }
+  }
+}
