@@ -82,33 +82,45 @@ public final class HistoryRecorder {
     try {
       switch (type) {
         case PUT -> {
-          if (!client.put(Kv.PutRequest.newBuilder().setKey(key).setValue(value).setConsistency(c).setTimestampUs(stamps.next()).build()).getOk()) {
+          if (!bounded(client.stub().put(Kv.PutRequest.newBuilder().setKey(key).setValue(value).setConsistency(c)
+              .setTimestampUs(stamps.next()).build())).getOk()) {
             outcome = Op.Outcome.INFO;
             error = "ok=false";
           }
         }
         case DELETE -> {
-          if (!client.stub().delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).setTimestampUs(stamps.next()).build())
-              .await().getOk()) {
+          if (!bounded(client.stub().delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).setTimestampUs(stamps.next())
+              .build())).getOk()) {
             outcome = Op.Outcome.INFO;
             error = "ok=false";
           }
         }
         case GET -> {
-          Kv.GetResponse got = client.get(key, c);
+          Kv.GetResponse got = bounded(client.stub().get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(c).build()));
           read = got.getFound() ? got.getValue() : null;
         }
       }
     } catch (InvalidStatusException e) {
       outcome = e.actualStatus() == GrpcStatus.INVALID_ARGUMENT ? Op.Outcome.FAIL : Op.Outcome.INFO;
       error = e.actualStatus().name();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Future.await() rethrows checked causes as they are (a refused connection, a timeout)
       outcome = Op.Outcome.INFO;
       error = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
     long complete = System.nanoTime() - t0;
     return new Op(id, process, type, key, type == Op.Type.GET ? read : value, 0, node, consistency, invoke, complete, outcome, error);
   }
+
+  /**
+   * The call's answer, or a timeout: the gRPC deadline starts only once a connection is up, and
+   * connecting to a paused node waits for nothing.
+   */
+  private static <T> T bounded(io.vertx.core.Future<T> call) {
+    return call.timeout(CALL_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS).await();
+  }
+
+  private static final long CALL_TIMEOUT_MS = 2000;
 
   /** Stops the workers; returns the history, in invocation order. */
   public List<Op> stop() throws InterruptedException {
