@@ -24,7 +24,7 @@ final class TrustBoundary {
   private final EventLog log;
 
   TrustBoundary(ClusterTls tls, String peerAddress, NodeMetrics metrics, EventLog log) {
-    this.authenticator = tls == null ? null : new PeerAuthenticator(tls.ca());
+    this.authenticator = tls == null ? null : new PeerAuthenticator(tls.ca(), tls.own());
     this.peerAddress = peerAddress;
     this.metrics = metrics;
     this.log = log;

@@ -33,11 +33,18 @@ public final class ClusterTls {
   private final PemKeyCertOptions keyCert;
   private final PemTrustOptions trust;
   private final X509Certificate ca;
+  private final X509Certificate own;
 
-  private ClusterTls(PemKeyCertOptions keyCert, PemTrustOptions trust, X509Certificate ca) {
+  private ClusterTls(PemKeyCertOptions keyCert, PemTrustOptions trust, X509Certificate ca, X509Certificate own) {
     this.keyCert = keyCert;
     this.trust = trust;
     this.ca = ca;
+    this.own = own;
+  }
+
+  /** This node's own certificate. */
+  public X509Certificate own() {
+    return own;
   }
 
   /** Loads and checks the files the config names; null in insecure mode. Throws IllegalArgumentException naming the bad file. */
@@ -58,7 +65,7 @@ public final class ClusterTls {
       throw new IllegalArgumentException("tlsCertFile " + certFile + " is not signed by the CA in tlsCaFile " + caFile);
     }
     return new ClusterTls(new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile),
-        new PemTrustOptions().addCertPath(caFile), ca);
+        new PemTrustOptions().addCertPath(caFile), ca, cert);
   }
 
   static X509Certificate readCertificate(String file, String key) {

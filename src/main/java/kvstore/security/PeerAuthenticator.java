@@ -32,8 +32,16 @@ public final class PeerAuthenticator {
   private final Map<HttpConnection, Verdict> verdicts = new WeakHashMap<>();
   private final Map<HttpConnection, Boolean> operators = new WeakHashMap<>();
 
+  private final X509Certificate self;
+
   public PeerAuthenticator(X509Certificate ca) {
+    this(ca, null);
+  }
+
+  /** {@code self}: this node's own certificate, which drives operator actions on this node only (see {@link #operator}). */
+  public PeerAuthenticator(X509Certificate ca, X509Certificate self) {
     this.ca = ca;
+    this.self = self;
   }
 
   public Verdict verdict(HttpConnection connection) {
@@ -42,14 +50,17 @@ public final class PeerAuthenticator {
 
   /**
    * Whether the caller may drive operator actions: a member whose certificate says operator, or
-   * says no role at all (issued before roles existed; re-issue with `certs` to tell them apart).
+   * says no role at all (issued before roles existed; re-issue with `certs` to tell them apart), or
+   * this node itself (its console runs an action it has checked the operator's certificate for, by
+   * calling its own peer port; whoever holds this node's key holds this node anyway).
    */
   public boolean operator(HttpConnection connection) {
     return verdict(connection) == Verdict.MEMBER && operators.computeIfAbsent(connection, c -> {
       try {
         List<Certificate> chain = c.peerCertificates();
-        String ou = roleOf((X509Certificate) chain.get(0));
-        return ou == null || ou.equals(CertificateAuthority.Role.OPERATOR.ou);
+        X509Certificate leaf = (X509Certificate) chain.get(0);
+        String ou = roleOf(leaf);
+        return ou == null || ou.equals(CertificateAuthority.Role.OPERATOR.ou) || leaf.equals(self);
       } catch (SSLPeerUnverifiedException | RuntimeException e) {
         return false;
       }
