@@ -86,6 +86,48 @@ class ClientAnswersTest {
     }
   }
 
+  /**
+   * HTTP bodies share the node's byte budget: unfinished 2 MB PUT bodies beyond it are dropped for
+   * newcomers (their connections closed), so at most the budget is held, and a whole request still
+   * goes through.
+   */
+  @Test
+  void unfinishedHttpBodiesBeyondTheBudgetAreDropped() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 1, (i, cfg) -> cfg.put("replicationFactor", 1)
+        .put("maxRequestBytesInFlight", 1L)).start()) {
+      int http = c.config(0).getInteger("httpPort");
+      // the budget is at least one connection's: twice the gRPC message limit, about 8.5 MB
+      java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+      for (int k = 0; k < 8; k++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", http);
+        s.getOutputStream().write(("PUT /v1/kv/big" + k + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2000000\r\n\r\nabc")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        held.add(s);
+      }
+      kvstore.testing.Await.until("the oldest unfinished bodies to be dropped", java.time.Duration.ofSeconds(10), () -> {
+        int closed = 0;
+        for (java.net.Socket s : held) {
+          try {
+            s.setSoTimeout(50);
+            if (s.getInputStream().read() < 0) {
+              closed++;
+            }
+          } catch (java.net.SocketTimeoutException e) {
+            // still open
+          } catch (java.io.IOException e) {
+            closed++;
+          }
+        }
+        return closed >= 4;
+      });
+      assertEquals(200, Http.send("PUT", http, "/v1/kv/small", "text/plain", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8)).status());
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
   /** Kubernetes' case: the advertised name does not resolve yet, the node listens anyway on listenHost. */
   @Test
   void aNodeBindsListenHostAndAdvertisesHost() {
