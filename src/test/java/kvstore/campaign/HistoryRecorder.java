@@ -122,6 +122,13 @@ public final class HistoryRecorder {
 
   private static final long CALL_TIMEOUT_MS = 2000;
 
+  /** Operations acknowledged (OK) so far. */
+  public long acknowledged() {
+    synchronized (ops) {
+      return ops.stream().filter(o -> o.outcome() == Op.Outcome.OK).count();
+    }
+  }
+
   /** Stops the workers; returns the history, in invocation order. */
   public List<Op> stop() throws InterruptedException {
     running.set(false);

@@ -91,7 +91,9 @@ class FaultCampaignIT {
         }
         return true;
       });
-      Thread.sleep(2000);
+      // the clients go on until a few hundred more calls have been acknowledged on the healed cluster
+      long healedAt = recorder.acknowledged();
+      Await.until("acknowledged calls after healing", Duration.ofSeconds(60), () -> recorder.acknowledged() >= healedAt + 200);
       List<Op> history = recorder.stop();
       KvctlRun repair = KvctlRun.of(300, "repair", "--node", c.grpcAddress(0));
       assertTrue(repair.exit() == 0, "repair after healing: " + repair.out());
