@@ -86,14 +86,12 @@ public final class HttpVerticle extends VerticleBase {
       }));
       // 200 only once every verticle is up: this port listens before the gRPC port does; /readyz is
       // the same while the node serves (it differs on a node idling after it left, see LeftIdle)
-      router.get("/readyz").handler(ctx -> {
+      io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> health = ctx -> {
         boolean up = ready.getAsBoolean();
         ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
-      });
-      router.get("/healthz").handler(ctx -> {
-        boolean up = ready.getAsBoolean();
-        ctx.response().setStatusCode(up ? 200 : 503).putHeader("content-type", "text/plain").end(up ? "ok\n" : "starting\n");
-      });
+      };
+      router.get("/readyz").handler(health);
+      router.get("/healthz").handler(health);
       new KeyRoutes(stack.keyValue, config.nodeId(), config.maxValueBytes(), requestBytes, metrics, log).mount(router);
       new ClusterRoutes(vertx, config, view, stack, new OperatorGate(tls, config.httpTls()), log).mount(router);
       new EventFeed(config.nodeId(), log, System::currentTimeMillis)
