@@ -65,14 +65,21 @@ public final class GossipVerticle extends VerticleBase {
   /** This run's generation: above every earlier one of this node even when its wall clock went back (Node keeps it on disk). */
   private final long generation;
   private final java.util.function.Consumer<String> fatal;
+  private final List<Member> remembered;
+  private final java.util.function.Consumer<JsonArray> keep;
   private HeardBarrier barrier;
 
   /**
    * {@code initialState}: how this node enters the ring; {@code fatal} hears the one line that says
-   * why this node cannot be part of the cluster it reached (settings differ, or it left it before).
+   * why this node cannot be part of the cluster it reached (settings differ, or it left it before);
+   * {@code remembered}: the members this node knew when it last ran; {@code keep} hears the members'
+   * entries whenever they change, to remember them for the next start.
    */
   public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                        RingState initialState, long generation, java.util.function.Consumer<String> fatal) {
+                        RingState initialState, long generation, java.util.function.Consumer<String> fatal,
+                        List<Member> remembered, java.util.function.Consumer<JsonArray> keep) {
+    this.remembered = remembered;
+    this.keep = keep;
     this.generation = generation;
     this.initialState = initialState;
     this.fatal = fatal;
@@ -93,6 +100,7 @@ public final class GossipVerticle extends VerticleBase {
         config.failureDetectorPauseMs(), config.gossipIntervalMs()),
         new MembershipTable.Limits(config.maxClusterNodes(), Math.max(30_000, 30L * config.gossipIntervalMs()),
             config.maxClockSkewMs(), Math.max(5, config.gossipIntervalMs() / 2)));
+    table.remember(remembered);
     views = new ViewBuilder(config.nodeId(), config.vnodes());
     barrier = new HeardBarrier(table, config.nodeId(), config.downMemberGossipAfterMs(), System::currentTimeMillis);
     table.onRefusal((id, reason) -> {
@@ -456,7 +464,7 @@ public final class GossipVerticle extends VerticleBase {
 
   /** True while this node has not met any other member: a refusal then means it has no cluster to serve. */
   private boolean alone() {
-    return table.snapshot().stream().allMatch(m -> m.nodeId().equals(config.nodeId()) || m.status() == Status.LEFT);
+    return !table.heardAnyone();
   }
 
   private void publishIfChanged() {
@@ -468,6 +476,13 @@ public final class GossipVerticle extends VerticleBase {
       }
       view = next;
       vertx.eventBus().publish(VIEW_ADDRESS, view);
+      JsonArray entries = new JsonArray();
+      for (Member m : view.members().values()) {
+        if (!m.nodeId().equals(config.nodeId())) {
+          entries.add(m.toJson());
+        }
+      }
+      keep.accept(entries);
     }
   }
 

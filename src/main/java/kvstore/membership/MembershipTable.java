@@ -23,6 +23,11 @@ import java.util.function.LongSupplier;
  * address; then the node's own answer counts, not the hearsay ({@link #confirm}). Forged entries
  * pointing nowhere, or at somebody else, so never reach the ring or the digest this node gossips
  * on, and expire; there are at most {@code maxMembers} of each kind.
+ *
+ * <p>A restarted node starts from the members it knew before it stopped ({@link #remember}): they
+ * are in its ring at once, DOWN until heard. Without them its ring would hold only the members it
+ * has reached since, and a write it coordinated would be acknowledged by nodes that are not the
+ * key's replicas (a QUORUM read through another node then misses it).
  */
 public final class MembershipTable {
   private final String selfId;
@@ -32,6 +37,8 @@ public final class MembershipTable {
   private final Map<String, Member> members = new HashMap<>();
   private final Map<String, PhiAccrualDetector> detectors = new HashMap<>();
   private final Map<String, Pending> unconfirmed = new LinkedHashMap<>();
+  /** Members known from this node's own disk and not heard from since it started: DOWN until they are. */
+  private final java.util.Set<String> unheard = new java.util.HashSet<>();
 
   /** Thresholds and model of the phi-accrual detector (see {@link PhiAccrualDetector}). */
   public record DetectorSettings(double phiSuspect, double phiDown, int window, long minStdDevMs,
@@ -70,6 +77,26 @@ public final class MembershipTable {
     members.put(selfId, self.withStatus(Status.UP));
   }
 
+  /**
+   * Takes the members this node recorded before it stopped (its own, confirmed entries): each is a
+   * member again, DOWN until its heartbeat is heard, or LEFT for good. Called before any gossip.
+   */
+  public synchronized void remember(List<Member> recorded) {
+    for (Member m : recorded) {
+      if (m.nodeId().equals(selfId) || members.containsKey(m.nodeId()) || members.size() > limits.maxMembers()) {
+        continue;
+      }
+      members.put(m.nodeId(), m.status() == Status.LEFT ? m : m.withStatus(Status.DOWN));
+      unheard.add(m.nodeId());
+    }
+  }
+
+  /** True once this node has heard another member's heartbeat (not only remembered it). */
+  public synchronized boolean heardAnyone() {
+    return members.values().stream().anyMatch(m -> !m.nodeId().equals(selfId) && m.status() != Status.LEFT
+        && detectors.containsKey(m.nodeId()));
+  }
+
   public void onRefusal(Refusals r) {
     this.refusals = r;
   }
@@ -100,8 +127,15 @@ public final class MembershipTable {
         continue;
       }
       Member known = members.get(m.nodeId());
-      if (known == null) {
+      if (known == null || !detectors.containsKey(m.nodeId())) {
         noteHearsay(m, now);
+      }
+      if (known != null && m.status() == Status.LEFT && known.status() != Status.LEFT && unheard.contains(m.nodeId())
+          && !detectors.containsKey(m.nodeId()) && m.generation() >= known.generation()) {
+        // only remembered, never heard since this start: the cluster's word that it left, even from a
+        // later run of it, is newer than what this node's disk says (it takes a member out, never adds one)
+        members.put(m.nodeId(), m);
+        continue;
       }
       if (!m.supersedes(known)) {
         continue;
@@ -216,8 +250,9 @@ public final class MembershipTable {
   }
 
   private void accept(Member m, Member known, long now) {
-    // a new generation is a restarted process: its old heartbeat history says nothing about it
-    if (known == null || m.generation() != known.generation()) {
+    // a new generation is a restarted process: its old heartbeat history says nothing about it (nor
+    // is there any for a member only remembered from disk)
+    if (known == null || m.generation() != known.generation() || !detectors.containsKey(m.nodeId())) {
       detectors.put(m.nodeId(), new PhiAccrualDetector(settings.window(), settings.minStdDevMs(),
           settings.acceptablePauseMs(), settings.expectedIntervalMs()));
     }
@@ -298,6 +333,9 @@ public final class MembershipTable {
       return Status.LEFT;
     }
     PhiAccrualDetector d = detectors.get(m.nodeId());
+    if (d == null && unheard.contains(m.nodeId())) {
+      return Status.DOWN;
+    }
     double phi = d == null ? 0 : d.phi(now);
     if (phi >= settings.phiDown()) {
       return Status.DOWN;
@@ -337,7 +375,8 @@ public final class MembershipTable {
     // a node others gossip about that this one has not reached yet (it joined while that node was
     // stopped, say) is as much a member: the others' digests show whether its heartbeat still moves
     hearsay.forEach((id, h) -> {
-      if (!members.containsKey(id) && !id.equals(except) && !h.left() && now - h.advancedMs() <= silentMs) {
+      if ((!members.containsKey(id) || !detectors.containsKey(id)) && !id.equals(except) && !h.left()
+          && now - h.advancedMs() <= silentMs) {
         out.add(id);
       }
     });

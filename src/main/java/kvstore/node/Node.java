@@ -148,7 +148,8 @@ public final class Node {
         })
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), refused), 1))
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), refused,
+            rememberedMembers(state.get().state(), log), state.get()::members), 1))
         .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, requestBytes, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections, requestBytes), config.effectiveGrpcInstances()))
         .compose(v -> node.deploy(() -> new AntiEntropyVerticle(config, tls, metrics, log, trees), 1))
@@ -189,7 +190,7 @@ public final class Node {
     clock.restore(mark);
     long generation = Math.max(now, recorded == null ? 0 : recorded.generation() + 1);
     NodeStateFile.State s = new NodeStateFile.State(config.nodeId(), config.clusterName(), mark, generation,
-        recorded == null ? 0 : recorded.lastContactMs());
+        recorded == null ? 0 : recorded.lastContactMs(), recorded == null ? new io.vertx.core.json.JsonArray() : recorded.members());
     try {
       NodeStateFile.writeNow(dir, s);
     } catch (java.io.IOException e) {
@@ -200,6 +201,19 @@ public final class Node {
       log.warn("cannot write " + dir.resolve(NodeStateFile.NAME) + " now: the disk is full; it is written once there is room");
     }
     return new NodeStateFile(vertx, dir, s, log);
+  }
+
+  /** The members recorded when this node last ran; an entry that does not parse is left out (gossip brings it back). */
+  private static java.util.List<kvstore.membership.Member> rememberedMembers(NodeStateFile.State s, EventLog log) {
+    java.util.List<kvstore.membership.Member> out = new java.util.ArrayList<>();
+    for (Object o : s.members()) {
+      try {
+        out.add(kvstore.membership.Member.fromJson(o));
+      } catch (IllegalArgumentException e) {
+        log.warn("a member recorded in " + NodeStateFile.NAME + " is left out: " + e.getMessage());
+      }
+    }
+    return out;
   }
 
   /** Notes in the data directory that this node is in touch with its cluster: another member is UP. */

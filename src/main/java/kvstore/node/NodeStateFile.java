@@ -1,6 +1,7 @@
 package kvstore.node;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import kvstore.log.EventLog;
 
@@ -14,8 +15,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * {@code node-state.json} in the data directory: whose data this is (node id, cluster name), a
- * bound above every version the node has given out, the last gossip generation it used, and when
- * it last heard from another member. Read once at start ({@link StartChecks} decides from it);
+ * bound above every version the node has given out, the last gossip generation it used, when
+ * it last heard from another member, and the members it last knew (so that a restarted node's ring
+ * has every member before it has reached them all). Read once at start ({@link StartChecks} decides from it);
  * written as a temporary file, fsynced and renamed, off the event loop, one write at a time, each
  * with the newest values.
  */
@@ -23,15 +25,23 @@ final class NodeStateFile {
   static final String NAME = "node-state.json";
 
   /** What the file holds; 0 where nothing is known yet. */
-  record State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs) {
+  record State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs, JsonArray members) {
+    State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs) {
+      this(nodeId, clusterName, clockMark, generation, lastContactMs, new JsonArray());
+    }
+
     JsonObject toJson() {
       return new JsonObject().put("nodeId", nodeId).put("clusterName", clusterName).put("clockMark", clockMark)
-          .put("generation", generation).put("lastContactMs", lastContactMs);
+          .put("generation", generation).put("lastContactMs", lastContactMs).put("members", members);
     }
 
     static State fromJson(JsonObject j) {
       return new State(j.getString("nodeId", ""), j.getString("clusterName", ""), j.getLong("clockMark", 0L),
-          j.getLong("generation", 0L), j.getLong("lastContactMs", 0L));
+          j.getLong("generation", 0L), j.getLong("lastContactMs", 0L), j.getJsonArray("members", new JsonArray()));
+    }
+
+    State withMembers(JsonArray m) {
+      return new State(nodeId, clusterName, clockMark, generation, lastContactMs, m);
     }
   }
 
@@ -81,11 +91,21 @@ final class NodeStateFile {
 
   /** Records a new bound above every version given out; written at once (the clock waits for nothing). */
   void clockMark(long mark) {
-    update(s -> new State(s.nodeId(), s.clusterName(), Math.max(s.clockMark(), mark), s.generation(), s.lastContactMs()));
+    update(s -> new State(s.nodeId(), s.clusterName(), Math.max(s.clockMark(), mark), s.generation(), s.lastContactMs(), s.members()));
   }
 
   void contact(long nowMs) {
-    update(s -> new State(s.nodeId(), s.clusterName(), s.clockMark(), s.generation(), Math.max(s.lastContactMs(), nowMs)));
+    update(s -> new State(s.nodeId(), s.clusterName(), s.clockMark(), s.generation(), Math.max(s.lastContactMs(), nowMs), s.members()));
+  }
+
+  /** Records the members this node knows now (their gossip entries); written when they change. */
+  void members(JsonArray entries) {
+    synchronized (this) {
+      if (state.members().equals(entries)) {
+        return;
+      }
+    }
+    update(s -> s.withMembers(entries));
   }
 
   private void update(java.util.function.UnaryOperator<State> change) {

@@ -2,6 +2,7 @@ package kvstore.e2e;
 
 import io.vertx.core.json.JsonObject;
 import kv.Kv;
+import kvstore.ring.Ring;
 import kvstore.testing.Await;
 import kvstore.testing.ProcessCluster;
 import org.junit.jupiter.api.Test;
@@ -10,17 +11,21 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * What a data directory says of itself, on real processes: another node's or cluster's directory
  * and data older than the tombstone grace period are refused with one line; a node restarted with
- * its clock a minute in the past stamps and expires above what it did before.
+ * its clock a minute in the past stamps and expires above what it did before; a restarted node
+ * coordinates over the ring of every member it knew, not only those it has reached since.
  */
 class NodeStateIT {
   @TempDir
@@ -93,6 +98,67 @@ class NodeStateIT {
       assertTrue(c.client(0).put("d", "new").getOk());
       assertEquals("new", c.client(0).get("d").getValue());
       assertFalse(c.client(0).get("ttl").getFound(), "a 500 ms TTL written before the restart has expired");
+    }
+  }
+
+  /**
+   * The fault campaign's finding (seed 20261207): node3, restarted while two members were down,
+   * built its ring from the one member it had reached, and acknowledged QUORUM writes with that
+   * member, which was not a replica of the key; a QUORUM read through a true replica missed them.
+   */
+  @Test
+  void aRestartedNodeWritesToTheKeysTrueReplicasBeforeItHasReachedThemAll() throws Exception {
+    List<String> ids = List.of("node1", "node2", "node3", "node4");
+    try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("hintedHandoff", false)).start()) {
+      c.awaitUp(4);
+      Path stateFile = Path.of(c.config(2).getString("dataDir"), "node-state.json");
+      Await.until("node3 to record the other members", Duration.ofSeconds(30),
+          () -> new JsonObject(read(stateFile)).getJsonArray("members", new io.vertx.core.json.JsonArray()).size() == 3);
+      c.kill(1);
+      c.kill(3);
+      c.kill(2);
+      c.start(2);
+      // node3 knows node2 and node4 from its disk: members, DOWN, before it has heard them
+      JsonObject view = c.membership(2);
+      for (String id : List.of("node2", "node4")) {
+        assertTrue(view.getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+            .anyMatch(n -> n.getString("nodeId").equals(id) && n.getString("status").equals("DOWN")), id + " in " + view.encode());
+      }
+      Ring ring = Ring.of(ids, 128);
+      List<String> acked = new ArrayList<>();
+      int refused = 0;
+      for (int k = 0; k < 120; k++) {
+        String key = "r" + k;
+        boolean ok;
+        try {
+          ok = c.client(2).put(key, "v" + k, Kv.Consistency.QUORUM).getOk();
+        } catch (RuntimeException e) {
+          ok = false;
+        }
+        List<String> replicas = ring.preferenceList(key, 3);
+        if (ok) {
+          acked.add(key);
+        } else if (replicas.contains("node1") && replicas.contains("node3")) {
+          fail(key + " has node1 and node3 among its replicas " + replicas + ": its QUORUM write through node3 must succeed");
+        } else {
+          refused++;
+        }
+      }
+      assertTrue(refused > 0 && !acked.isEmpty(), "acknowledged " + acked.size() + ", refused " + refused);
+      c.start(1);
+      c.start(3);
+      c.awaitUp(4);
+      for (String key : acked) {
+        List<String> replicas = ring.preferenceList(key, 3);
+        List<String> holders = new ArrayList<>();
+        for (String r : replicas) {
+          // a ONE read through a replica answers from that replica's own copy
+          if (c.client(ids.indexOf(r)).get(key, Kv.Consistency.ONE).getFound()) {
+            holders.add(r);
+          }
+        }
+        assertTrue(holders.size() >= 2, key + " acknowledged at QUORUM is on " + holders + " of its replicas " + replicas);
+      }
     }
   }
 

@@ -331,4 +331,51 @@ class MembershipTableTest {
     assertTrue(ActiveMove.of(List.of(m("a", 0, 1), m("r", 0, 2).withState(RingState.REPLACING))).isEmpty(),
         "a replacement keeps the ring as it is");
   }
+
+  @Test
+  void aRestartedNodeStartsFromTheMembersItRememberedDownUntilHeard() {
+    MembershipTable t = table("a");
+    t.remember(List.of(m("a", 9, 1), m("b", 40, 1), m("c", 40, 1), m("d", 40, 1).withStatus(Status.LEFT)));
+    // in the table (so in the ring) at once, judged DOWN: no write waits on them, reads try them last
+    assertEquals(Status.DOWN, find(t, "b").status());
+    assertEquals(Status.DOWN, find(t, "c").status());
+    assertEquals(Status.LEFT, find(t, "d").status());
+    assertEquals(List.of("a", "b", "c", "d"), t.snapshot().stream().map(Member::nodeId).toList());
+    assertTrue(!t.heardAnyone(), "a remembered member is not one heard");
+    // b's heartbeat advances in a digest: b is UP; c stays DOWN while nobody hears it
+    now.addAndGet(1000);
+    t.merge(List.of(m("b", 41, 1), m("c", 40, 1)));
+    assertEquals(Status.UP, find(t, "b").status());
+    assertEquals(Status.DOWN, find(t, "c").status());
+    assertTrue(t.heardAnyone());
+  }
+
+  @Test
+  void aRememberedMemberThatLeftMeanwhileLeavesTheRingOnTheClustersWord() {
+    MembershipTable t = table("a");
+    t.remember(List.of(m("c", 40, 1), m("e", 40, 1)));
+    // c was decommissioned while this node was stopped, after a restart of its own (generation 2); it is gone
+    t.merge(List.of(m("c", 3, 2).withStatus(Status.LEFT)));
+    assertEquals(Status.LEFT, find(t, "c").status());
+    // e restarted (generation 2) and is a member: hearsay of its new run waits for e itself; the remembered entry stays
+    t.merge(List.of(m("e", 3, 2)));
+    assertEquals(1, find(t, "e").generation());
+    assertEquals(Status.DOWN, find(t, "e").status());
+    assertEquals(1, t.unconfirmedCount());
+    t.confirm(m("e", 4, 2), m("e", 4, 2).peerAddress());
+    assertEquals(2, find(t, "e").generation());
+    assertEquals(Status.UP, find(t, "e").status());
+  }
+
+  @Test
+  void aRememberedMemberStillTalkedAboutIsWaitedForByAMove() {
+    MembershipTable t = table("a");
+    t.remember(List.of(m("b", 40, 1), m("c", 40, 1)));
+    // others' digests show b's heartbeat moving; c's not at all
+    t.merge(List.of(m("b", 40, 1), m("c", 40, 1)));
+    now.addAndGet(500);
+    assertEquals(List.of("b", "c"), t.mustHear("none", 10_000));
+    now.addAndGet(20_000);
+    assertEquals(List.of(), t.mustHear("none", 10_000), "silent for longer than the bound: taken for dead");
+  }
 }
