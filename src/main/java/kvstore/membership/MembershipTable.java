@@ -127,14 +127,21 @@ public final class MembershipTable {
         continue;
       }
       Member known = members.get(m.nodeId());
+      Hearsay before = hearsay.get(m.nodeId());
       if (known == null || !detectors.containsKey(m.nodeId())) {
         noteHearsay(m, now);
       }
-      if (known != null && m.status() == Status.LEFT && known.status() != Status.LEFT && unheard.contains(m.nodeId())
-          && !detectors.containsKey(m.nodeId()) && m.generation() >= known.generation()) {
+      boolean onlyRemembered = known != null && unheard.contains(m.nodeId()) && !detectors.containsKey(m.nodeId());
+      if (onlyRemembered && m.status() == Status.LEFT && known.status() != Status.LEFT && m.generation() >= known.generation()) {
         // only remembered, never heard since this start: the cluster's word that it left, even from a
         // later run of it, is newer than what this node's disk says (it takes a member out, never adds one)
         members.put(m.nodeId(), m);
+        continue;
+      }
+      if (onlyRemembered && m.status() != Status.LEFT && m.state() == known.state() && m.generation() == known.generation()
+          && (before == null || before.generation() != m.generation() || m.heartbeat() <= before.heartbeat())) {
+        // the heartbeat a digest carries may be the last one before the node died, newer than the one
+        // remembered here: alive only once the heartbeat moves between two digests this node receives
         continue;
       }
       if (!m.supersedes(known)) {

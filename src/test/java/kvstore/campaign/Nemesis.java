@@ -11,10 +11,11 @@ import java.util.Set;
 
 /**
  * Faults from a seed, overlapping: kill -9 then restart; SIGSTOP/SIGCONT pauses shorter and longer
- * than the failure detector's timeout; the link of the node in a network namespace cut and healed.
- * At most {@code overlap} faults at once, never two on one node; each is healed by its own thread
- * after its duration, and {@link #run} returns only once all are healed. Every fault is recorded with its
- * times for the checker's reports and the timeline.
+ * than the failure detector's timeout; the link of the node in a network namespace cut and healed;
+ * the disk of the node whose dataDir is a small tmpfs filled and freed; a rolling restart (SIGTERM,
+ * start, one node after the other). At most {@code overlap} faults at once, never two on one node; each is healed by its own
+ * thread after its duration, and {@link #run} returns only once all are healed. Every fault is
+ * recorded with its times for the checker's reports and the timeline.
  */
 public final class Nemesis {
   /** One fault: its kind, the node, when it began and ended (ns since the run's start). */
@@ -28,10 +29,20 @@ public final class Nemesis {
     void heal() throws Exception;
   }
 
+  /** Fills and frees the disk of the node whose dataDir is on a small file system of its own. */
+  public interface Disk {
+    void fill() throws Exception;
+
+    void free() throws Exception;
+  }
+
+  /** What this run can do beyond kills and pauses; -1 / null where it cannot. */
+  public record Means(int isolatable, Link link, int smallDisk, Disk disk) {
+  }
+
   private final ProcessCluster cluster;
   private final Random random;
-  private final int isolatable;
-  private final Link link;
+  private final Means means;
   private final long t0;
   private final int overlap;
   private final Set<Integer> busy = Collections.synchronizedSet(new HashSet<>());
@@ -39,12 +50,12 @@ public final class Nemesis {
   private final List<Thread> running = Collections.synchronizedList(new ArrayList<>());
   private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
 
-  /** {@code isolatable}: the node behind {@code link} (-1: none). */
-  public Nemesis(ProcessCluster cluster, long seed, int isolatable, Link link, long t0, int overlap) {
+  private boolean rolling;
+
+  public Nemesis(ProcessCluster cluster, long seed, Means means, long t0, int overlap) {
     this.cluster = cluster;
     this.random = new Random(seed);
-    this.isolatable = isolatable;
-    this.link = link;
+    this.means = means;
     this.t0 = t0;
     this.overlap = overlap;
   }
@@ -58,23 +69,59 @@ public final class Nemesis {
         continue;
       }
       int node = random.nextInt(cluster.size());
+      int dice = random.nextInt(100);
+      if (dice >= 95) {
+        if (!rolling) {
+          rolling = true;
+          start("rolling-restart", -1, () -> rollingRestart());
+        }
+        continue;
+      }
       if (!busy.add(node)) {
         continue;
       }
-      int dice = random.nextInt(100);
-      String kind = dice < 25 ? "kill" : dice < 50 ? "pause-short" : dice < 75 ? "pause-long" : node == isolatable ? "isolate" : "pause-short";
+      String kind = dice < 20 ? "kill" : dice < 40 ? "pause-short" : dice < 60 ? "pause-long"
+          : dice < 75 ? (node == means.isolatable() ? "isolate" : "pause-short")
+          : node == means.smallDisk() ? "disk-full" : "kill";
       long durationMs = switch (kind) {
         case "kill" -> 1000 + random.nextInt(4000);
         case "pause-short" -> 200 + random.nextInt(1000);
         case "pause-long" -> 3000 + random.nextInt(4000);
         default -> 1000 + random.nextInt(5000);
       };
-      Thread t = new Thread(() -> fault(kind, node, durationMs), "nemesis-" + kind + "-node" + (node + 1));
-      running.add(t);
-      t.start();
+      start(kind, node, () -> fault(kind, node, durationMs));
     }
     for (Thread t : new ArrayList<>(running)) {
       t.join(60_000);
+    }
+  }
+
+  private void start(String kind, int node, Runnable fault) {
+    Thread t = new Thread(fault, "nemesis-" + kind + (node >= 0 ? "-node" + (node + 1) : ""));
+    running.add(t);
+    t.start();
+  }
+
+  /** Each node in turn, as an operator upgrading the cluster would: SIGTERM, start, wait until it answers. */
+  private void rollingRestart() {
+    try {
+      for (int node = 0; node < cluster.size(); node++) {
+        while (!busy.add(node)) {
+          Thread.sleep(100);
+        }
+        long start = System.nanoTime() - t0;
+        try {
+          cluster.terminate(node);
+          cluster.start(node);
+        } catch (Exception | AssertionError e) {
+          errors.add("rolling restart of node" + (node + 1) + ": " + e);
+        } finally {
+          faults.add(new Fault("restart", node, start, System.nanoTime() - t0));
+          busy.remove(node);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -87,15 +134,23 @@ public final class Nemesis {
           Thread.sleep(durationMs);
           cluster.start(node);
         }
+        case "disk-full" -> {
+          means.disk().fill();
+          try {
+            Thread.sleep(durationMs);
+          } finally {
+            means.disk().free();
+          }
+        }
         case "pause-short", "pause-long" -> {
           cluster.pause(node);
           Thread.sleep(durationMs);
           cluster.resume(node);
         }
         default -> {
-          link.cut();
+          means.link().cut();
           Thread.sleep(durationMs);
-          link.heal();
+          means.link().heal();
         }
       }
     } catch (Exception | AssertionError e) {

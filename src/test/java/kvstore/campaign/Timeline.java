@@ -67,6 +67,8 @@ public final class Timeline {
         case "kill" -> "#d62728";
         case "pause-long" -> "#ff7f0e";
         case "isolate" -> "#9467bd";
+        case "disk-full" -> "#8c564b";
+        case "restart" -> "#2ca02c";
         default -> "#f2c14e";
       };
       svg.append(String.format("<rect x='%.1f' y='%d' width='%.1f' height='%d' fill='%s'><title>%s node%d %.1f-%.1f s</title></rect>",

@@ -342,9 +342,14 @@ class MembershipTableTest {
     assertEquals(Status.LEFT, find(t, "d").status());
     assertEquals(List.of("a", "b", "c", "d"), t.snapshot().stream().map(Member::nodeId).toList());
     assertTrue(!t.heardAnyone(), "a remembered member is not one heard");
-    // b's heartbeat advances in a digest: b is UP; c stays DOWN while nobody hears it
+    // digests carry b's and c's last heartbeats, newer than those remembered: not yet a sign of life
     now.addAndGet(1000);
-    t.merge(List.of(m("b", 41, 1), m("c", 40, 1)));
+    t.merge(List.of(m("b", 45, 1), m("c", 45, 1)));
+    assertEquals(Status.DOWN, find(t, "b").status());
+    assertEquals(Status.DOWN, find(t, "c").status());
+    // b's heartbeat moves between two digests: b is UP; c's does not and it stays DOWN
+    now.addAndGet(1000);
+    t.merge(List.of(m("b", 47, 1), m("c", 45, 1)));
     assertEquals(Status.UP, find(t, "b").status());
     assertEquals(Status.DOWN, find(t, "c").status());
     assertTrue(t.heardAnyone());

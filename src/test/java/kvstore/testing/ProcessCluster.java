@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessCluster implements TestCluster {
   private final Path dir;
   private final List<JsonObject> configs = new ArrayList<>();
-  private final List<Process> processes = new ArrayList<>();
-  private final List<List<String>> prefixes = new ArrayList<>();
+  private final List<Process> processes = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<List<String>> prefixes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx();
   private final java.util.Map<Integer, KvClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -124,7 +124,7 @@ public final class ProcessCluster implements TestCluster {
     }
   }
 
-  /** Runs node i under a command prefix, e.g. {@code ip netns exec NS}. */
+  /** Runs node i under a command prefix, e.g. {@code ip netns exec NS}; from its next start. */
   public void prefix(int i, List<String> prefix) {
     prefixes.set(i, prefix);
   }
