@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  * JSON, like the Vert.x launcher's); {@code java -jar node.jar cluster} starts a local 3-node cluster.
  */
 public final class Main {
+  private static final long START_TIMEOUT_S = 300;
+
   static final int EXIT_CONFIG = 2;
   static final int EXIT_START = 1;
 
@@ -74,9 +76,12 @@ public final class Main {
     Vertx vertx = Node.newVertx(metrics, config.eventLoops());
     Node node;
     try {
-      node = Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      // the integrity check of a large database is most of a start (6 s at 10M rows, from a warm page cache)
+      node = Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(START_TIMEOUT_S, TimeUnit.SECONDS);
     } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      Throwable cause = e instanceof java.util.concurrent.TimeoutException
+          ? new IllegalStateException("it did not finish starting within " + START_TIMEOUT_S + " s (see the lines above)")
+          : e.getCause() != null ? e.getCause() : e;
       if (cause instanceof kvstore.node.LeftIdle.LeftCluster && config.idleAfterLeaving()) {
         idle(vertx, config, cause.getMessage());
         return;

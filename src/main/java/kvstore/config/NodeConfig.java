@@ -71,7 +71,9 @@ public final class NodeConfig {
   public static final ConfigKey<String> STORAGE_SYNC = ConfigKey.string("storageSync", "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash).", v -> v.equals("FULL") || v.equals("NORMAL") ? null : "must be FULL or NORMAL, got " + v);
   public static final ConfigKey<Integer> STORAGE_READERS = ConfigKey.integer("storageReaders", 2, 1, 32, "SQLite reader verticles (each its own connection), in parallel with the single writer.");
   public static final ConfigKey<Integer> SQLITE_CACHE_MB = ConfigKey.integer("sqliteCacheMb", 16, 1, 4096, "SQLite page cache of each connection (the writer, each reader), in MiB: enough for the upper levels of a 10M-row table and its index.");
-  public static final ConfigKey<Integer> WAL_CHECKPOINT_INTERVAL_MS = ConfigKey.integer("walCheckpointIntervalMs", 20, 1, 60000, "How often the background checkpoint copies the WAL into the database file. Every 20 ms, the log starts over before SQLite's own checkpoint makes a commit copy ~80 MB (a 250 ms stall at 10M rows every 100 ms).");
+  public static final ConfigKey<Integer> WAL_CHECKPOINT_INTERVAL_MS = ConfigKey.integer("walCheckpointIntervalMs", 20, 1, 60000, "Shortest interval of the background checkpoint that copies the WAL into the database file (at 10M rows every 20 ms keeps the log short of SQLite's own checkpoint, a 250 ms stall every 100 ms).");
+  public static final ConfigKey<Integer> WAL_CHECKPOINT_MAX_INTERVAL_MS = ConfigKey.integer("walCheckpointMaxIntervalMs", 1000, 1, 60000, "Longest interval of the background checkpoint, for an idle log; in between, the time the log takes to gain walCheckpointFramesPerCopy pages. Equal to walCheckpointIntervalMs: a fixed interval.");
+  public static final ConfigKey<Integer> WAL_CHECKPOINT_FRAMES_PER_COPY = ConfigKey.integer("walCheckpointFramesPerCopy", 200, 1, 1_000_000, "Pages the WAL may gain between two background checkpoints: the interval is the time it takes to gain them at the current write rate.");
   public static final ConfigKey<Boolean> STARTUP_INTEGRITY_CHECK = ConfigKey.bool("startupIntegrityCheck", true, "Run SQLite's quick_check on the database before the node opens it, and refuse to start on a damaged file (a lost write-ahead log is always refused).");
   public static final ConfigKey<Integer> ROW_CACHE_ENTRIES = ConfigKey.integer("rowCacheEntries", 100000, 0, Integer.MAX_VALUE, "Rows kept in memory for reads (a commit drops the rows it changed); 0 disables it.");
 
@@ -152,6 +154,8 @@ public final class NodeConfig {
       STORAGE_READERS,
       SQLITE_CACHE_MB,
       WAL_CHECKPOINT_INTERVAL_MS,
+      WAL_CHECKPOINT_MAX_INTERVAL_MS,
+      WAL_CHECKPOINT_FRAMES_PER_COPY,
       STARTUP_INTEGRITY_CHECK,
       ROW_CACHE_ENTRIES,
       MAX_KEY_BYTES,
@@ -439,6 +443,15 @@ public final class NodeConfig {
 
   public int walCheckpointIntervalMs() {
     return get(WAL_CHECKPOINT_INTERVAL_MS);
+  }
+
+  /** The checkpoint's longest interval: never below the shortest. */
+  public int walCheckpointMaxIntervalMs() {
+    return Math.max(walCheckpointIntervalMs(), get(WAL_CHECKPOINT_MAX_INTERVAL_MS));
+  }
+
+  public int walCheckpointFramesPerCopy() {
+    return get(WAL_CHECKPOINT_FRAMES_PER_COPY);
   }
 
   public int rowCacheEntries() {

@@ -19,20 +19,22 @@ import java.nio.file.Path;
  * all of it is copied. If this verticle falls behind, SQLite's own checkpoint at the (higher)
  * threshold still bounds the log.
  *
- * <p>The interval ({@code walCheckpointIntervalMs}, 20 ms) is short because of large tables: under
- * steady puts to 10M rows, where every put dirties a different page, the log starts over only
- * when a passive copy finishes with no commit after it. Every 100 ms, that was rare enough that
- * the log reached SQLite's own threshold, and that commit's writes waited ~250 ms for its copy;
- * every 20 ms, each copy is small and the log starts over long before. See docs/performance.md,
- * "Cost as data grows".
+ * <p>The interval follows how fast the log grows ({@link CheckpointPacing}): the time it takes to
+ * gain {@code walCheckpointFramesPerCopy} pages, between {@code walCheckpointIntervalMs} (20 ms)
+ * and {@code walCheckpointMaxIntervalMs} (1 s). Short under fast writes: under steady puts to 10M
+ * rows, where every put dirties a different page, the log starts over only when a passive copy
+ * finishes with no commit after it; every 100 ms, that was rare enough that the log reached
+ * SQLite's own threshold, and that commit's writes waited ~250 ms for its copy. Longer under slower
+ * ones, where each checkpoint is mostly its fsync. See docs/performance.md, "Cost as data grows".
  */
 public final class WalCheckpointVerticle extends VerticleBase {
 
   private final NodeConfig config;
   private final EventLog log;
   private Pool pool;
+  private CheckpointPacing pacing;
   private long timer = -1;
-  private boolean running;
+  private boolean stopped;
 
   public WalCheckpointVerticle(NodeConfig config, EventLog log) {
     this.config = config;
@@ -42,29 +44,37 @@ public final class WalCheckpointVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = SqliteValues.pool(vertx, SqliteFile.of(config).url(), 1, "kv-checkpoint");
-    timer = vertx.setPeriodic(config.walCheckpointIntervalMs(), t -> checkpoint());
+    pacing = new CheckpointPacing(config.walCheckpointIntervalMs(), config.walCheckpointMaxIntervalMs(),
+        config.walCheckpointFramesPerCopy());
+    schedule(pacing.minMs());
     return Future.succeededFuture();
   }
 
-  private void checkpoint() {
-    if (running) {
-      return;
+  private void schedule(long delayMs) {
+    if (!stopped) {
+      timer = vertx.setTimer(delayMs, t -> checkpoint());
     }
-    running = true;
+  }
+
+  /** One passive checkpoint; the next is scheduled when it is done, so they never overlap. */
+  private void checkpoint() {
     pool.query("PRAGMA wal_checkpoint(PASSIVE)").execute().onComplete(ar -> {
-      running = false;
       if (ar.failed()) {
         // on a full disk this fails every interval: one line every few seconds says so
         log.warnLimited("wal-checkpoint", "[STORAGE] background WAL checkpoint failed: " + ar.cause().getMessage());
+        schedule(pacing.nextDelayMs(-1, System.currentTimeMillis()));
         return;
       }
       Row r = ar.result().iterator().next();
-      log.trace(() -> "[STORAGE] WAL checkpoint: " + r.getLong(2) + " of " + r.getLong(1) + " frames copied");
+      long frames = r.getLong(1) == null ? 0 : r.getLong(1);
+      log.trace(() -> "[STORAGE] WAL checkpoint: " + r.getLong(2) + " of " + frames + " frames copied");
+      schedule(pacing.nextDelayMs(frames, System.currentTimeMillis()));
     });
   }
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
