@@ -75,6 +75,16 @@ class MembershipChangesIT {
     }
   }
 
+  /** What each node said about the moves, for a failure the temporary logs will not outlive. */
+  private static void printMoves(ProcessCluster c) {
+    java.util.regex.Pattern moves = java.util.regex.Pattern.compile("BOOTSTRAP|STREAM|JOIN|GOSSIP|HINT|WARN|ERROR");
+    for (int i = 0; i < c.size(); i++) {
+      List<String> lines = c.log(i).lines().filter(l -> moves.matcher(l).find()).toList();
+      System.out.println("---- node" + (i + 1) + ": " + lines.size() + " lines on moves, hints and warnings (last 150)");
+      lines.subList(Math.max(0, lines.size() - 150), lines.size()).forEach(System.out::println);
+    }
+  }
+
   private static KvctlRun kvctl(String... args) {
     return KvctlRun.of(300, args);
   }
@@ -123,6 +133,9 @@ class MembershipChangesIT {
       for (Map.Entry<String, Long> e : Map.copyOf(acked).entrySet()) {
         check(c, 3, e.getKey(), e.getValue(), Kv.Consistency.ONE);
         check(c, 4, e.getKey(), e.getValue(), Kv.Consistency.ONE);
+      }
+      if (!problems.isEmpty()) {
+        printMoves(c);
       }
       assertEquals(List.of(), problems.subList(0, Math.min(20, problems.size())), "after the joins");
       running = new AtomicBoolean(true);
