@@ -1,6 +1,9 @@
 package kvstore.campaign;
 
+import kvstore.testing.Await;
 import kvstore.testing.ProcessCluster;
+
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -104,24 +107,24 @@ public final class Nemesis {
 
   /** Each node in turn, as an operator upgrading the cluster would: SIGTERM, start, wait until it answers. */
   private void rollingRestart() {
-    try {
-      for (int node = 0; node < cluster.size(); node++) {
-        while (!busy.add(node)) {
-          Thread.sleep(100);
-        }
-        long start = System.nanoTime() - t0;
-        try {
-          cluster.terminate(node);
-          cluster.start(node);
-        } catch (Exception | AssertionError e) {
-          errors.add("rolling restart of node" + (node + 1) + ": " + e);
-        } finally {
-          faults.add(new Fault("restart", node, start, System.nanoTime() - t0));
-          busy.remove(node);
-        }
+    for (int node = 0; node < cluster.size(); node++) {
+      int n = node;
+      try {
+        Await.until("node" + (n + 1) + " free of other faults for its restart", Duration.ofSeconds(60), () -> busy.add(n));
+      } catch (AssertionError e) {
+        errors.add("rolling restart: " + e.getMessage());
+        return;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      long start = System.nanoTime() - t0;
+      try {
+        cluster.terminate(node);
+        cluster.start(node);
+      } catch (Exception | AssertionError e) {
+        errors.add("rolling restart of node" + (node + 1) + ": " + e);
+      } finally {
+        faults.add(new Fault("restart", node, start, System.nanoTime() - t0));
+        busy.remove(node);
+      }
     }
   }
 
