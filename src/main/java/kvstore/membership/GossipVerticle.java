@@ -43,6 +43,15 @@ public final class GossipVerticle extends VerticleBase {
   public static final String REMOVE = "kv.gossip.remove";
   /** Announces, on a dead member's behalf, that it is NORMAL again: a removenode that failed half-way, aborted (body: its id). */
   public static final String RESTORE = "kv.gossip.restore";
+  /**
+   * The id of the node whose move is about to end (this node's own, or the dead member of a
+   * removenode): answered once every member that must hear has sent a digest since, or failed
+   * with {@link #OVERTAKEN} when another move went first at any member while this one streamed
+   * ({@link MoveWatch}): what it streamed missed writes, and it must stream again.
+   */
+  public static final String CONFIRM = "kv.gossip.confirm";
+  /** The failure code of a {@link #CONFIRM} whose move was overtaken. */
+  public static final int OVERTAKEN = 409;
   private static final int FANOUT = 3;
   /** Unconfirmed entries probed per round: enough to confirm a joining node within a round or two, few enough that forged ones cost little. */
   private static final int PROBES = 2;
@@ -68,6 +77,7 @@ public final class GossipVerticle extends VerticleBase {
   private final List<Member> remembered;
   private final java.util.function.Consumer<JsonArray> keep;
   private HeardBarrier barrier;
+  private final MoveWatch moves = new MoveWatch();
 
   /**
    * {@code initialState}: how this node enters the ring; {@code fatal} hears the one line that says
@@ -122,6 +132,7 @@ public final class GossipVerticle extends VerticleBase {
     vertx.eventBus().<String>consumer(REMOVING, this::onRemoving);
     vertx.eventBus().<String>consumer(REMOVE, this::onRemove);
     vertx.eventBus().<String>consumer(RESTORE, this::onRestore);
+    vertx.eventBus().<String>consumer(CONFIRM, this::onConfirm);
 
     timerId = vertx.setPeriodic(0, config.gossipIntervalMs(), t -> round());
     return Future.succeededFuture();
@@ -196,6 +207,7 @@ public final class GossipVerticle extends VerticleBase {
 
   /** Keeps what a confirmed member said it knows, and answers announcements all live members have now heard. */
   private void heard(String from, List<Member> digest) {
+    moves.see(digest);
     barrier.heard(from, digest);
   }
 
@@ -217,12 +229,16 @@ public final class GossipVerticle extends VerticleBase {
     publishIfChanged();
     // a move is under way once every member knows of it and sees no earlier move in progress; that
     // a node is NORMAL again needs only the live ones (one that has not heard writes to both rings)
+    boolean startsMove = state == RingState.JOINING || state == RingState.LEAVING;
     whenAllHeard(m, known -> {
       Member me = known.get(self);
       return me != null && me.generation() == generation && me.state() == state && me.status() != Status.LEFT
-          && (state == RingState.NORMAL || state == RingState.REPLACING
-              || ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(self));
-    }, null, state != RingState.NORMAL, "the announcement that " + self + " is " + state);
+          && (!startsMove || ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(self));
+    }, null, state != RingState.NORMAL, "the announcement that " + self + " is " + state, () -> {
+      if (startsMove) {
+        moves.start(self);
+      }
+    });
   }
 
   private void onRemoving(Message<String> m) {
@@ -237,7 +253,37 @@ public final class GossipVerticle extends VerticleBase {
       Member x = known.get(leaving.nodeId());
       return x != null && x.state() == RingState.LEAVING
           && ActiveMove.of(known.values()).map(Member::nodeId).orElse("").equals(leaving.nodeId());
-    }, leaving.nodeId(), true, "the announcement that " + leaving.nodeId() + " is LEAVING");
+    }, leaving.nodeId(), true, "the announcement that " + leaving.nodeId() + " is LEAVING", () -> moves.start(leaving.nodeId()));
+  }
+
+  private void onConfirm(Message<String> m) {
+    String mover = m.body();
+    if (!moves.watching(mover)) {
+      m.fail(OVERTAKEN, "the move of " + EventLog.quote(mover) + " is not under way here");
+      return;
+    }
+    String except = mover.equals(config.nodeId()) ? null : mover;
+    barrier.awaitFresh(known -> ActiveMove.of(known.values()).isPresent(), except, true, Math.max(30_000, 60L * config.gossipIntervalMs()),
+        new HeardBarrier.Outcome() {
+          @Override
+          public void heard() {
+            String by = moves.overtakenBy(mover);
+            moves.stop(mover);
+            if (by == null) {
+              m.reply(true);
+            } else {
+              m.fail(OVERTAKEN, "the move of " + by + " went first while that of " + mover + " streamed (" + by
+                  + " announced its move earlier but was heard of later): coordinators sent the writes of the moving ranges to "
+                  + by + "'s, so what was streamed may lack some");
+            }
+          }
+
+          @Override
+          public void timedOut(List<String> notHeardBy) {
+            moves.stop(mover);
+            m.fail(504, "the end of the move of " + mover + " could not be confirmed: no digest since from " + describe(notHeardBy));
+          }
+        });
   }
 
   private void onRestore(Message<String> m) {
@@ -275,9 +321,16 @@ public final class GossipVerticle extends VerticleBase {
    */
   private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except,
                             boolean movesRanges, String what) {
+    whenAllHeard(m, test, except, movesRanges, what, () -> { });
+  }
+
+  /** As above; {@code then} runs once all have heard, before the reply. */
+  private void whenAllHeard(Message<String> m, java.util.function.Predicate<Map<String, Member>> test, String except,
+                            boolean movesRanges, String what, Runnable then) {
     barrier.await(test, except, movesRanges, Math.max(30_000, 60L * config.gossipIntervalMs()), new HeardBarrier.Outcome() {
       @Override
       public void heard() {
+        then.run();
         m.reply(true);
       }
 
@@ -475,6 +528,7 @@ public final class GossipVerticle extends VerticleBase {
         logTransitions(before, next);
       }
       view = next;
+      moves.see(view.members().values());
       vertx.eventBus().publish(VIEW_ADDRESS, view);
       JsonArray entries = new JsonArray();
       for (Member m : view.members().values()) {

@@ -23,7 +23,8 @@ public final class HeardBarrier {
     void timedOut(List<String> notHeardBy);
   }
 
-  private record Wait(Predicate<Map<String, Member>> test, String except, boolean movesRanges, long deadlineMs, Outcome outcome) {
+  private record Wait(Predicate<Map<String, Member>> test, String except, boolean movesRanges, long sinceMs, long deadlineMs,
+                      Outcome outcome) {
   }
 
   private final MembershipTable table;
@@ -32,6 +33,8 @@ public final class HeardBarrier {
   private final LongSupplier clockMs;
   /** The newest digest each member sent or answered: what it knows. */
   private final Map<String, Map<String, Member>> heardBy = new HashMap<>();
+  /** When (local clock) each member's newest digest arrived. */
+  private final Map<String, Long> heardAtMs = new HashMap<>();
   private final List<Wait> waits = new ArrayList<>();
 
   public HeardBarrier(MembershipTable table, String selfId, long downMemberGossipAfterMs, LongSupplier clockMs) {
@@ -51,6 +54,7 @@ public final class HeardBarrier {
       known.put(m.nodeId(), m);
     }
     heardBy.put(from, known);
+    heardAtMs.put(from, clockMs.getAsLong());
     check();
   }
 
@@ -59,15 +63,24 @@ public final class HeardBarrier {
    * that satisfies {@code test}, or until {@code timeoutMs} has passed.
    */
   public void await(Predicate<Map<String, Member>> test, String except, boolean movesRanges, long timeoutMs, Outcome outcome) {
-    waits.add(new Wait(test, except, movesRanges, clockMs.getAsLong() + timeoutMs, outcome));
+    waits.add(new Wait(test, except, movesRanges, Long.MIN_VALUE, clockMs.getAsLong() + timeoutMs, outcome));
     check();
+  }
+
+  /**
+   * As {@link #await}, counting only digests that arrive from now on: what each member knows after
+   * this moment, not what it knew before.
+   */
+  public void awaitFresh(Predicate<Map<String, Member>> test, String except, boolean movesRanges, long timeoutMs, Outcome outcome) {
+    long now = clockMs.getAsLong();
+    waits.add(new Wait(test, except, movesRanges, now, now + timeoutMs, outcome));
   }
 
   /** Ends the waits that are done or past their deadline; run on every digest and every gossip round. */
   public void check() {
     long now = clockMs.getAsLong();
     for (Wait w : new ArrayList<>(waits)) {
-      List<String> waiting = notYetHeard(w.test(), w.except(), w.movesRanges());
+      List<String> waiting = notYetHeard(w.test(), w.except(), w.movesRanges(), w.sinceMs());
       if (waiting.isEmpty()) {
         waits.remove(w);
         w.outcome().heard();
@@ -83,7 +96,7 @@ public final class HeardBarrier {
     return waits.size();
   }
 
-  List<String> notYetHeard(Predicate<Map<String, Member>> test, String except, boolean movesRanges) {
+  List<String> notYetHeard(Predicate<Map<String, Member>> test, String except, boolean movesRanges, long sinceMs) {
     List<String> who = new ArrayList<>();
     if (movesRanges) {
       who.addAll(table.mustHear(except, downMemberGossipAfterMs));
@@ -96,7 +109,7 @@ public final class HeardBarrier {
     }
     who.removeIf(id -> {
       Map<String, Member> known = heardBy.get(id);
-      return known != null && test.test(known);
+      return known != null && heardAtMs.get(id) > sinceMs && test.test(known);
     });
     return who;
   }

@@ -34,6 +34,22 @@ final class Decommission {
       return Future.failedFuture(new IllegalStateException("decommission would leave " + after + " node(s) for replicationFactor "
           + rf + "; add a node first"));
     }
+    return steps.confirmed("[DECOMMISSION]", v.selfId(), () -> announceAndStream(rf, stats), 1)
+        .compose(x -> handOffHints())
+        .compose(n -> {
+          steps.log.info("[DECOMMISSION] handed off " + n + " hints; announcing LEFT");
+          return steps.announce(Status.LEFT.name());
+        })
+        .compose(x -> RingStateFile.write(steps.vertx, steps.config, "LEFT"))
+        .map(x -> {
+          // the answer to kvctl goes out first
+          steps.vertx.setTimer(500, t -> exit.accept("node " + steps.config.nodeId() + " has left the cluster (decommissioned); "
+              + "its dataDir can be wiped"));
+          return "node " + steps.config.nodeId() + " has left the cluster and stops";
+        });
+  }
+
+  private Future<Void> announceAndStream(int rf, MoveStats stats) {
     steps.log.info("[DECOMMISSION] announcing LEAVING to the cluster");
     return steps.announce(RingState.LEAVING.name())
         .compose(x -> steps.delay(steps.config.requestTimeoutMs()))
@@ -49,18 +65,6 @@ final class Decommission {
           // from this node's own copy alone: every write this node acknowledged goes with it, and one
           // it missed is on W of the replicas that stay, so each stays on W replicas of the new ring
           return steps.stream(mine, 1, stats);
-        })
-        .compose(x -> handOffHints())
-        .compose(n -> {
-          steps.log.info("[DECOMMISSION] handed off " + n + " hints; announcing LEFT");
-          return steps.announce(Status.LEFT.name());
-        })
-        .compose(x -> RingStateFile.write(steps.vertx, steps.config, "LEFT"))
-        .map(x -> {
-          // the answer to kvctl goes out first
-          steps.vertx.setTimer(500, t -> exit.accept("node " + steps.config.nodeId() + " has left the cluster (decommissioned); "
-              + "its dataDir can be wiped"));
-          return "node " + steps.config.nodeId() + " has left the cluster and stops";
         });
   }
 

@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 final class MoveSteps {
   static final int PAGE_ROWS = 256;
   private static final int PARALLEL_RANGES = 4;
+  private static final int MOVE_ATTEMPTS = 5;
 
   final NodeConfig config;
   final EventLog log;
@@ -65,19 +66,39 @@ final class MoveSteps {
    */
   Future<String> enter(String tag, RingState state, java.util.function.Function<ClusterView, List<RangeMoves.Transfer>> transfers,
                        int needed, MoveStats stats) {
-    return meetCluster(tag, 0).compose(x -> {
+    Supplier<Future<Void>> move = () -> {
       log.info(tag + " announcing " + state + " to the cluster");
-      return announce(state.name());
-    })
-        .compose(x -> delay(config.requestTimeoutMs()))
-        .compose(x -> {
-          List<RangeMoves.Transfer> mine = transfers.apply(view.get());
-          log.info(tag + " streaming " + mine.size() + " token ranges");
-          return stream(mine, needed, stats);
-        })
+      return announce(state.name())
+          .compose(x -> delay(config.requestTimeoutMs()))
+          .compose(x -> {
+            List<RangeMoves.Transfer> mine = transfers.apply(view.get());
+            log.info(tag + " streaming " + mine.size() + " token ranges");
+            return stream(mine, needed, stats);
+          });
+    };
+    return meetCluster(tag, 0)
+        .compose(x -> state == RingState.JOINING ? confirmed(tag, view.get().selfId(), move, 1) : move.get())
         .compose(x -> announce(RingState.NORMAL.name()))
         .compose(x -> RingStateFile.write(vertx, config, "NORMAL"))
         .map(x -> "this node is NORMAL and serves reads");
+  }
+
+  /**
+   * Runs {@code move} (announce, wait, stream) of {@code mover}'s ranges, then has every member
+   * confirm that no other move went first meanwhile ({@link GossipVerticle#CONFIRM}); when one did,
+   * what was streamed may lack writes sent to the other move's ranges, so the move runs again (its
+   * announcement waits until it goes first), up to {@value #MOVE_ATTEMPTS} times.
+   */
+  Future<Void> confirmed(String tag, String mover, Supplier<Future<Void>> move, int attempt) {
+    return move.get().compose(x -> request(GossipVerticle.CONFIRM, mover)).<Void>mapEmpty().recover(err -> {
+      if (err instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == GossipVerticle.OVERTAKEN
+          && attempt < MOVE_ATTEMPTS) {
+        log.warn(tag + " " + r.getMessage() + "; streaming again once it is done (attempt " + (attempt + 1) + " of "
+            + MOVE_ATTEMPTS + ")");
+        return confirmed(tag, mover, move, attempt + 1);
+      }
+      return Future.failedFuture(err);
+    });
   }
 
   /** Completes once gossip has met a NORMAL member; says every 10 s that it is still waiting. */

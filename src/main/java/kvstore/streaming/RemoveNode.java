@@ -41,6 +41,12 @@ final class RemoveNode {
       return Future.failedFuture(new IllegalStateException("removing " + nodeId + " would leave " + (v.ring().nodes().size() - 1)
           + " node(s) for replicationFactor " + rf));
     }
+    return steps.confirmed("[REMOVENODE]", nodeId, () -> announceAndStream(rf, stats), 1)
+        .compose(x -> steps.request(GossipVerticle.REMOVE, nodeId))
+        .map(x -> "node " + nodeId + " is LEFT; its ranges have their replicas again");
+  }
+
+  private Future<Void> announceAndStream(int rf, MoveStats stats) {
     steps.log.info("[REMOVENODE] announcing " + nodeId + " LEAVING");
     return steps.request(GossipVerticle.REMOVING, nodeId)
         .compose(x -> steps.delay(steps.config.requestTimeoutMs()))
@@ -56,8 +62,6 @@ final class RemoveNode {
           steps.log.info("[REMOVENODE] streaming " + moves.size() + " token ranges of " + nodeId + " from " + needed
               + " surviving replicas each");
           return steps.stream(moves, needed, stats);
-        })
-        .compose(x -> steps.request(GossipVerticle.REMOVE, nodeId))
-        .map(x -> "node " + nodeId + " is LEFT; its ranges have their replicas again");
+        });
   }
 }

@@ -89,6 +89,23 @@ class HeardBarrierTest {
     assertEquals(List.of("normal heard"), ended, "NORMAL needs only the live members");
     barrier.heard("b", List.of(m("a", 10, RingState.LEAVING)));
     assertEquals(List.of("normal heard"), ended, "a move also waits for c, DOWN but recently alive");
-    assertTrue(barrier.notYetHeard(known -> known.get("a").state() == RingState.LEAVING, null, true).contains("c"));
+    assertTrue(barrier.notYetHeard(known -> known.get("a").state() == RingState.LEAVING, null, true, Long.MIN_VALUE).contains("c"));
+  }
+
+  @Test
+  void aFreshWaitCountsOnlyDigestsThatArriveAfterIt() {
+    MembershipTable t = table("b", "c");
+    HeardBarrier barrier = new HeardBarrier(t, "a", 60_000, now::get);
+    barrier.heard("b", List.of(m("a", 5, RingState.LEAVING)));
+    barrier.heard("c", List.of(m("a", 5, RingState.LEAVING)));
+    now.addAndGet(10);
+    barrier.awaitFresh(known -> known.containsKey("a"), null, true, 30_000, recorder("confirm"));
+    barrier.check();
+    assertEquals(List.of(), ended, "both digests arrived before the wait began");
+    now.addAndGet(10);
+    barrier.heard("b", List.of(m("a", 6, RingState.LEAVING)));
+    assertEquals(List.of(), ended, "c has sent nothing since");
+    barrier.heard("c", List.of(m("a", 6, RingState.LEAVING)));
+    assertEquals(List.of("confirm heard"), ended);
   }
 }
