@@ -69,14 +69,16 @@ final class NodeAdmin {
     Future<Long> usable = vertx.executeBlocking(() -> java.nio.file.Files.getFileStore(java.nio.file.Path.of(dataDir)).getUsableSpace(), false)
         .otherwise(-1L);
     Future<byte[]> move = vertx.eventBus().<byte[]>request(MoveVerticle.STATUS, null).map(m -> m.body());
-    return GrpcErrors.mapped(Future.all(members, rows, hints, bytes, move, usable).map(all -> {
+    Future<Long> snapshotBytes = vertx.executeBlocking(() -> snapshots().bytes(), false).otherwise(-1L);
+    return GrpcErrors.mapped(Future.all(List.of(members, rows, hints, bytes, move, usable, snapshotBytes)).map(all -> {
       ReplicaProto.NodeStatus.Builder b = ReplicaProto.NodeStatus.newBuilder().setNodeId(view.get().selfId())
           .setRows(rows.result()).setDataBytes(bytes.result()).putAllHintsPending(hints.result())
           .setVnodes(vnodes).setReplicationFactor(replicationFactor).setGeneration(members.result().getLong("generation"));
       if (move.result() != null) {
         b.setMove(parse(move.result()));
       }
-      b.setClusterName(clusterName).putAllStats(metrics.stats(System.currentTimeMillis())).putStats("disk.usable_bytes", usable.result());
+      b.setClusterName(clusterName).putAllStats(metrics.stats(System.currentTimeMillis())).putStats("disk.usable_bytes", usable.result())
+          .putStats("disk.snapshot_bytes", snapshotBytes.result());
       RangeTrees t = trees.get();
       if (t != null) {
         b.setTreesReady(t.ready()).setTreesRowsScanned(t.rowsScanned());
@@ -89,6 +91,58 @@ final class NodeAdmin {
       }
       return b.build();
     }), "status", log);
+  }
+
+  private kvstore.backup.Snapshots snapshots() {
+    String self = view.get().selfId();
+    List<Long> tokens = java.util.Arrays.stream(kvstore.ring.Ring.of(List.of(self), vnodes).tokens()).boxed().toList();
+    return new kvstore.backup.Snapshots(java.nio.file.Path.of(dataDir),
+        new kvstore.backup.Snapshots.Owner(self, clusterName, replicationFactor, vnodes, tokens), System::currentTimeMillis);
+  }
+
+  /** kvctl snapshot: create, list or delete this node's snapshots, on a worker thread (a snapshot of a large database takes a while). */
+  Future<ReplicaProto.SnapshotResult> snapshot(ReplicaProto.SnapshotRequest req) {
+    String action = req.getAction();
+    if (!List.of("create", "list", "delete").contains(action)) {
+      return Future.failedFuture(new io.vertx.grpc.server.StatusException(GrpcStatus.INVALID_ARGUMENT,
+          "action must be create, list or delete, not " + EventLog.quote(action)));
+    }
+    String bad = action.equals("list") ? null : kvstore.backup.Snapshots.invalidName(req.getName());
+    if (bad != null) {
+      return Future.failedFuture(new io.vertx.grpc.server.StatusException(GrpcStatus.INVALID_ARGUMENT, bad));
+    }
+    kvstore.backup.Snapshots snaps = snapshots();
+    long t0 = System.nanoTime();
+    return GrpcErrors.mapped(vertx.executeBlocking(() -> {
+      ReplicaProto.SnapshotResult.Builder b = ReplicaProto.SnapshotResult.newBuilder().setNodeId(view.get().selfId());
+      switch (action) {
+        case "create" -> {
+          kvstore.backup.SnapshotManifest m;
+          try {
+            m = snaps.create(req.getName());
+          } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new io.vertx.grpc.server.StatusException(GrpcStatus.ALREADY_EXISTS, e.getMessage());
+          }
+          b.addSnapshots(info(m));
+          log.info(String.format("[SNAPSHOT] created '%s': %d rows, %d bytes in %.1f s", m.name(), m.rows(), m.bytes(),
+              (System.nanoTime() - t0) / 1e9));
+        }
+        case "delete" -> {
+          if (!snaps.delete(req.getName())) {
+            throw new io.vertx.grpc.server.StatusException(GrpcStatus.NOT_FOUND, "no snapshot " + EventLog.quote(req.getName())
+                + " on " + view.get().selfId());
+          }
+          log.info("[SNAPSHOT] deleted '" + req.getName() + "'");
+          snaps.list().forEach(m -> b.addSnapshots(info(m)));
+        }
+        default -> snaps.list().forEach(m -> b.addSnapshots(info(m)));
+      }
+      return b.setBytes(snaps.bytes()).setMillis((System.nanoTime() - t0) / 1_000_000).build();
+    }, false), "snapshot " + action, log);
+  }
+
+  private static ReplicaProto.SnapshotInfo info(kvstore.backup.SnapshotManifest m) {
+    return ReplicaProto.SnapshotInfo.newBuilder().setName(m.name()).setCreatedMs(m.createdMs()).setRows(m.rows()).setBytes(m.bytes()).build();
   }
 
   void decommission(ReplicaProto.DecommissionRequest req, WriteStream<ReplicaProto.MoveProgress> out) {

@@ -14,8 +14,10 @@ public final class ReplicaApi extends ReplicaService {
   private final ReplicaRows rows;
   private final TreeExchange trees;
   private final NodeAdmin admin;
+  private final ImportRows imports;
 
-  ReplicaApi(ReplicaRows rows, TreeExchange trees, NodeAdmin admin) {
+  ReplicaApi(ReplicaRows rows, TreeExchange trees, NodeAdmin admin, ImportRows imports) {
+    this.imports = imports;
     this.rows = rows;
     this.trees = trees;
     this.admin = admin;
@@ -49,6 +51,16 @@ public final class ReplicaApi extends ReplicaService {
   @Override
   protected void fetchRows(ReplicaProto.FetchRowsRequest req, WriteStream<ReplicaProto.Row> out) {
     trees.fetchRows(req, out);
+  }
+
+  @Override
+  public Future<ReplicaProto.ImportResult> importRows(ReplicaProto.WriteBatch req) {
+    return imports.write(req);
+  }
+
+  @Override
+  public Future<ReplicaProto.SnapshotResult> snapshot(ReplicaProto.SnapshotRequest req) {
+    return admin.snapshot(req);
   }
 
   @Override

@@ -38,7 +38,8 @@ final class TrustBoundary {
   /** The calls that change the cluster or run for hours on an operator's word; no node calls them. */
   static boolean operatorAction(String path) {
     return path != null && (path.equals("/kvreplica.Replica/Decommission") || path.equals("/kvreplica.Replica/RemoveNode")
-        || path.equals("/kvreplica.Replica/Cleanup") || path.equals("/kvreplica.Replica/Repair"));
+        || path.equals("/kvreplica.Replica/Cleanup") || path.equals("/kvreplica.Replica/Repair")
+        || path.equals("/kvreplica.Replica/Snapshot") || path.equals("/kvreplica.Replica/ImportRows"));
   }
 
   static boolean isGrpc(HttpServerRequest req) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
     description = "Operate and load-test a kvstore cluster through any node's gRPC port.",
     subcommands = {PutCommand.class, GetCommand.class, MultiGetCommand.class, DeleteCommand.class, StatusCommand.class, RingCommand.class,
-        WhereCommand.class, RepairCommand.class, DecommissionCommand.class, RemoveNodeCommand.class, CleanupCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        WhereCommand.class, RepairCommand.class, DecommissionCommand.class, RemoveNodeCommand.class, CleanupCommand.class, SnapshotCommand.class, ExportCommand.class, ImportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Kvctl implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

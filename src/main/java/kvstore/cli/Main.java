@@ -40,6 +40,9 @@ public final class Main {
     if (args.length > 0 && args[0].equals("certs")) {
       System.exit(CertsCommand.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length > 0 && args[0].equals("restore")) {
+      System.exit(RestoreCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length > 0 && args[0].equals("health")) {
       System.exit(HealthCheck.run(Arrays.copyOfRange(args, 1, args.length)));
     }
@@ -52,6 +55,7 @@ public final class Main {
             + "       java -jar node.jar cluster [--debug]      (start a local 3-node cluster from config/node1..3.json)\n"
             + "       java -jar node.jar health [host:httpPort]   (exit 0 when the node answers /healthz)\n"
             + "       java -jar node.jar certs --help             (the cluster CA, node and client certificates)\n"
+            + "       java -jar node.jar restore --help           (restore a stopped node from a snapshot)\n"
             + "       java -jar node.jar kvctl --help             (put/get/delete/status/ring/where/repair/bench)");
         return;
       } else {
@@ -133,7 +137,7 @@ public final class Main {
     }, "kv-idle-shutdown"));
   }
 
-  private static JsonObject readConf(String conf) {
+  static JsonObject readConf(String conf) {
     if (conf == null) {
       return new JsonObject();
     }

@@ -45,6 +45,11 @@ final class StatusCommand implements Callable<Integer> {
               disks.add(m.getNodeId() + ": DISK FULL (" + RingCommand.bytes((long) s.getStatsOrDefault("disk.usable_bytes", 0))
                   + " usable in its dataDir): writes to it fail and are hinted to others until space is freed");
             }
+            long snapshots = (long) s.getStatsOrDefault("disk.snapshot_bytes", 0);
+            if (snapshots > 0) {
+              disks.add(m.getNodeId() + ": snapshots take " + RingCommand.bytes(snapshots) + " in its dataDir besides its data "
+                  + "(kvctl snapshot list / delete)");
+            }
             if (m.getState().equals("LEAVING") && s.hasMove() && s.getMove().getKind().equals("decommission") && s.getMove().getDone()
                 && s.getMove().getFailed()) {
               stuck.add(m.getNodeId() + " is LEAVING and its decommission failed (" + s.getMove().getMessage() + "); retry: kvctl decommission --node "

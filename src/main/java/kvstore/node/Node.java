@@ -181,6 +181,10 @@ public final class Node {
     if (refusal != null) {
       throw new IllegalStateException(refusal);
     }
+    if (java.nio.file.Files.exists(dir.resolve(kvstore.backup.Restore.MARKER))) {
+      throw new IllegalStateException("a restore of this node did not finish (" + dir.resolve(kvstore.backup.Restore.MARKER)
+          + " is there): run java -jar node.jar restore again with the same snapshot, then start the node");
+    }
     long mark = recorded == null ? 0 : recorded.clockMark();
     long behindMs = Versions.toMillis(mark) - CLOCK_RESERVE_MS - clock.wallMillis();
     if (behindMs > 0) {

@@ -56,6 +56,11 @@ class SecurityIT {
         .repair(ReplicaProto.RepairRequest.newBuilder().setRowsPerSec(Integer.MAX_VALUE).build()));
     a.put("Replica/ScanRange (dump every row)", to -> ReplicaGrpcClient.create(client, to)
         .scanRange(ReplicaProto.ScanRangeRequest.newBuilder().setFirst(Long.MIN_VALUE).setLast(Long.MAX_VALUE).setLimit(1024).build()));
+    a.put("Replica/Snapshot create", to -> ReplicaGrpcClient.create(client, to)
+        .snapshot(ReplicaProto.SnapshotRequest.newBuilder().setAction("create").setName("stolen").build()));
+    a.put("Replica/ImportRows", to -> ReplicaGrpcClient.create(client, to)
+        .importRows(ReplicaProto.WriteBatch.newBuilder().addRows(ReplicaProto.Row.newBuilder().setKey("acct")
+            .setValue(com.google.protobuf.ByteString.copyFromUtf8("forged")).setVersion(1)).build()));
     a.put("Replica/Decommission", to -> ReplicaGrpcClient.create(client, to)
         .decommission(ReplicaProto.DecommissionRequest.getDefaultInstance()));
     a.put("Replica/RemoveNode node2", to -> ReplicaGrpcClient.create(client, to)
@@ -236,7 +241,8 @@ class SecurityIT {
       Attacker node2 = new Attacker(c.clientVertxForTools(), Attacker.Mode.TLS_MEMBER_CERT, certs.resolve("node2.pem"), certs.resolve("node2-key.pem"));
       SocketAddress peerOf1 = SocketAddress.inetSocketAddress(c.config(0).getInteger("peerPort"), c.host(0));
       assertEquals("OK", Attacker.outcome(grpcAttacks(node2.grpc()).get("Replica/Status"), peerOf1), "a node's certificate reads Status");
-      for (String action : List.of("Replica/Repair rows_per_sec=MAX", "Replica/Decommission", "Replica/RemoveNode node2")) {
+      for (String action : List.of("Replica/Repair rows_per_sec=MAX", "Replica/Decommission", "Replica/RemoveNode node2",
+          "Replica/Snapshot create", "Replica/ImportRows")) {
         assertEquals("PERMISSION_DENIED", Attacker.outcome(grpcAttacks(node2.grpc()).get(action), peerOf1), action + " with node2's certificate");
       }
       kvstore.testing.KvctlRun cleanup = kvstore.testing.KvctlRun.of(60, "cleanup", "--node", peer, "--tls-dir", nodeAsKvctl.toString());
