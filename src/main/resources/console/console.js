@@ -48,6 +48,12 @@ async function json(url, options) {
 
 // ---- members and ring ----
 
+// snapshots take disk beside the data: shown, so they do not eat the free space unseen
+function snapshots(n) {
+  const b = n.stats ? n.stats['disk.snapshot_bytes'] : 0;
+  return b > 0 ? ' + ' + bytes(b) + ' snapshots' : '';
+}
+
 function renderMembers(c) {
   const tbody = $('members').tBodies[0];
   tbody.replaceChildren();
@@ -65,7 +71,7 @@ function renderMembers(c) {
       move = 'DISK FULL (' + bytes(n.stats['disk.usable_bytes']) + ' usable): writes to it are hinted to others' + (move ? '; ' + move : '');
     }
     const cells = [n.nodeId + (n.nodeId === c.self ? ' (this)' : ''), n.status, n.state, n.phi === undefined ? '' : n.phi,
-      n.generation, n.grpcAddress, n.rows ?? '', bytes(n.dataBytes), n.hintsPending ?? '', trees, n.error ? n.error : move];
+      n.generation, n.grpcAddress, n.rows ?? '', bytes(n.dataBytes) + snapshots(n), n.hintsPending ?? '', trees, n.error ? n.error : move];
     cells.forEach((v, i) => tr.append(el('td', v, i === 1 ? 'status status-' + n.status : undefined)));
     tbody.append(tr);
   }

@@ -108,6 +108,12 @@ class BackupIT {
       assertEquals(3, list.out().lines().filter(l -> l.contains("nightly")).count(), list.out());
       KvctlRun status = kvctl("status", "--node", c.grpcAddress(0));
       assertTrue(status.out().contains("node2: snapshots take"), status.out());
+      // and the console's data: each node's snapshot bytes beside its data
+      kvstore.testing.Http.Reply cluster = kvstore.testing.Http.call(c.clientVertxForTools(), io.vertx.core.http.HttpMethod.GET,
+          c.config(0).getInteger("httpPort"), "/v1/cluster", null);
+      for (Object n : new io.vertx.core.json.JsonObject(cluster.body()).getJsonArray("nodes")) {
+        assertTrue(((io.vertx.core.json.JsonObject) n).getJsonObject("stats").getDouble("disk.snapshot_bytes") > 0, cluster.body());
+      }
 
       // one node restored from the snapshot while the others run: refused while it runs, then done
       Path conf2 = dir.resolve("node2.json");
