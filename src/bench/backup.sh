@@ -2,9 +2,10 @@
 # Backups, measured on one node each (RF 1, -Xmx256m), loaded through the API with 100-byte values:
 # "mid" with MID rows (default 1M) and "big" with BIG rows (default 10M; growth.sh's WORK holds one).
 #  1. `kvctl snapshot create` on the idle node: time and bytes.
-#  2. durable puts at 64 in flight for the snapshot's time plus 4 s, once alone and once with a
-#     snapshot taken 2 s in: throughput with a snapshot under way as a share of without, and the
-#     snapshot's time under that load.
+#  2. durable puts at 64 in flight (WARMUP 5s, then DURATION 30s per window) after a 15 s warm-up,
+#     in windows alternated twice: kvctl listing snapshots back to back, and kvctl creating and
+#     deleting them back to back (each kvctl call is a JVM start on this machine, so both have one):
+#     puts/s with snapshots under way as a share of without, and each snapshot's time under load.
 #  3. `kvctl export` of mid, then `kvctl import` of its file into an empty node: rows/s each.
 # usage: bash src/bench/backup.sh      (from the repository root, after `mvn -DskipTests package`)
 # WORK=/dir keeps the loaded data there; a second run with the same WORK skips the loads.
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/../.."
 source src/bench/lib.sh
 MID=${MID:-1000000}
 BIG=${BIG:-10000000}
+WARMUP=${WARMUP:-5s}
+DURATION=${DURATION:-30s}
 JAR=target/node.jar
 WORK=${WORK:-$(mktemp -d)}
 mkdir -p "$WORK"
@@ -50,21 +53,35 @@ for n in mid big; do
   fi
   rm -rf "$WORK/$n/snapshots"
   echo "$n: $(du -m "$WORK/$n/kv.db" | cut -f1) MB in kv.db"
-  line=$(snapshot $n idle)
-  echo "$n idle snapshot: $line"
-  secs=$(( $(sed -n 's/.* in \([0-9]*\)\.[0-9] s.*/\1/p' <<< "$line") + 4 ))
-  printf '%s puts alone, %ss:            ' "$n" "$secs"
-  BENCH_KEYS=${KEYS[$n]} measure $JAR "$WORK/$n-alone" 127.0.0.1:${GRPC[$n]} put 64 0s "${secs}s" ${PID[$n]}
-  ( sleep 2; echo "$n snapshot under load: $(snapshot $n loaded)" > "$WORK/$n-loaded.line" ) &
-  printf '%s puts with a snapshot, %ss:  ' "$n" "$secs"
-  BENCH_KEYS=${KEYS[$n]} measure $JAR "$WORK/$n-snap" 127.0.0.1:${GRPC[$n]} put 64 0s "${secs}s" ${PID[$n]}
-  wait
-  cat "$WORK/$n-loaded.line"
-  a=$(sed -n 's/.*"opsPerSec" : \([0-9.]*\).*/\1/p' "$WORK/$n-alone.json")
-  b=$(sed -n 's/.*"opsPerSec" : \([0-9.]*\).*/\1/p' "$WORK/$n-snap.json")
-  echo "$n: puts/s with a snapshot under way = $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.0f%%", 100 * b / a}') of alone ($b vs $a)"
+  echo "$n idle snapshot: $(snapshot $n idle)"
   kvctl snapshot delete idle --node 127.0.0.1:${GRPC[$n]} > /dev/null
-  kvctl snapshot delete loaded --node 127.0.0.1:${GRPC[$n]} > /dev/null
+  # a kvctl call starts a JVM (CPU on this machine): every window runs kvctl back to back, listing
+  # snapshots ("list") or creating and deleting them ("snap"), alternated after a warm-up window
+  BENCH_KEYS=${KEYS[$n]} measure $JAR "$WORK/$n-warm" 127.0.0.1:${GRPC[$n]} put 64 0s 15s ${PID[$n]} > /dev/null
+  rm -f "$WORK/$n-loaded.lines"
+  for round in 1 2; do
+    for kind in list snap; do
+      out="$WORK/$n-$kind$round"
+      rm -f "$out.json"
+      ( i=0; while [ ! -f "$out.json" ]; do
+          i=$((i + 1))
+          if [ $kind = list ]; then
+            kvctl snapshot list --node 127.0.0.1:${GRPC[$n]} > /dev/null; kvctl snapshot list --node 127.0.0.1:${GRPC[$n]} > /dev/null
+          else
+            echo "$n snapshot under load: $(snapshot $n loaded$round-$i)" >> "$WORK/$n-loaded.lines"
+            kvctl snapshot delete loaded$round-$i --node 127.0.0.1:${GRPC[$n]} > /dev/null
+          fi
+        done ) &
+      loop=$!
+      printf '%s round %d puts, kvctl %s: ' "$n" $round $kind
+      BENCH_KEYS=${KEYS[$n]} measure $JAR "$out" 127.0.0.1:${GRPC[$n]} put 64 "$WARMUP" "$DURATION" ${PID[$n]}
+      wait $loop
+    done
+  done
+  cat "$WORK/$n-loaded.lines"
+  ops() { sed -n 's/.*"opsPerSec" : \([0-9.]*\).*/\1/p' "$WORK/$n-$1.json"; }
+  echo "$n: puts/s with snapshots under way / listing = $(awk -v a="$(ops list1)" -v b="$(ops snap1)" -v c="$(ops list2)" -v d="$(ops snap2)" \
+    'BEGIN {printf "%.0f%% and %.0f%% (rounds 1 and 2); %.0f%% of the sums", 100 * b / a, 100 * d / c, 100 * (b + d) / (a + c)}')"
   [ "$n" = mid ] || stop $n
 done
 
