@@ -54,7 +54,7 @@ final class ExportCommand implements Callable<Integer> {
         }
       }
       Ring ring = Ring.of(ringNodes, seed.getVnodes());
-      int needed = Math.max(1, rf - (rf / 2 + 1) + 1);
+      int needed = kvstore.streaming.RangeMoves.sourcesNeeded(rf, kvstore.quorum.Consistency.QUORUM.required(rf));
       long[] tokens = ring.tokens();
       Path partial = file.resolveSibling(file.getFileName() + ".partial");
       Throttle throttle = new Throttle(rowsPerSec, System.nanoTime());
