@@ -10,6 +10,7 @@ import kvstore.metrics.NodeMetrics;
 import kvstore.replication.Coordinator;
 import kvstore.replication.HintSink;
 import kvstore.replication.LocalReplica;
+import kvstore.replication.PaxosProposer;
 import kvstore.replication.ReplicaDirectory;
 import kvstore.replication.StorageHintSink;
 import kvstore.rpc.PeerClients;
@@ -36,10 +37,13 @@ public final class ClientStack {
   public final RequestLimits limits;
   public final KeyValueApi keyValue;
   public final GrpcClient peers;
+  /** This node's own replica (rows and Paxos state). */
+  public final LocalReplica local;
   private final SqliteReader reader;
 
-  private ClientStack(SplitStorage storage, ReplicaDirectory replicas, Coordinator coordinator, RequestLimits limits, KeyValueApi keyValue,
+  private ClientStack(LocalReplica local, SplitStorage storage, ReplicaDirectory replicas, Coordinator coordinator, RequestLimits limits, KeyValueApi keyValue,
                       GrpcClient peers, SqliteReader reader) {
+    this.local = local;
     this.storage = storage;
     this.replicas = replicas;
     this.coordinator = coordinator;
@@ -57,15 +61,17 @@ public final class ClientStack {
     SqliteReader reader = new SqliteReader(vertx, kvstore.storage.SqliteFile.of(config), 1);
     SplitStorage storage = new SplitStorage(reader, bus, cache);
     LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
-        metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE));
+        metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE), bus::paxos);
     GrpcClient peers = PeerClients.create(vertx, config, tls);
     ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
     HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
     Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints, config.hintWindowMs(), metrics, log);
     RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), config.maxMultiGetKeys(), clock);
-    KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, storage, clock, stalls, limits,
+    PaxosProposer paxos = new PaxosProposer(view, directory, clock, config.replicationFactor(), config.casTimeoutMs(),
+        System::currentTimeMillis, (ms, task) -> vertx.setTimer(ms, t -> task.run()), metrics, log);
+    KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, paxos, storage, clock, stalls, limits,
         config.writeConsistency(), config.readConsistency(), metrics, log);
-    return new ClientStack(storage, directory, coordinator, limits, keyValue, peers, reader);
+    return new ClientStack(local, storage, directory, coordinator, limits, keyValue, peers, reader);
   }
 
   /** Closes the peer connections and the reader. */

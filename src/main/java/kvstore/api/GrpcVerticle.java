@@ -78,7 +78,8 @@ public final class GrpcVerticle extends VerticleBase {
       KeyValueApi keyValue = stack.keyValue;
       ReplicaApi replica = new ReplicaApi(new ReplicaRows(storage, clock, limits, config.replicaBatchBytes(), log),
           new TreeExchange(vertx, storage, limits, trees, log),
-          new NodeAdmin(vertx, view, config, trees, metrics, log), new ImportRows(stack.coordinator, limits, log));
+          new NodeAdmin(vertx, view, config, trees, metrics, log), new ImportRows(stack.coordinator, limits, log),
+          new PaxosAcceptor(stack.local, clock, limits, log));
       GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
       GrpcServer client = GrpcServer.server(vertx, grpcOptions);
       client.addService(new KeyValueBinding(keyValue));

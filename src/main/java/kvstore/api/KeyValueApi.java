@@ -11,7 +11,9 @@ import kv.Kv;
 import kvstore.metrics.NodeMetrics;
 import kvstore.log.EventLog;
 import kvstore.quorum.Consistency;
+import kvstore.paxos.CasCondition;
 import kvstore.replication.Coordinator;
+import kvstore.replication.PaxosProposer;
 import kvstore.ring.Chunks;
 import kvstore.storage.Storage;
 import kvstore.version.HybridLogicalClock;
@@ -36,9 +38,12 @@ public final class KeyValueApi extends KeyValueService {
   private final Consistency readDefault;
   private final NodeMetrics metrics;
   private final EventLog log;
+  private final PaxosProposer paxos;
 
-  public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, Storage storage, HybridLogicalClock clock, StallDetector stalls,
-                     RequestLimits limits, Consistency writeDefault, Consistency readDefault, NodeMetrics metrics, EventLog log) {
+  public KeyValueApi(Vertx vertx, String nodeId, Coordinator coordinator, PaxosProposer paxos, Storage storage, HybridLogicalClock clock,
+                     StallDetector stalls, RequestLimits limits, Consistency writeDefault, Consistency readDefault, NodeMetrics metrics,
+                     EventLog log) {
+    this.paxos = paxos;
     this.stalls = stalls;
     this.metrics = metrics;
     this.vertx = vertx;
@@ -50,6 +55,13 @@ public final class KeyValueApi extends KeyValueService {
     this.writeDefault = writeDefault;
     this.readDefault = readDefault;
     this.log = log;
+  }
+
+  /** SERIAL is a read's (and CompareAndSet's own): a plain write at SERIAL would promise what it does not do. */
+  private static void checkWriteConsistency(Kv.Consistency c) {
+    if (c == Kv.Consistency.SERIAL) {
+      throw RequestLimits.invalid("SERIAL applies to reads (Get, MultiGet) only; a conditional write is CompareAndSet");
+    }
   }
 
   private static Consistency pick(Kv.Consistency c, Consistency dflt) {
@@ -85,6 +97,7 @@ public final class KeyValueApi extends KeyValueService {
       limits.checkModifiedAt(req.getModifiedAt());
       limits.checkTimestampUs(req.getTimestampUs());
       limits.checkTtl(req.getTtlMs());
+      checkWriteConsistency(req.getConsistency());
       version[0] = clientVersion(req.getTimestampUs(), req.getModifiedAt());
     }, () -> {
       String key = req.getKey();
@@ -111,6 +124,7 @@ public final class KeyValueApi extends KeyValueService {
       limits.checkKey(req.getKeyBytes());
       limits.checkModifiedAt(req.getModifiedAt());
       limits.checkTimestampUs(req.getTimestampUs());
+      checkWriteConsistency(req.getConsistency());
       version[0] = clientVersion(req.getTimestampUs(), req.getModifiedAt());
     }, () -> {
       String key = req.getKey();
@@ -153,8 +167,7 @@ public final class KeyValueApi extends KeyValueService {
       limits.checkKey(req.getKeyBytes());
     }, () -> {
       String key = req.getKey();
-      Consistency c = pick(req.getConsistency(), readDefault);
-      return GrpcErrors.mapped(coordinator.read(key, c).map(v -> {
+      return GrpcErrors.mapped(read(key, req.getConsistency()).map(v -> {
         Kv.GetResponse.Builder b = Kv.GetResponse.newBuilder().setOwnId(nodeId);
         if (v != null && v.liveAt(clock.wallMillis())) {
           b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value())).setModifiedAt(Versions.toMillis(v.version()))
@@ -177,7 +190,6 @@ public final class KeyValueApi extends KeyValueService {
    */
   private Future<Kv.MultiGetResponse> doMultiGet(Kv.MultiGetRequest req) {
     return GrpcErrors.afterChecks(() -> limits.checkKeyCount(req.getKeysCount()), () -> {
-      Consistency c = pick(req.getConsistency(), readDefault);
       List<Future<Versioned>> reads = new java.util.ArrayList<>(req.getKeysCount());
       java.util.Map<String, Future<Versioned>> byKey = new java.util.HashMap<>();
       for (int i = 0; i < req.getKeysCount(); i++) {
@@ -187,7 +199,7 @@ public final class KeyValueApi extends KeyValueService {
         if (read == null) {
           try {
             limits.checkKey(keyBytes);
-            read = coordinator.read(key, c);
+            read = read(key, req.getConsistency());
           } catch (RuntimeException bad) {
             read = Future.failedFuture(bad);
           }
@@ -223,6 +235,72 @@ public final class KeyValueApi extends KeyValueService {
         return Future.succeededFuture(b.build());
       });
     });
+  }
+
+  /** The key's newest row at the given consistency; SERIAL goes through Paxos (a linearizable read). */
+  private Future<Versioned> read(String key, Kv.Consistency consistency) {
+    if (consistency == Kv.Consistency.SERIAL) {
+      return paxos.serialRead(key).map(PaxosProposer.Result::current);
+    }
+    return coordinator.read(key, pick(consistency, readDefault));
+  }
+
+  @Override
+  public Future<Kv.CasResponse> compareAndSet(Kv.CasRequest req) {
+    return timed("CompareAndSet", System.nanoTime(), doCompareAndSet(req));
+  }
+
+  private Future<Kv.CasResponse> doCompareAndSet(Kv.CasRequest req) {
+    CasCondition[] condition = {null};
+    return GrpcErrors.afterChecks(() -> {
+      limits.checkKey(req.getKeyBytes());
+      limits.checkValue(req.getValueBytes());
+      limits.checkValue(req.getExpectValueBytes());
+      limits.checkTtl(req.getTtlMs());
+      condition[0] = condition(req);
+      if (req.getDelete() && (!req.getValue().isEmpty() || req.getTtlMs() != 0)) {
+        throw RequestLimits.invalid("a delete carries no value and no ttl_ms");
+      }
+    }, () -> {
+      String key = req.getKey();
+      long expiresAt = req.getTtlMs() == 0 ? 0 : clock.wallMillis() + req.getTtlMs();
+      Versioned proposal = req.getDelete() ? Versioned.tombstone(key, 0)
+          : new Versioned(key, req.getValueBytes().toByteArray(), 0, false, expiresAt);
+      log.trace(() -> "[CAS] " + key + " if " + condition[0]);
+      return GrpcErrors.mapped(paxos.compareAndSet(condition[0], proposal).map(r -> {
+        Kv.CasResponse.Builder b = Kv.CasResponse.newBuilder().setApplied(r.applied());
+        Versioned v = r.current();
+        if (v != null && (r.applied() || v.liveAt(clock.wallMillis()))) {
+          b.setModifiedAt(Versions.toMillis(v.version()));
+          if (!v.tombstone()) {
+            b.setFound(true).setValueBytes(UnsafeByteOperations.unsafeWrap(v.value()));
+          }
+        }
+        if (!r.applied()) {
+          b.setMessage("condition not met (" + condition[0] + "): the key is " + (b.getFound() ? "at modified_at " + b.getModifiedAt() : "absent"));
+        }
+        return b.build();
+      }), "compare-and-set", log);
+    });
+  }
+
+  /** Exactly one condition: expect_absent, else expect_modified_at, else expect_value. */
+  private static CasCondition condition(Kv.CasRequest req) {
+    if (req.getExpectModifiedAt() < 0) {
+      throw RequestLimits.invalid("expect_modified_at must be > 0 (a version a Get returned), got " + req.getExpectModifiedAt());
+    }
+    boolean byVersion = req.getExpectModifiedAt() > 0;
+    boolean byValue = !req.getExpectValue().isEmpty();
+    if (req.getExpectAbsent() && (byVersion || byValue)) {
+      throw RequestLimits.invalid("expect_absent excludes expect_modified_at and expect_value: give exactly one condition");
+    }
+    if (byVersion && byValue) {
+      throw RequestLimits.invalid("give exactly one condition: expect_modified_at or expect_value, not both");
+    }
+    if (req.getExpectAbsent()) {
+      return new CasCondition.Absent();
+    }
+    return byVersion ? new CasCondition.ModifiedAt(req.getExpectModifiedAt()) : new CasCondition.Value(req.getExpectValueBytes().toByteArray());
   }
 
   /** The prototype's node-to-node call: applies the given version to this node's storage only. */

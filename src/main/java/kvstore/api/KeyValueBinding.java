@@ -54,6 +54,7 @@ final class KeyValueBinding implements Service {
     unary(server, "Put", Kv.PutRequest.parser(), Kv.PutRequest.newBuilder(), api::put);
     unary(server, "Get", Kv.GetRequest.parser(), Kv.GetRequest.newBuilder(), api::get);
     unary(server, "Delete", Kv.DeleteRequest.parser(), Kv.DeleteRequest.newBuilder(), api::delete);
+    unary(server, "CompareAndSet", Kv.CasRequest.parser(), Kv.CasRequest.newBuilder(), api::compareAndSet);
     unary(server, "MultiGet", Kv.MultiGetRequest.parser(), Kv.MultiGetRequest.newBuilder(), api::multiGet);
     unary(server, "Replicate", Kv.PutRequest.parser(), Kv.PutRequest.newBuilder(), api::replicate);
     unary(server, "GetChunkHash", Kv.ChunkRequest.parser(), Kv.ChunkRequest.newBuilder(), api::getChunkHash);

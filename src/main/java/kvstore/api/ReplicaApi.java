@@ -15,8 +15,10 @@ public final class ReplicaApi extends ReplicaService {
   private final TreeExchange trees;
   private final NodeAdmin admin;
   private final ImportRows imports;
+  private final PaxosAcceptor paxos;
 
-  ReplicaApi(ReplicaRows rows, TreeExchange trees, NodeAdmin admin, ImportRows imports) {
+  ReplicaApi(ReplicaRows rows, TreeExchange trees, NodeAdmin admin, ImportRows imports, PaxosAcceptor paxos) {
+    this.paxos = paxos;
     this.imports = imports;
     this.rows = rows;
     this.trees = trees;
@@ -56,6 +58,11 @@ public final class ReplicaApi extends ReplicaService {
   @Override
   public Future<ReplicaProto.ImportResult> importRows(ReplicaProto.WriteBatch req) {
     return imports.write(req);
+  }
+
+  @Override
+  public Future<ReplicaProto.PaxosAnswer> paxos(ReplicaProto.PaxosCall req) {
+    return paxos.step(req);
   }
 
   @Override

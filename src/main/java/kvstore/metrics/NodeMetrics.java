@@ -154,7 +154,28 @@ public final class NodeMetrics {
     out.put("read.repairs", readRepairs.count());
     out.put("anti_entropy.rows", antiEntropyRows.count());
     out.put("disk.full", (double) diskFull.get());
+    out.put("cas.rounds", casCount("round.prepare"));
+    out.put("cas.contended", casCount("contended"));
+    out.put("cas.applied", casCount("applied"));
     return out;
+  }
+
+  private final Map<String, Counter> casCounts = new ConcurrentHashMap<>();
+
+  /**
+   * Compare-and-set as a coordinator saw it: {@code applied}, {@code not_applied} (the condition
+   * failed), {@code read} (a SERIAL read), {@code failed}; and per round, {@code round.prepare},
+   * {@code round.propose}, {@code round.commit}, {@code contended} (a round lost to a higher ballot,
+   * retried after a backoff) and {@code finished} (another proposer's round completed first).
+   */
+  public void cas(String event) {
+    casCounts.computeIfAbsent(event, k -> Counter.builder("kv.cas").description("Compare-and-set outcomes and Paxos rounds")
+        .tag("event", event).register(registry)).increment();
+  }
+
+  private double casCount(String event) {
+    Counter c = casCounts.get(event);
+    return c == null ? 0 : c.count();
   }
 
   /** One replica write by a coordinator: outcome ok, failed (error or timeout), down (skipped, hinted) or stale. */

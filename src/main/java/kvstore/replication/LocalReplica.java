@@ -20,13 +20,17 @@ public final class LocalReplica implements Replica {
   private final Storage storage;
   private final HybridLogicalClock clock;
   private final TurnBatcher<Versioned, Long> writes;
+  private final java.util.function.Function<kvstore.paxos.PaxosCall, Future<kvstore.paxos.PaxosAnswer>> acceptor;
 
   /**
    * {@code batchBytes}: keys and values per storage request, a single row larger than it still goes
-   * alone; {@code batchSizes} hears the rows of each request.
+   * alone; {@code batchSizes} hears the rows of each request; {@code acceptor} runs this node's
+   * Paxos steps on the storage writer.
    */
-  public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, IntConsumer batchSizes) {
+  public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, IntConsumer batchSizes,
+                      java.util.function.Function<kvstore.paxos.PaxosCall, Future<kvstore.paxos.PaxosAnswer>> acceptor) {
     this.nodeId = nodeId;
+    this.acceptor = acceptor;
     this.storage = storage;
     this.clock = clock;
     this.writes = new TurnBatcher<>("local storage", RemoteReplica.MAX_BATCH_ROWS, batchBytes, this::store, batchSizes);
@@ -58,5 +62,10 @@ public final class LocalReplica implements Replica {
   @Override
   public Future<Versioned> read(String key) {
     return storage.read(key);
+  }
+
+  @Override
+  public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
+    return acceptor.apply(call);
   }
 }

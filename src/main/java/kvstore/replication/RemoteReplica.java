@@ -127,6 +127,14 @@ public final class RemoteReplica implements Replica {
     });
   }
 
+  @Override
+  public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
+    return client.paxos(PaxosWire.call(call)).map(a -> {
+      clock.observe(a.getClock());
+      return PaxosWire.answer(a);
+    });
+  }
+
   public static ReplicaProto.Row toRow(Versioned v, boolean clockStamped) {
     // the row is immutable once built and the array is never written again: no copy needed
     ByteString value = UnsafeByteOperations.unsafeWrap(v.value());

@@ -19,4 +19,7 @@ public interface Replica {
 
   /** The stored row (tombstones included), or null when the replica never saw the key. */
   Future<Versioned> read(String key);
+
+  /** One acceptor step of compare-and-set on this replica, stored durably before it answers. */
+  Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call);
 }

@@ -55,6 +55,11 @@ public final class EventBusStorage implements Storage, HintStore {
     return ask(new StorageRequests.Scan(scan));
   }
 
+  /** One acceptor step of compare-and-set on this node's replica. */
+  public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
+    return ask(new StorageRequests.Paxos(call));
+  }
+
   @Override
   public Future<Integer> addHints(List<Hint> hints) {
     return ask(new StorageRequests.AddHints(hints));

@@ -61,6 +61,7 @@ public final class SqliteStorage implements Storage {
     SqliteStorage s = new SqliteStorage(vertx, writer, file, batchMax, trees);
     return KvSchema.prepare(writer, notice)
         .compose(r -> SqliteHints.createTable(writer))
+        .compose(r -> writer.query(PaxosStep.TABLE).execute())
         .compose(r -> s.hints.loadCounts(writer))
         .map(r -> s)
         .recover(err -> s.close().transform(ar -> Future.failedFuture(err)));
@@ -124,6 +125,16 @@ public final class SqliteStorage implements Storage {
    */
   public Future<Integer> purgeTombstones(long olderThanVersion, long expiredBeforeMs) {
     return commits.enqueue(Purge.pastGrace(olderThanVersion, expiredBeforeMs));
+  }
+
+  /** One acceptor step of compare-and-set on this replica, durable before it answers. */
+  public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
+    return commits.enqueue(new PaxosStep(call));
+  }
+
+  /** Deletes settled Paxos state older than {@code beforeMicros} (a version-like time); answers how many keys. */
+  public Future<Integer> prunePaxos(long beforeMicros) {
+    return commits.enqueue(PaxosStep.prune(beforeMicros));
   }
 
   /** Deletes the rows of these keys for good (not a tombstone: cleanup of rows this node no longer replicates); answers how many. */

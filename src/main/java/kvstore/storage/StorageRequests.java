@@ -46,6 +46,13 @@ public final class StorageRequests {
     }
   }
 
+  /** One acceptor step of compare-and-set (see {@link SqliteStorage#paxos}). */
+  public record Paxos(kvstore.paxos.PaxosCall call) implements ToWriter<kvstore.paxos.PaxosAnswer> {
+    public Future<kvstore.paxos.PaxosAnswer> run(SqliteStorage store) {
+      return store.paxos(call);
+    }
+  }
+
   /** See {@link HintStore#addHints}. */
   public record AddHints(List<Hint> hints) implements ToWriter<Integer> {
     public Future<Integer> run(SqliteStorage store) {

@@ -137,6 +137,11 @@ public final class StorageVerticle extends VerticleBase {
    */
   private void purgeTombstones() {
     long cutoffMs = System.currentTimeMillis() - config.tombstoneGraceMs();
+    storage.prunePaxos(Versions.fromMillis(cutoffMs)).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("Paxos state prune failed", ar.cause());
+      }
+    });
     storage.purgeTombstones(Versions.fromMillis(cutoffMs), cutoffMs).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("tombstone purge failed", ar.cause());

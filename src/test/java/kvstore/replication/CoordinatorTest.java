@@ -3,6 +3,9 @@ package kvstore.replication;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import kvstore.log.EventLog;
+import kvstore.paxos.AcceptorState;
+import kvstore.paxos.Ballot;
+import kvstore.paxos.CasCondition;
 import kvstore.membership.ClusterView;
 import kvstore.membership.Member;
 import kvstore.membership.RingState;
@@ -86,6 +89,28 @@ class CoordinatorTest {
       return answer(() -> rows.get(key));
     }
 
+    final Map<String, kvstore.paxos.AcceptorState> paxos = new HashMap<>();
+
+    @Override
+    public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
+      calls.add("paxos " + call.phase() + " " + call.key());
+      return answer(() -> {
+        kvstore.paxos.AcceptorState s = paxos.getOrDefault(call.key(), kvstore.paxos.AcceptorState.EMPTY);
+        kvstore.paxos.Acceptor.Step step = switch (call.phase()) {
+          case PREPARE -> kvstore.paxos.Acceptor.prepare(s, call.ballot(), rows.get(call.key()));
+          case PROPOSE -> kvstore.paxos.Acceptor.propose(s, call.ballot(), call.row(), call.origin());
+          case COMMIT -> {
+            if (call.row().newerThan(rows.get(call.key()))) {
+              rows.put(call.key(), call.row());
+            }
+            yield kvstore.paxos.Acceptor.commit(s, call.ballot(), call.origin());
+          }
+        };
+        paxos.put(call.key(), step.next());
+        return step.answer();
+      });
+    }
+
     private <T> Future<T> answer(java.util.function.Supplier<T> op) {
       if (mode == Mode.FAILS) {
         return Future.failedFuture("disk on fire");
@@ -103,12 +128,21 @@ class CoordinatorTest {
       held.clear();
       now.forEach(Runnable::run);
     }
+
+    /** Answers one held call, chosen by {@code random}. */
+    void releaseOne(java.util.Random random) {
+      held.remove(random.nextInt(held.size())).run();
+    }
   }
 
   /** Announced ring states; NORMAL when absent. */
   private final Map<String, RingState> states = new HashMap<>();
 
   private ClusterView view() {
+    return view(SELF);
+  }
+
+  private ClusterView view(String self) {
     List<Member> members = new ArrayList<>();
     List<String> now = new ArrayList<>();
     for (var e : status.entrySet()) {
@@ -120,7 +154,7 @@ class CoordinatorTest {
     }
     Ring ring = Ring.of(now, 16);
     Ring future = now.size() == status.size() ? ring : Ring.of(status.keySet(), 16);
-    return ClusterView.of(SELF, members, ring, future, lastHeard);
+    return ClusterView.of(self, members, ring, future, lastHeard);
   }
 
   /** A key whose replicas change when n4 joins: n4 takes the place of {@code loser}, the other two stay. */
@@ -189,6 +223,193 @@ class CoordinatorTest {
     }
     return new Coordinator(this::view, replicas::get, clock, 3, (target, row) -> hints.add(target + " " + row.key()),
         hintWindowMs, wall::get, metrics, new EventLog(SELF, false));
+  }
+
+  /** Backoff timers of the proposers, run when the test says. */
+  private final List<Runnable> timers = new ArrayList<>();
+
+  private PaxosProposer proposer(String self) {
+    for (String id : status.keySet()) {
+      replicas.putIfAbsent(id, new FakeReplica(id));
+    }
+    return new PaxosProposer(() -> view(self), replicas::get, clock, 3, 5_000, wall::get, (ms, task) -> timers.add(task), metrics,
+        new EventLog(self, false));
+  }
+
+  private static Versioned value(String key, String value) {
+    return new Versioned(key, value.getBytes(StandardCharsets.UTF_8), 0, false);
+  }
+
+  private static String text(PaxosProposer.Result r) {
+    return r.current() == null ? null : new String(r.current().value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aCompareAndSetAppliesOnlyWhenItsConditionHolds() {
+    PaxosProposer p = proposer(SELF);
+    PaxosProposer.Result first = p.compareAndSet(new CasCondition.Absent(), value("lock", "alice")).result();
+    assertTrue(first.applied());
+    PaxosProposer.Result second = p.compareAndSet(new CasCondition.Absent(), value("lock", "bob")).result();
+    assertFalse(second.applied(), "the key exists now");
+    assertEquals("alice", text(second), "a refused CAS answers the current value");
+    long version = kvstore.version.Versions.toMillis(first.current().version());
+    assertFalse(p.compareAndSet(new CasCondition.ModifiedAt(version - 1), value("lock", "bob")).result().applied());
+    PaxosProposer.Result third = p.compareAndSet(new CasCondition.ModifiedAt(version), value("lock", "bob")).result();
+    assertTrue(third.applied());
+    assertTrue(third.current().version() >= kvstore.version.Versions.fromMillis(version + 1), "each CAS value has its own millisecond");
+    for (String n : List.of("n1", "n2", "n3")) {
+      assertEquals("bob", new String(replicas.get(n).rows.get("lock").value(), StandardCharsets.UTF_8), n + " holds the committed row");
+    }
+    assertEquals("bob", text(p.serialRead("lock").result()));
+  }
+
+  @Test
+  void withoutAQuorumACompareAndSetFailsAndSaysNothingWasWritten() {
+    PaxosProposer p = proposer(SELF);
+    replicas.get("n2").mode = FakeReplica.Mode.FAILS;
+    replicas.get("n3").mode = FakeReplica.Mode.FAILS;
+    Future<PaxosProposer.Result> r = p.compareAndSet(new CasCondition.Absent(), value("k", "v"));
+    assertTrue(r.failed());
+    assertTrue(r.cause().getMessage().contains("prepare reached 1 of 2 replicas") && r.cause().getMessage().contains("nothing was written"),
+        r.cause().getMessage());
+    assertFalse(replicas.get("n1").rows.containsKey("k"));
+  }
+
+  @Test
+  void aProposalAcceptedByOneReplicaOnlyIsFinishedByTheNextRound() {
+    PaxosProposer p = proposer(SELF);
+    Versioned orphan = new Versioned("k", "orphan".getBytes(StandardCharsets.UTF_8), 42_000, false);
+    Ballot old = new Ballot(42_000, "n9");
+    replicas.get("n3").paxos.put("k", new AcceptorState(old, old, orphan, old, Ballot.NONE, Ballot.NONE));
+    replicas.get("n1").mode = FakeReplica.Mode.FAILS; // the quorum must be n2 and n3
+    PaxosProposer.Result read = p.serialRead("k").result();
+    assertEquals("orphan", text(read), "a SERIAL read finishes what it finds in progress, and then sees it");
+    assertEquals(orphan, replicas.get("n2").rows.get("k"), "committed with its own version");
+    assertFalse(replicas.get("n3").paxos.get("k").hasInProgress());
+  }
+
+  @Test
+  void aJoiningReplicaRaisesTheQuorum() {
+    status.put("n4", Status.UP);
+    states.put("n4", RingState.JOINING);
+    PaxosProposer p = proposer(SELF);
+    String key = keyMovingTo("n4", new String[1]);
+    replicas.get("n4").mode = FakeReplica.Mode.FAILS;
+    replicas.get("n2").mode = FakeReplica.Mode.FAILS;
+    Future<PaxosProposer.Result> r = p.compareAndSet(new CasCondition.Absent(), value(key, "v"));
+    assertTrue(r.failed(), "2 of 4 participants is not a quorum of 3 plus the pending one");
+    assertTrue(r.cause().getMessage().contains("of 3 replicas"), r.cause().getMessage());
+    replicas.get("n4").mode = FakeReplica.Mode.WORKS;
+    assertTrue(p.compareAndSet(new CasCondition.Absent(), value(key, "v")).result().applied());
+    assertTrue(replicas.get("n4").rows.containsKey(key), "the joining replica has the commit");
+  }
+
+  /**
+   * Proposers on three nodes at once, every replica answer and backoff timer run in a random order
+   * (300 seeds). Of the CASes that expected the key absent at most one applies and the others that
+   * were decided answer its value; one whose proposal lost to another before its outcome was known
+   * fails as indeterminate (it may have applied), never as "not applied". A counter incremented by
+   * CAS on the value ends between the applied increments and those plus the indeterminate ones.
+   */
+  @Test
+  void competingProposersInAnyInterleavingNeverApplyTwiceNorDenyAnApply() {
+    int indeterminate = 0;
+    int operations = 0;
+    for (int seed = 0; seed < 300; seed++) {
+      java.util.Random random = new java.util.Random(seed);
+      replicas.clear();
+      timers.clear();
+      List<PaxosProposer> ps = List.of(proposer("n1"), proposer("n2"), proposer("n3"));
+      replicas.values().forEach(r -> r.mode = FakeReplica.Mode.HOLDS);
+      List<Future<PaxosProposer.Result>> claims = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        claims.add(ps.get(i).compareAndSet(new CasCondition.Absent(), value("claim", "owner" + i)));
+      }
+      runUntilDone(random, claims);
+      replicas.values().forEach(r -> r.mode = FakeReplica.Mode.WORKS);
+      String owner = text(ps.get(0).serialRead("claim").result());
+      replicas.values().forEach(r -> r.mode = FakeReplica.Mode.HOLDS);
+      int applied = 0;
+      for (int i = 0; i < 3; i++) {
+        Future<PaxosProposer.Result> c = claims.get(i);
+        operations++;
+        if (c.failed()) {
+          assertTrue(c.cause().getMessage().contains("may or may not have applied"), "seed " + seed + ": " + c.cause());
+          indeterminate++;
+          continue;
+        }
+        assertEquals(owner, text(c.result()), "seed " + seed + ": every decided answer names the one owner");
+        if (c.result().applied()) {
+          applied++;
+          assertEquals("owner" + i, owner, "seed " + seed);
+        }
+      }
+      assertTrue(applied <= 1, "seed " + seed);
+      assertTrue(owner != null, "seed " + seed + ": some claim took effect");
+      int[] done = {0};
+      int[] unknown = {0};
+      List<Future<PaxosProposer.Result>> incs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        incs.add(increment(ps.get(i), "counter", done, unknown));
+      }
+      runUntilDone(random, incs);
+      for (Future<PaxosProposer.Result> f : incs) {
+        assertTrue(f.succeeded(), "seed " + seed + ": " + f.cause());
+      }
+      operations += 3;
+      indeterminate += unknown[0];
+      replicas.values().forEach(r -> r.mode = FakeReplica.Mode.WORKS);
+      PaxosProposer.Result end = ps.get(0).serialRead("counter").result();
+      int n = end.current() == null ? 0 : Integer.parseInt(text(end));
+      assertTrue(n >= done[0] && n <= done[0] + unknown[0], "seed " + seed + ": counter " + n + " after " + done[0]
+          + " applied and " + unknown[0] + " indeterminate increments");
+    }
+    assertTrue(indeterminate * 4 < operations, indeterminate + " of " + operations + " operations indeterminate");
+  }
+
+  /**
+   * Sets the counter one up from what it reads at SERIAL (absent = 0), again after a lost condition;
+   * an indeterminate CAS ends the increment (a client cannot know whether to retry it).
+   */
+  private Future<PaxosProposer.Result> increment(PaxosProposer p, String key, int[] done, int[] unknown) {
+    return p.serialRead(key).compose(r -> {
+      int n = r.current() == null || r.current().tombstone() ? 0 : Integer.parseInt(text(r));
+      CasCondition c = n == 0 ? new CasCondition.Absent() : new CasCondition.Value(String.valueOf(n).getBytes(StandardCharsets.UTF_8));
+      return p.compareAndSet(c, value(key, String.valueOf(n + 1))).recover(err -> {
+        unknown[0]++;
+        return Future.succeededFuture(new PaxosProposer.Result(true, null));
+      });
+    }).compose(r -> {
+      if (r.applied()) {
+        if (r.current() != null) {
+          done[0]++;
+        }
+        return Future.succeededFuture(r);
+      }
+      return increment(p, key, done, unknown);
+    });
+  }
+
+  /** Answers held replica calls and fires backoff timers one at a time, in a random order, until every future is done. */
+  private void runUntilDone(java.util.Random random, List<Future<PaxosProposer.Result>> futures) {
+    for (int step = 0; step < 100_000; step++) {
+      if (futures.stream().allMatch(Future::isComplete)) {
+        return;
+      }
+      List<FakeReplica> busy = replicas.values().stream().filter(r -> !r.held.isEmpty()).sorted(
+          java.util.Comparator.comparing(r -> r.id)).toList();
+      int choices = busy.size() + (timers.isEmpty() ? 0 : 1);
+      if (choices == 0) {
+        break;
+      }
+      int pick = random.nextInt(choices);
+      if (pick < busy.size()) {
+        busy.get(pick).releaseOne(random);
+      } else {
+        timers.remove(random.nextInt(timers.size())).run();
+      }
+    }
+    assertTrue(futures.stream().allMatch(Future::isComplete), "the proposers got stuck");
   }
 
   private static Versioned row(String key, String value, long version) {

@@ -1,0 +1,68 @@
+package kvstore.paxos;
+
+import kvstore.version.Versioned;
+import kvstore.version.Versions;
+
+import java.util.List;
+
+/**
+ * What a proposer learns from a quorum of promises. Either a proposal was accepted somewhere and
+ * not committed anywhere the quorum knows of ({@link InProgress}): it may have been chosen, so the
+ * proposer must propose it again under its own ballot and commit it before anything else; or the
+ * key's state is settled ({@link Settled}), and the newest row among the answers is its current
+ * value: every proposal chosen before was committed to a quorum, which meets this one.
+ */
+public final class Promises {
+  private Promises() {
+  }
+
+  public sealed interface Outcome permits InProgress, Settled {
+  }
+
+  /** {@code row}: the proposal to finish (its version and origin stay, so finishing it twice stores one row). */
+  public record InProgress(Ballot ballot, Versioned row, Ballot origin) implements Outcome {
+  }
+
+  /**
+   * {@code current}: the newest row among the answers (null: no replica has the key);
+   * {@code lastCommittedOrigin}: the origin of the newest commit among them (NONE: none).
+   */
+  public record Settled(Versioned current, Ballot lastCommittedOrigin) implements Outcome {
+  }
+
+  public static Outcome of(List<PaxosAnswer> promises) {
+    Ballot committed = Ballot.NONE;
+    Ballot origin = Ballot.NONE;
+    for (PaxosAnswer a : promises) {
+      if (a.committed().above(committed)) {
+        committed = a.committed();
+        origin = a.committedOrigin();
+      }
+    }
+    PaxosAnswer newestAccepted = null;
+    Versioned current = null;
+    for (PaxosAnswer a : promises) {
+      if (a.acceptedRow() != null && a.accepted().above(committed)
+          && (newestAccepted == null || a.accepted().above(newestAccepted.accepted()))) {
+        newestAccepted = a;
+      }
+      if (a.current() != null && a.current().newerThan(current)) {
+        current = a.current();
+      }
+    }
+    if (newestAccepted != null) {
+      return new InProgress(newestAccepted.accepted(), newestAccepted.acceptedRow(), newestAccepted.acceptedOrigin());
+    }
+    return new Settled(current, origin);
+  }
+
+  /**
+   * The version a proposal writes: its ballot's time, and at least one millisecond above the
+   * current row's, so each value of a key that CAS writes has its own {@code modified_at} (clients
+   * see versions in milliseconds, and {@code expect_modified_at} must name exactly one value).
+   */
+  public static long versionFor(Ballot ballot, Versioned current) {
+    long floor = current == null ? 0 : Versions.fromMillis(Versions.toMillis(current.version()) + 1);
+    return Math.max(ballot.micros(), floor);
+  }
+}

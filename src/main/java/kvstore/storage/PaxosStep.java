@@ -1,0 +1,120 @@
+package kvstore.storage;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import kvstore.paxos.Acceptor;
+import kvstore.paxos.AcceptorState;
+import kvstore.paxos.Ballot;
+import kvstore.paxos.PaxosAnswer;
+import kvstore.paxos.PaxosCall;
+import kvstore.ring.Ring;
+import kvstore.version.Versioned;
+
+/**
+ * One acceptor step ({@link Acceptor}) on this replica's {@code paxos} table, committed in a group
+ * like any write, so the promise or acceptance is on disk before the answer leaves. A commit also
+ * stores its row with last-write-wins in the same group. Runs on the single writer, so reading the
+ * state and writing the next one need no lock.
+ */
+final class PaxosStep implements WriteOp<PaxosAnswer> {
+  static final String TABLE = "CREATE TABLE IF NOT EXISTS paxos (key TEXT PRIMARY KEY, promised_us INTEGER NOT NULL, promised_node TEXT NOT NULL, "
+      + "accepted_us INTEGER NOT NULL, accepted_node TEXT NOT NULL, accepted_value BLOB, accepted_version INTEGER, "
+      + "accepted_tombstone INTEGER, accepted_expires INTEGER, accepted_origin_us INTEGER NOT NULL, accepted_origin_node TEXT NOT NULL, "
+      + "committed_us INTEGER NOT NULL, committed_node TEXT NOT NULL, committed_origin_us INTEGER NOT NULL, "
+      + "committed_origin_node TEXT NOT NULL) WITHOUT ROWID";
+  private static final String READ = "SELECT promised_us, promised_node, accepted_us, accepted_node, accepted_value, accepted_version, "
+      + "accepted_tombstone, accepted_expires, accepted_origin_us, accepted_origin_node, committed_us, committed_node, "
+      + "committed_origin_us, committed_origin_node FROM paxos WHERE key = ?";
+  private static final String WRITE = "INSERT OR REPLACE INTO paxos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String CURRENT = "SELECT value, version, tombstone, expires FROM kv WHERE token = ? AND key = ?";
+
+  private final PaxosCall call;
+  private PaxosAnswer answer;
+
+  PaxosStep(PaxosCall call) {
+    this.call = call;
+  }
+
+  @Override
+  public int size() {
+    return 1;
+  }
+
+  @Override
+  public void plan(CommitGroup group) {
+    if (call.phase() == PaxosCall.Phase.COMMIT) {
+      group.put(call.row());
+    }
+    group.step(this::run);
+  }
+
+  private Future<?> run(SqlClient c) {
+    return c.preparedQuery(READ).execute(Tuple.of(call.key())).<Void>compose(rows -> {
+      AcceptorState before = rows.size() == 0 ? AcceptorState.EMPTY : state(rows.iterator().next());
+      return switch (call.phase()) {
+        case PREPARE -> c.preparedQuery(CURRENT).execute(Tuple.of(Ring.token(call.key()), call.key()))
+            .compose(cur -> store(c, before, Acceptor.prepare(before, call.ballot(), cur.size() == 0 ? null : row(cur.iterator().next()))));
+        case PROPOSE -> store(c, before, Acceptor.propose(before, call.ballot(), call.row(), call.origin()));
+        case COMMIT -> store(c, before, Acceptor.commit(before, call.ballot(), call.origin()));
+      };
+    });
+  }
+
+  private Future<Void> store(SqlClient c, AcceptorState before, Acceptor.Step step) {
+    answer = step.answer();
+    if (!step.changed(before)) {
+      return Future.succeededFuture();
+    }
+    AcceptorState s = step.next();
+    Versioned a = s.acceptedRow();
+    return c.preparedQuery(WRITE).execute(Tuple.wrap(new Object[] {call.key(), s.promised().micros(), s.promised().node(),
+        s.accepted().micros(), s.accepted().node(), a == null ? null : a.value(), a == null ? null : a.version(),
+        a == null ? null : (a.tombstone() ? 1 : 0), a == null ? null : a.expiresAtMs(), s.acceptedOrigin().micros(), s.acceptedOrigin().node(), s.committed().micros(),
+        s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node()})).mapEmpty();
+  }
+
+  private AcceptorState state(Row r) {
+    Versioned accepted = r.getValue(5) == null ? null
+        : new Versioned(call.key(), SqliteReader.bytes(r.getValue(4)), r.getLong(5), r.getInteger(6) != 0, r.getLong(7));
+    return new AcceptorState(new Ballot(r.getLong(0), r.getString(1)), new Ballot(r.getLong(2), r.getString(3)), accepted,
+        new Ballot(r.getLong(8), r.getString(9)), new Ballot(r.getLong(10), r.getString(11)), new Ballot(r.getLong(12), r.getString(13)));
+  }
+
+  private Versioned row(Row r) {
+    return new Versioned(call.key(), SqliteReader.bytes(r.getValue(0)), r.getLong(1), r.getInteger(2) != 0, r.getLong(3));
+  }
+
+  @Override
+  public PaxosAnswer answer(CommitGroup group) {
+    return answer;
+  }
+
+  /**
+   * Deletes the Paxos state of keys whose last round is settled (nothing accepted and not committed)
+   * and older than {@code beforeMicros}. Safe once every replica has the commit: a proposal that
+   * late could only carry a version older than the row it would replace, and last-write-wins keeps
+   * the row.
+   */
+  static WriteOp<Integer> prune(long beforeMicros) {
+    int[] deleted = {0};
+    return new WriteOp<>() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public void plan(CommitGroup group) {
+        group.step(c -> c.preparedQuery("DELETE FROM paxos WHERE accepted_us < committed_us AND promised_us < ? AND committed_us < ?")
+            .execute(Tuple.of(beforeMicros, beforeMicros)).map(r -> deleted[0] = r.rowCount()));
+      }
+
+      @Override
+      public Integer answer(CommitGroup group) {
+        return deleted[0];
+      }
+    };
+  }
+}
