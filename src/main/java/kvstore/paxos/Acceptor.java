@@ -27,10 +27,11 @@ public final class Acceptor {
     if (!ballot.above(s.promised()) || !ballot.above(s.committed())) {
       return new Step(s, refused(s));
     }
-    AcceptorState next = new AcceptorState(ballot, s.accepted(), s.acceptedRow(), s.acceptedOrigin(), s.committed(), s.committedOrigin());
+    AcceptorState next = new AcceptorState(ballot, s.accepted(), s.acceptedRow(), s.acceptedOrigin(), s.committed(), s.committedOrigin(),
+        s.recentCommits());
     boolean inProgress = s.hasInProgress();
     return new Step(next, new PaxosAnswer(true, ballot, inProgress ? s.accepted() : Ballot.NONE, inProgress ? s.acceptedRow() : null,
-        inProgress ? s.acceptedOrigin() : Ballot.NONE, s.committed(), s.committedOrigin(), current));
+        inProgress ? s.acceptedOrigin() : Ballot.NONE, s.committed(), s.committedOrigin(), s.recentCommits(), current));
   }
 
   /**
@@ -41,7 +42,7 @@ public final class Acceptor {
     if (s.promised().above(ballot) || !ballot.above(s.committed())) {
       return new Step(s, refused(s));
     }
-    AcceptorState next = new AcceptorState(ballot, ballot, row, origin, s.committed(), s.committedOrigin());
+    AcceptorState next = new AcceptorState(ballot, ballot, row, origin, s.committed(), s.committedOrigin(), s.recentCommits());
     return new Step(next, PaxosAnswer.ok(ballot));
   }
 
@@ -51,10 +52,17 @@ public final class Acceptor {
    * a request.
    */
   public static Step commit(AcceptorState s, Ballot ballot, Ballot origin) {
-    boolean newest = ballot.above(s.committed());
     boolean settled = s.acceptedRow() != null && !s.accepted().above(ballot);
+    java.util.List<Ballot> recent = new java.util.ArrayList<>(s.recentCommits());
+    if (!recent.contains(origin)) {
+      recent.add(origin);
+      if (recent.size() > AcceptorState.RECENT_COMMITS) {
+        recent.remove(0);
+      }
+    }
+    boolean newest = ballot.above(s.committed());
     AcceptorState next = new AcceptorState(s.promised(), settled ? Ballot.NONE : s.accepted(), settled ? null : s.acceptedRow(),
-        settled ? Ballot.NONE : s.acceptedOrigin(), newest ? ballot : s.committed(), newest ? origin : s.committedOrigin());
+        settled ? Ballot.NONE : s.acceptedOrigin(), newest ? ballot : s.committed(), newest ? origin : s.committedOrigin(), recent);
     return new Step(next, PaxosAnswer.ok(ballot));
   }
 

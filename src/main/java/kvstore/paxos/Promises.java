@@ -3,6 +3,7 @@ package kvstore.paxos;
 import kvstore.version.Versioned;
 import kvstore.version.Versions;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,11 +24,35 @@ public final class Promises {
   public record InProgress(Ballot ballot, Versioned row, Ballot origin) implements Outcome {
   }
 
+  /** What became of a proposal, as far as a quorum of promises can tell. */
+  public enum Fate { COMMITTED, NOT_COMMITTED, UNKNOWN }
+
   /**
    * {@code current}: the newest row among the answers (null: no replica has the key);
-   * {@code lastCommittedOrigin}: the origin of the newest commit among them (NONE: none).
+   * {@code committed} and {@code committedOrigin}: the newest commit among them; {@code behind}: the
+   * indexes of answers that have not seen that commit (the proposer re-commits it to them, so a
+   * quorum remembers it before the next value is decided); {@code recentCommits}: each answer's
+   * list of recent commit origins.
    */
-  public record Settled(Versioned current, Ballot lastCommittedOrigin) implements Outcome {
+  public record Settled(Versioned current, Ballot committed, Ballot committedOrigin, List<Integer> behind,
+                        List<List<Ballot>> recentCommits) implements Outcome {
+    /**
+     * Whether the proposal first proposed under {@code origin} was committed. Once a quorum has seen
+     * every commit (see {@code behind}), a committed proposal is in the recent commits of at least
+     * one answer, unless that many commits followed it that every answer's list has moved past it.
+     */
+    public Fate fate(Ballot origin) {
+      boolean movedPast = !recentCommits.isEmpty();
+      for (List<Ballot> recent : recentCommits) {
+        if (recent.contains(origin)) {
+          return Fate.COMMITTED;
+        }
+        if (recent.size() < AcceptorState.RECENT_COMMITS || !recent.get(0).above(origin)) {
+          movedPast = false;
+        }
+      }
+      return movedPast ? Fate.UNKNOWN : Fate.NOT_COMMITTED;
+    }
   }
 
   public static Outcome of(List<PaxosAnswer> promises) {
@@ -41,7 +66,10 @@ public final class Promises {
     }
     PaxosAnswer newestAccepted = null;
     Versioned current = null;
-    for (PaxosAnswer a : promises) {
+    List<Integer> behind = new ArrayList<>();
+    List<List<Ballot>> recent = new ArrayList<>();
+    for (int i = 0; i < promises.size(); i++) {
+      PaxosAnswer a = promises.get(i);
       if (a.acceptedRow() != null && a.accepted().above(committed)
           && (newestAccepted == null || a.accepted().above(newestAccepted.accepted()))) {
         newestAccepted = a;
@@ -49,11 +77,15 @@ public final class Promises {
       if (a.current() != null && a.current().newerThan(current)) {
         current = a.current();
       }
+      if (committed.above(a.committed())) {
+        behind.add(i);
+      }
+      recent.add(a.recentCommits());
     }
     if (newestAccepted != null) {
       return new InProgress(newestAccepted.accepted(), newestAccepted.acceptedRow(), newestAccepted.acceptedOrigin());
     }
-    return new Settled(current, origin);
+    return new Settled(current, committed, origin, behind, recent);
   }
 
   /**

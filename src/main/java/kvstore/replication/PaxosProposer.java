@@ -151,8 +151,7 @@ public final class PaxosProposer {
           if (v.serves(prepare.from().get(i))) {
             promises.add(a);
           } else {
-            promises.add(new PaxosAnswer(a.ok(), a.promised(), a.accepted(), a.acceptedRow(), a.acceptedOrigin(), a.committed(),
-                a.committedOrigin(), null));
+            promises.add(a.withoutCurrent());
           }
         }
         Promises.Outcome outcome = Promises.of(promises);
@@ -177,23 +176,49 @@ public final class PaxosProposer {
       });
     }
 
+    /**
+     * The key's state is settled. Promisers that missed the newest commit get it first, so a quorum
+     * remembers it (and its origin) before anything else is decided; then this call learns the
+     * fate of its own earlier proposals, and checks its condition.
+     */
     private void settled(List<String> who, int needed, Ballot ballot, Promises.Settled settled, Phase prepare) {
+      repairBehind(prepare, settled.current());
+      if (settled.behind().isEmpty() || settled.committed().equals(Ballot.NONE)) {
+        decide(who, needed, ballot, settled);
+        return;
+      }
+      List<String> behind = new ArrayList<>();
+      settled.behind().forEach(i -> behind.add(prepare.from().get(i)));
+      Versioned row = settled.current() != null ? settled.current() : Versioned.tombstone(key, 1);
+      metrics.cas("round.commit");
+      ask(behind, behind.size(), key, PaxosCall.commit(settled.committed(), row, settled.committedOrigin())).onComplete(ar -> {
+        if (ar.result().reached()) {
+          decide(who, needed, ballot, settled);
+        } else {
+          lost(ar.result(), "commit of the last round");
+        }
+      });
+    }
+
+    private void decide(List<String> who, int needed, Ballot ballot, Promises.Settled settled) {
       Versioned current = settled.current();
-      repairBehind(prepare, current);
-      Versioned ours = proposed.get(settled.lastCommittedOrigin());
-      if (ours != null) {
-        // chosen and committed (by this call or by a round that finished it); a plain write may have replaced it since
-        succeed(new Result(true, ours));
+      boolean unknown = false;
+      for (var p : proposed.entrySet()) {
+        Promises.Fate fate = settled.fate(p.getKey());
+        if (fate == Promises.Fate.COMMITTED) {
+          // chosen and committed, by this call or by a round that finished it; a plain write may have replaced it since
+          succeed(new Result(true, p.getValue()));
+          return;
+        }
+        unknown |= fate == Promises.Fate.UNKNOWN;
+      }
+      if (unknown) {
+        fail("so many compare-and-sets followed this call's proposal that the replicas no longer remember whether it was committed");
         return;
       }
       if (condition == null) {
         metrics.cas("read");
         succeed(new Result(false, current));
-        return;
-      }
-      if (!proposed.isEmpty() && current != null && current.version() >= proposed.values().stream().mapToLong(Versioned::version).min().getAsLong()) {
-        // a value written after ours may have been conditioned on ours: ours may have been chosen
-        fail("another proposer's value replaced what this call proposed before its outcome was known");
         return;
       }
       if (!condition.holds(current, clock.wallMillis())) {
@@ -202,7 +227,7 @@ public final class PaxosProposer {
           succeed(new Result(false, current));
           return;
         }
-        // none of this call's proposals was chosen, but one may still be accepted somewhere and be
+        // none of this call's proposals was committed, but one may still be accepted somewhere and be
         // finished by a later round: the current row is committed again under this ballot, above it
         Versioned same = current != null ? current : Versioned.tombstone(key, 1);
         proposeAndCommit(who, needed, ballot, same, ballot, () -> {

@@ -41,6 +41,7 @@ public final class PaxosWire {
     ReplicaProto.PaxosAnswer.Builder b = ReplicaProto.PaxosAnswer.newBuilder().setOk(a.ok()).setPromised(ballot(a.promised()))
         .setAccepted(ballot(a.accepted())).setCommitted(ballot(a.committed())).setClock(clock)
         .setAcceptedOrigin(ballot(a.acceptedOrigin())).setCommittedOrigin(ballot(a.committedOrigin()));
+    a.recentCommits().forEach(r -> b.addRecentCommits(ballot(r)));
     if (a.acceptedRow() != null) {
       b.setHasAccepted(true).setAcceptedRow(RemoteReplica.toRow(a.acceptedRow(), true));
     }
@@ -54,6 +55,6 @@ public final class PaxosWire {
     Versioned accepted = a.getHasAccepted() ? RemoteReplica.fromRow(a.getAcceptedRow()) : null;
     Versioned current = a.getHasCurrent() ? RemoteReplica.fromRow(a.getCurrent()) : null;
     return new PaxosAnswer(a.getOk(), ballot(a.getPromised()), ballot(a.getAccepted()), accepted, ballot(a.getAcceptedOrigin()),
-        ballot(a.getCommitted()), ballot(a.getCommittedOrigin()), current);
+        ballot(a.getCommitted()), ballot(a.getCommittedOrigin()), a.getRecentCommitsList().stream().map(PaxosWire::ballot).toList(), current);
   }
 }

@@ -23,11 +23,11 @@ final class PaxosStep implements WriteOp<PaxosAnswer> {
       + "accepted_us INTEGER NOT NULL, accepted_node TEXT NOT NULL, accepted_value BLOB, accepted_version INTEGER, "
       + "accepted_tombstone INTEGER, accepted_expires INTEGER, accepted_origin_us INTEGER NOT NULL, accepted_origin_node TEXT NOT NULL, "
       + "committed_us INTEGER NOT NULL, committed_node TEXT NOT NULL, committed_origin_us INTEGER NOT NULL, "
-      + "committed_origin_node TEXT NOT NULL) WITHOUT ROWID";
+      + "committed_origin_node TEXT NOT NULL, recent_commits TEXT NOT NULL) WITHOUT ROWID";
   private static final String READ = "SELECT promised_us, promised_node, accepted_us, accepted_node, accepted_value, accepted_version, "
       + "accepted_tombstone, accepted_expires, accepted_origin_us, accepted_origin_node, committed_us, committed_node, "
-      + "committed_origin_us, committed_origin_node FROM paxos WHERE key = ?";
-  private static final String WRITE = "INSERT OR REPLACE INTO paxos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + "committed_origin_us, committed_origin_node, recent_commits FROM paxos WHERE key = ?";
+  private static final String WRITE = "INSERT OR REPLACE INTO paxos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String CURRENT = "SELECT value, version, tombstone, expires FROM kv WHERE token = ? AND key = ?";
 
   private final PaxosCall call;
@@ -72,14 +72,33 @@ final class PaxosStep implements WriteOp<PaxosAnswer> {
     return c.preparedQuery(WRITE).execute(Tuple.wrap(new Object[] {call.key(), s.promised().micros(), s.promised().node(),
         s.accepted().micros(), s.accepted().node(), a == null ? null : a.value(), a == null ? null : a.version(),
         a == null ? null : (a.tombstone() ? 1 : 0), a == null ? null : a.expiresAtMs(), s.acceptedOrigin().micros(), s.acceptedOrigin().node(), s.committed().micros(),
-        s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node()})).mapEmpty();
+        s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node(), encode(s.recentCommits())})).mapEmpty();
   }
 
   private AcceptorState state(Row r) {
     Versioned accepted = r.getValue(5) == null ? null
         : new Versioned(call.key(), SqliteReader.bytes(r.getValue(4)), r.getLong(5), r.getInteger(6) != 0, r.getLong(7));
     return new AcceptorState(new Ballot(r.getLong(0), r.getString(1)), new Ballot(r.getLong(2), r.getString(3)), accepted,
-        new Ballot(r.getLong(8), r.getString(9)), new Ballot(r.getLong(10), r.getString(11)), new Ballot(r.getLong(12), r.getString(13)));
+        new Ballot(r.getLong(8), r.getString(9)), new Ballot(r.getLong(10), r.getString(11)), new Ballot(r.getLong(12), r.getString(13)),
+        decode(r.getString(14)));
+  }
+
+  /** Ballots as "micros:node,..." (node ids are letters, digits, '.', '_' and '-'). */
+  static String encode(java.util.List<Ballot> ballots) {
+    StringBuilder b = new StringBuilder();
+    for (Ballot x : ballots) {
+      b.append(b.length() == 0 ? "" : ",").append(x.micros()).append(':').append(x.node());
+    }
+    return b.toString();
+  }
+
+  static java.util.List<Ballot> decode(String s) {
+    java.util.List<Ballot> out = new java.util.ArrayList<>();
+    for (String part : s.isEmpty() ? new String[0] : s.split(",")) {
+      int colon = part.indexOf(':');
+      out.add(new Ballot(Long.parseLong(part.substring(0, colon)), part.substring(colon + 1)));
+    }
+    return out;
   }
 
   private Versioned row(Row r) {

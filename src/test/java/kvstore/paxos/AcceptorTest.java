@@ -63,6 +63,7 @@ class AcceptorTest {
     assertNull(after.acceptedRow(), "nothing in progress once committed");
     assertEquals(B1, after.committed());
     assertEquals(B1, after.committedOrigin(), "the commit names the proposal it settled");
+    assertEquals(List.of(B1), after.recentCommits());
     assertFalse(Acceptor.prepare(Acceptor.commit(AcceptorState.EMPTY, B2, B2).next(), B1, null).answer().ok(),
         "a ballot at or below a commit here is refused");
   }
@@ -79,23 +80,43 @@ class AcceptorTest {
 
   @Test
   void promisesFinishTheNewestProposalAboveEveryCommit() {
-    PaxosAnswer stale = new PaxosAnswer(true, B2, B1, row("stale", 1_000), B1, Ballot.NONE, Ballot.NONE, null);
-    PaxosAnswer sawCommit = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, B1, B1, row("stale", 1_000));
-    assertEquals(new Promises.Settled(row("stale", 1_000), B1), Promises.of(List.of(stale, sawCommit)),
-        "a proposal some replica saw committed is settled; its row is current, its origin the last commit's");
+    PaxosAnswer stale = new PaxosAnswer(true, B2, B1, row("stale", 1_000), B1, Ballot.NONE, Ballot.NONE, List.of(), null);
+    PaxosAnswer sawCommit = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, B1, B1, List.of(B1), row("stale", 1_000));
+    Promises.Settled settled = (Promises.Settled) Promises.of(List.of(stale, sawCommit));
+    assertEquals(row("stale", 1_000), settled.current(), "a proposal some replica saw committed is settled; its row is current");
+    assertEquals(B1, settled.committedOrigin());
+    assertEquals(List.of(0), settled.behind(), "the first promiser missed the commit: the proposer re-commits it there");
+    assertEquals(Promises.Fate.COMMITTED, settled.fate(B1));
+    assertEquals(Promises.Fate.NOT_COMMITTED, settled.fate(B2));
 
-    PaxosAnswer newer = new PaxosAnswer(true, B2_NODE3, B2, row("newer", 2_000), B1, B1, B1, row("stale", 1_000));
+    PaxosAnswer newer = new PaxosAnswer(true, B2_NODE3, B2, row("newer", 2_000), B1, B1, B1, List.of(B1), row("stale", 1_000));
     assertEquals(new Promises.InProgress(B2, row("newer", 2_000), B1), Promises.of(List.of(stale, newer)),
         "the highest accepted ballot above every commit is finished, keeping its origin");
   }
 
   @Test
+  void recentCommitsForgetTheOldestAndTheFateOfAProposalPastThemIsUnknown() {
+    AcceptorState s = AcceptorState.EMPTY;
+    for (int i = 1; i <= AcceptorState.RECENT_COMMITS + 1; i++) {
+      Ballot b = new Ballot(i * 1_000L, "n");
+      s = Acceptor.commit(s, b, b).next();
+    }
+    assertEquals(AcceptorState.RECENT_COMMITS, s.recentCommits().size());
+    assertEquals(new Ballot(2_000, "n"), s.recentCommits().get(0), "the oldest went");
+    PaxosAnswer full = Acceptor.prepare(s, new Ballot(99_000, "n"), null).answer();
+    Promises.Settled settled = (Promises.Settled) Promises.of(List.of(full, full));
+    assertEquals(Promises.Fate.UNKNOWN, settled.fate(new Ballot(1_000, "n")), "forgotten: nobody can tell");
+    assertEquals(Promises.Fate.COMMITTED, settled.fate(new Ballot(2_000, "n")));
+    assertEquals(Promises.Fate.NOT_COMMITTED, settled.fate(new Ballot(2_500, "n")), "within what they remember, and not there");
+  }
+
+  @Test
   void theCurrentRowIsTheNewestAmongTheAnswers() {
-    PaxosAnswer a = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, row("a", 1_000));
-    PaxosAnswer b = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, row("b", 3_000));
-    PaxosAnswer none = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, null);
-    assertEquals(new Promises.Settled(row("b", 3_000), Ballot.NONE), Promises.of(List.of(a, none, b)));
-    assertEquals(new Promises.Settled(null, Ballot.NONE), Promises.of(List.of(none, none)));
+    PaxosAnswer a = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, List.of(), row("a", 1_000));
+    PaxosAnswer b = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, List.of(), row("b", 3_000));
+    PaxosAnswer none = new PaxosAnswer(true, B2, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, List.of(), null);
+    assertEquals(row("b", 3_000), ((Promises.Settled) Promises.of(List.of(a, none, b))).current());
+    assertEquals(null, ((Promises.Settled) Promises.of(List.of(none, none))).current());
   }
 
   @Test

@@ -50,6 +50,38 @@ class SqliteStorageTest {
 
   private static final java.util.Map<Vertx, io.vertx.core.Context> CONTEXT = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Paxos state is on disk before an answer leaves: a promise and an acceptance survive the store
+   * being closed and opened again (a kill -9 loses nothing a commit answered), a commit stores its
+   * row by last-write-wins, and settled state is pruned once old.
+   */
+  @Test
+  void paxosPromisesAndAcceptancesSurviveAReopen(Vertx vertx) {
+    kvstore.paxos.Ballot b1 = new kvstore.paxos.Ballot(1_000, "node1");
+    kvstore.paxos.Ballot b2 = new kvstore.paxos.Ballot(2_000, "node2");
+    kvstore.paxos.Ballot b3 = new kvstore.paxos.Ballot(3_000, "node3");
+    SqliteStorage s = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    await(s.write(List.of(v("k", "before", 500))));
+    kvstore.paxos.PaxosAnswer promise = onContext(vertx, () -> s.paxos(kvstore.paxos.PaxosCall.prepare("k", b2)));
+    assertTrue(promise.ok());
+    assertEquals("before", new String(promise.current().value(), StandardCharsets.UTF_8), "the promise round is also the read");
+    assertTrue(onContext(vertx, () -> s.paxos(kvstore.paxos.PaxosCall.propose(b2, v("k", "proposed", 2_000), b2))).ok());
+    await(s.close());
+
+    SqliteStorage again = await(SqliteStorage.open(vertx, dir, "FULL", 512));
+    assertTrue(!onContext(vertx, () -> again.paxos(kvstore.paxos.PaxosCall.prepare("k", b1))).ok(), "the promise of b2 was kept");
+    kvstore.paxos.PaxosAnswer later = onContext(vertx, () -> again.paxos(kvstore.paxos.PaxosCall.prepare("k", b3)));
+    assertTrue(later.ok());
+    assertEquals(v("k", "proposed", 2_000), later.acceptedRow(), "the acceptance was kept, so the next proposer finishes it");
+    assertEquals(b2, later.acceptedOrigin());
+    assertTrue(onContext(vertx, () -> again.paxos(kvstore.paxos.PaxosCall.commit(b3, v("k", "proposed", 2_000), b2))).ok());
+    assertEquals("proposed", new String(await(again.read("k")).value(), StandardCharsets.UTF_8), "a commit stores its row");
+    assertEquals(0, onContext(vertx, () -> again.prunePaxos(3_000)), "not older than the cut-off yet");
+    assertEquals(1, onContext(vertx, () -> again.prunePaxos(3_001)));
+    assertTrue(onContext(vertx, () -> again.paxos(kvstore.paxos.PaxosCall.prepare("k", b1))).ok(), "pruned: the key starts afresh");
+    await(again.close());
+  }
+
   @Test
   void olderVersionsNeverOverwriteNewerOnes(Vertx vertx) {
     SqliteStorage s = await(vertx.executeBlocking(() -> null).compose(x -> SqliteStorage.open(vertx, dir, "FULL", 512)));

@@ -61,6 +61,18 @@ public final class KvClient {
     return stub.delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
   }
 
+  public Kv.CasResponse cas(Kv.CasRequest req) {
+    return stub.compareAndSet(req).await();
+  }
+
+  /** A CompareAndSet's answer, or when it failed, its status and message as one string (the stub drops the message). */
+  public Object casOrFailure(Kv.CasRequest req) {
+    return client.request(socket, KeyValueGrpcClient.CompareAndSet).compose(r -> r.send(req))
+        .compose(resp -> resp.last().transform(ar -> io.vertx.core.Future.<Object>succeededFuture(ar.succeeded() ? ar.result()
+            : resp.status() + ": " + resp.statusMessage())))
+        .await();
+  }
+
   public byte[] chunkHash(int chunk) {
     return stub.getChunkHash(Kv.ChunkRequest.newBuilder().setChunkId(chunk).build()).await().getHash().toByteArray();
   }
