@@ -16,7 +16,7 @@ final class GetCommand implements Callable<Integer> {
   NodeOption node;
   @Parameters(index = "0", description = "key")
   String key;
-  @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's readConsistency)")
+  @Option(names = "--consistency", description = "ONE, QUORUM, ALL or SERIAL (a linearizable read through Paxos; default: the node's readConsistency)")
   String consistency;
   @Option(names = "--verbose", description = "also print the version and the coordinating node")
   boolean verbose;

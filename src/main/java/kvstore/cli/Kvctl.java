@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar node.jar kvctl ...}: the operator's command line, like nodetool. */
 @Command(name = "kvctl", mixinStandardHelpOptions = true, version = "kvctl 0.1.0",
     description = "Operate and load-test a kvstore cluster through any node's gRPC port.",
-    subcommands = {PutCommand.class, GetCommand.class, MultiGetCommand.class, DeleteCommand.class, StatusCommand.class, RingCommand.class,
+    subcommands = {PutCommand.class, GetCommand.class, CasCommand.class, MultiGetCommand.class, DeleteCommand.class, StatusCommand.class, RingCommand.class,
         WhereCommand.class, RepairCommand.class, DecommissionCommand.class, RemoveNodeCommand.class, CleanupCommand.class, SnapshotCommand.class, ExportCommand.class, ImportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Kvctl implements Runnable {
   @CommandLine.Spec

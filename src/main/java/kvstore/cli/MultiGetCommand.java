@@ -17,7 +17,7 @@ final class MultiGetCommand implements Callable<Integer> {
   NodeOption node;
   @Parameters(arity = "1..*", description = "keys")
   List<String> keys;
-  @Option(names = "--consistency", description = "ONE, QUORUM or ALL (default: the node's readConsistency)")
+  @Option(names = "--consistency", description = "ONE, QUORUM, ALL or SERIAL (a linearizable read through Paxos; default: the node's readConsistency)")
   String consistency;
 
   @Override

@@ -32,7 +32,7 @@ final class NodeOption {
     try {
       return Kv.Consistency.valueOf(c.toUpperCase());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--consistency must be ONE, QUORUM or ALL, got " + c);
+      throw new IllegalArgumentException("--consistency must be ONE, QUORUM, ALL or SERIAL (reads), got " + c);
     }
   }
 }

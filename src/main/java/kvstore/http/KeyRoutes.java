@@ -100,7 +100,7 @@ final class KeyRoutes {
     }
   }
 
-  /** ?consistency=ONE|QUORUM|ALL; DEFAULT (the node's setting) when absent; null (and a 400 sent) when it is none of them. */
+  /** ?consistency=ONE|QUORUM|ALL|SERIAL; DEFAULT (the node's setting) when absent; null (and a 400 sent) when it is none of them. */
   static Kv.Consistency consistency(RoutingContext ctx, String given) {
     if (given == null || given.isEmpty()) {
       return Kv.Consistency.DEFAULT;
@@ -112,8 +112,10 @@ final class KeyRoutes {
         return Kv.Consistency.QUORUM;
       case "ALL":
         return Kv.Consistency.ALL;
+      case "SERIAL":
+        return Kv.Consistency.SERIAL;
       default:
-        JsonAnswers.error(ctx, 400, "consistency must be ONE, QUORUM or ALL, got " + EventLog.quote(given));
+        JsonAnswers.error(ctx, 400, "consistency must be ONE, QUORUM, ALL or SERIAL (reads), got " + EventLog.quote(given));
         return null;
     }
   }
@@ -148,6 +150,7 @@ final class KeyRoutes {
         JsonAnswers.ok(ctx, 404, new JsonObject().put("key", key).put("error", "not found").put("coordinator", ar.result().getOwnId()));
       } else {
         Kv.GetResponse r = ar.result();
+        ctx.response().putHeader("ETag", "\"" + r.getModifiedAt() + "\"");
         JsonObject j = new JsonObject().put("key", key).put("value", r.getValue()).put("version", r.getModifiedAt());
         if (r.getExpiresAt() != 0) {
           j.put("expiresAt", r.getExpiresAt());
@@ -211,6 +214,17 @@ final class KeyRoutes {
       return;
     }
     long ttlMs = req.getTtlMs();
+    Kv.CasRequest.Builder cas;
+    try {
+      cas = precondition(ctx);
+    } catch (IllegalArgumentException e) {
+      JsonAnswers.error(ctx, 400, e.getMessage());
+      return;
+    }
+    if (cas != null) {
+      conditional(ctx, key, cas.setValueBytes(req.getValueBytes()).setTtlMs(req.getTtlMs()));
+      return;
+    }
     api.putVersion(req.build()).onComplete(ar -> {
       if (ar.failed()) {
         JsonAnswers.failure(ctx, ar.cause(), "PUT " + KV, log);
@@ -234,6 +248,17 @@ final class KeyRoutes {
     if (stamp == null) {
       return;
     }
+    Kv.CasRequest.Builder cas;
+    try {
+      cas = precondition(ctx);
+    } catch (IllegalArgumentException e) {
+      JsonAnswers.error(ctx, 400, e.getMessage());
+      return;
+    }
+    if (cas != null) {
+      conditional(ctx, key, cas.setDelete(true));
+      return;
+    }
     api.deleteVersion(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).setTimestampUs(stamp).build()).onComplete(ar -> {
       if (ar.failed()) {
         JsonAnswers.failure(ctx, ar.cause(), "DELETE " + KV, log);
@@ -241,6 +266,69 @@ final class KeyRoutes {
         JsonAnswers.ok(ctx, 200, new JsonObject().put("key", key).put("deleted", true).put("version", Versions.toMillis(ar.result()))
             .put("coordinator", nodeId));
       }
+    });
+  }
+
+  /**
+   * {@code If-None-Match: *} (only if absent) or {@code If-Match: <version>} (only if the current
+   * version, as GET's ETag and "version" give it, is this one) make a write a compare-and-set; null
+   * without either. Throws naming what is wrong with them.
+   */
+  static Kv.CasRequest.Builder precondition(RoutingContext ctx) {
+    String none = ctx.request().getHeader("If-None-Match");
+    String match = ctx.request().getHeader("If-Match");
+    if (none == null && match == null) {
+      return null;
+    }
+    if (none != null && match != null) {
+      throw new IllegalArgumentException("send If-Match or If-None-Match, not both");
+    }
+    if (none != null) {
+      if (!none.trim().equals("*")) {
+        throw new IllegalArgumentException("If-None-Match takes only * (write only if the key is absent), got " + EventLog.quote(none));
+      }
+      return Kv.CasRequest.newBuilder().setExpectAbsent(true);
+    }
+    String tag = match.trim();
+    if (tag.startsWith("W/")) {
+      tag = tag.substring(2);
+    }
+    if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+      tag = tag.substring(1, tag.length() - 1);
+    }
+    try {
+      long version = Long.parseLong(tag);
+      if (version <= 0) {
+        throw new NumberFormatException();
+      }
+      return Kv.CasRequest.newBuilder().setExpectModifiedAt(version);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("If-Match takes one version, as GET's ETag gives it (\"1765000000000\"), got " + EventLog.quote(match));
+    }
+  }
+
+  /** A conditional PUT or DELETE: 200 when it applied, 412 with the key's current state when its condition failed. */
+  private void conditional(RoutingContext ctx, String key, Kv.CasRequest.Builder cas) {
+    api.compareAndSet(cas.setKey(key).build()).onComplete(ar -> {
+      if (ar.failed()) {
+        JsonAnswers.failure(ctx, ar.cause(), ctx.request().method() + " " + KV + " (conditional)", log);
+        return;
+      }
+      Kv.CasResponse r = ar.result();
+      JsonObject j = new JsonObject().put("key", key).put("applied", r.getApplied());
+      if (r.getModifiedAt() > 0) {
+        j.put("version", r.getModifiedAt());
+        ctx.response().putHeader("ETag", "\"" + r.getModifiedAt() + "\"");
+      }
+      if (r.getApplied()) {
+        JsonAnswers.ok(ctx, 200, j.put("deleted", cas.getDelete()).put("coordinator", nodeId));
+        return;
+      }
+      j.put("found", r.getFound());
+      if (r.getFound()) {
+        j.put("value", r.getValue());
+      }
+      JsonAnswers.ok(ctx, 412, j.put("error", r.getMessage()).put("coordinator", nodeId));
     });
   }
 

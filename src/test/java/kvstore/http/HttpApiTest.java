@@ -48,6 +48,45 @@ class HttpApiTest {
     return Http.send("GET", http(node), path, null, null);
   }
 
+  /** If-None-Match: * and If-Match: a version make a PUT or DELETE a compare-and-set; 412 carries the current state. */
+  @Test
+  void conditionalWritesAreCompareAndSetAndA412CarriesTheCurrentValue() {
+    byte[] alice = "alice".getBytes(StandardCharsets.UTF_8);
+    String path = "/v1/kv/" + Http.segment("lock:http");
+    Http.Reply first = Http.send("PUT", http(0), path, "text/plain", alice, java.util.Map.of("If-None-Match", "*"));
+    assertEquals(200, first.status(), first.body());
+    assertTrue(new JsonObject(first.body()).getBoolean("applied"));
+    Http.Reply taken = Http.send("PUT", http(1), path, "text/plain", "bob".getBytes(StandardCharsets.UTF_8), java.util.Map.of("If-None-Match", "*"));
+    assertEquals(412, taken.status(), taken.body());
+    JsonObject held = new JsonObject(taken.body());
+    assertFalse(held.getBoolean("applied"));
+    assertEquals("alice", held.getString("value"), "the 412 names the current value");
+    long version = held.getLong("version");
+
+    Http.Reply read = get(2, path + "?consistency=SERIAL");
+    assertEquals(200, read.status(), read.body());
+    assertEquals(version, new JsonObject(read.body()).getLong("version"));
+    Http.Reply stale = Http.send("PUT", http(2), path, "application/json", "{\"value\": \"bob\"}".getBytes(StandardCharsets.UTF_8),
+        java.util.Map.of("If-Match", "\"" + (version - 1) + "\""));
+    assertEquals(412, stale.status(), stale.body());
+    Http.Reply moved = Http.send("PUT", http(2), path, "application/json", "{\"value\": \"bob\"}".getBytes(StandardCharsets.UTF_8),
+        java.util.Map.of("If-Match", "\"" + version + "\""));
+    assertEquals(200, moved.status(), moved.body());
+    long bobs = new JsonObject(moved.body()).getLong("version");
+    assertTrue(bobs > version);
+    assertEquals(412, Http.send("DELETE", http(0), path, null, null, java.util.Map.of("If-Match", String.valueOf(version))).status(),
+        "a delete on a version that moved on is refused");
+    Http.Reply deleted = Http.send("DELETE", http(0), path, null, null, java.util.Map.of("If-Match", String.valueOf(bobs)));
+    assertEquals(200, deleted.status(), deleted.body());
+    assertEquals(404, get(1, path + "?consistency=SERIAL").status());
+
+    Http.Reply bad = Http.send("PUT", http(0), path, "text/plain", alice, java.util.Map.of("If-Match", "yesterday"));
+    assertEquals(400, bad.status());
+    assertTrue(new JsonObject(bad.body()).getString("error").contains("If-Match takes one version"), bad.body());
+    assertEquals(400, Http.send("PUT", http(0), path, "text/plain", alice, java.util.Map.of("If-None-Match", "\"5\"")).status());
+    assertEquals(400, Http.send("PUT", http(0), path, "text/plain", alice, java.util.Map.of("If-None-Match", "*", "If-Match", "5")).status());
+  }
+
   @Test
   void putGetDeleteWithAnyUtf8KeyThroughAnyNode() {
     for (String key : new String[] {"user:1", "a/b c+d%e?f#g", "ключ-日本-🔑", "   "}) {
@@ -98,7 +137,7 @@ class HttpApiTest {
 
   @Test
   void badInputIsA400NamingWhatIsWrong() {
-    assertEquals("consistency must be ONE, QUORUM or ALL, got \"MOST\"", error(get(0, "/v1/kv/k?consistency=MOST"), 400));
+    assertEquals("consistency must be ONE, QUORUM, ALL or SERIAL (reads), got \"MOST\"", error(get(0, "/v1/kv/k?consistency=MOST"), 400));
     assertEquals("key is 1025 bytes; the limit (maxKeyBytes) is 1024", error(get(0, "/v1/kv/" + "k".repeat(1025)), 400));
     assertEquals("key must not be empty", error(get(0, "/v1/kv/"), 400));
     // Vert.x's own request parsing answers a malformed escape before any route sees it

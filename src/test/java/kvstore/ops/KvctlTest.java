@@ -61,6 +61,21 @@ class KvctlTest {
       assertEquals(1, mget.exit(), "one key is not found");
       assertEquals(List.of("user:1\tada", "nobody\t(not found)", "session:9\ttok"), mget.out().lines().toList());
 
+      Run claim = kvctl("cas", "lock:1", "alice", "--expect-absent", "--node", node);
+      assertEquals(0, claim.exit(), claim.err());
+      assertTrue(claim.out().startsWith("APPLIED modified_at="), claim.out());
+      Run taken = kvctl("cas", "lock:1", "bob", "--expect-absent", "--node", node);
+      assertEquals(3, taken.exit(), "the condition did not hold");
+      assertTrue(taken.out().contains("NOT APPLIED: current value alice"), taken.out());
+      String version = claim.out().trim().substring("APPLIED modified_at=".length());
+      assertEquals(0, kvctl("cas", "lock:1", "bob", "--expect-version", version, "--node", node).exit());
+      assertEquals(0, kvctl("cas", "lock:1", "--delete", "--expect", "bob", "--node", node).exit());
+      Run serial = kvctl("get", "lock:1", "--consistency", "serial", "--node", node);
+      assertEquals(1, serial.exit(), "deleted, seen at SERIAL");
+      Run twoConditions = kvctl("cas", "lock:1", "x", "--expect", "a", "--expect-absent", "--node", node);
+      assertEquals(2, twoConditions.exit());
+      assertTrue(twoConditions.err().contains("mutually exclusive"), twoConditions.err());
+
       Run status = kvctl("status", "--node", node);
       assertEquals(0, status.exit(), status.err());
       for (String n : new String[] {"node1", "node2", "node3"}) {

@@ -49,12 +49,18 @@ public final class Http {
 
   /** Any method with any body and content type (none when {@code contentType} is null). */
   public static Reply send(String method, int port, String path, String contentType, byte[] body) {
+    return send(method, port, path, contentType, body, java.util.Map.of());
+  }
+
+  /** As {@link #send(String, int, String, String, byte[])}, with these request headers too. */
+  public static Reply send(String method, int port, String path, String contentType, byte[] body, java.util.Map<String, String> headers) {
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
       if (contentType != null) {
         b.header("content-type", contentType);
       }
+      headers.forEach(b::header);
       HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(r.statusCode(), r.body());
     } catch (IOException e) {
