@@ -5,13 +5,15 @@ import uPlot from './vendor/uPlot.esm.js';
 
 const POLL_MS = 2000;
 const HISTORY_MS = 5 * 60 * 1000;
-const METHODS = ['Put', 'Get', 'Delete', 'MultiGet'];
+const METHODS = ['Put', 'Get', 'Delete', 'MultiGet', 'CompareAndSet'];
 const REPLICATION = [
   ['replica.write.failed', 'replica write failures'],
   ['hints.stored', 'hints stored'],
   ['hints.replayed', 'hints replayed'],
   ['read.repairs', 'read repairs'],
   ['anti_entropy.rows', 'anti-entropy rows'],
+  ['cas.rounds', 'CAS Paxos rounds'],
+  ['cas.contended', 'CAS rounds lost to contention'],
 ];
 const COLORS = ['#58a6ff', '#3fb950', '#d29922', '#f85149', '#bc8cff', '#39c5cf', '#ff7b72', '#e3b341'];
 

@@ -68,7 +68,7 @@ public final class ClientStack {
     Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints, config.hintWindowMs(), metrics, log);
     RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), config.maxMultiGetKeys(), clock);
     PaxosProposer paxos = new PaxosProposer(view, directory, clock, config.replicationFactor(), config.casTimeoutMs(),
-        System::currentTimeMillis, (ms, task) -> vertx.setTimer(ms, t -> task.run()), metrics, log);
+        config.casCommitWait(), System::currentTimeMillis, (ms, task) -> vertx.setTimer(ms, t -> task.run()), metrics, log);
     KeyValueApi keyValue = new KeyValueApi(vertx, config.nodeId(), coordinator, paxos, storage, clock, stalls, limits,
         config.writeConsistency(), config.readConsistency(), metrics, log);
     return new ClientStack(local, storage, directory, coordinator, limits, keyValue, peers, reader);

@@ -27,8 +27,8 @@ public record BenchSettings(List<String> targets, String op, double readRatio, i
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("--targets: at least one host:port");
     }
-    if (!List.of("put", "get", "mixed", "delete").contains(op)) {
-      throw new IllegalArgumentException("--op must be put, get, mixed or delete, got " + op);
+    if (!List.of("put", "get", "mixed", "delete", "cas").contains(op)) {
+      throw new IllegalArgumentException("--op must be put, get, mixed, delete or cas, got " + op);
     }
     if (readRatio < 0 || readRatio > 1) {
       throw new IllegalArgumentException("--read-ratio must be 0..1, got " + readRatio);

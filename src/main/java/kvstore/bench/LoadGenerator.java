@@ -136,6 +136,8 @@ public final class LoadGenerator {
     return switch (s.op()) {
       case "put" -> put(k);
       case "get" -> get(k);
+      // the value every key holds after --preload: each compare-and-set applies (same value, a new version)
+      case "cas" -> call(c -> c.compareAndSet(Kv.CasRequest.newBuilder().setKey(key(k)).setExpectValue(value).setValue(value).build()));
       case "delete" -> call(c -> c.delete(Kv.DeleteRequest.newBuilder().setKey(key(k)).setConsistency(s.consistency()).setTimestampUs(stamps.next()).build()));
       default -> ThreadLocalRandom.current().nextDouble() < s.readRatio() ? get(k) : put(k);
     };

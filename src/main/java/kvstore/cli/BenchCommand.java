@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--targets", split = ",", defaultValue = "127.0.0.1:50051", description = "nodes, round-robin (default: ${DEFAULT-VALUE})")
   List<String> targets;
-  @Option(names = "--op", defaultValue = "put", description = "put, get, mixed or delete (default: ${DEFAULT-VALUE})")
+  @Option(names = "--op", defaultValue = "put", description = "put, get, mixed, delete or cas (a compare-and-set expecting the value --preload wrote; default: ${DEFAULT-VALUE})")
   String op;
   @Option(names = "--read-ratio", defaultValue = "0.9", description = "share of gets in --op mixed (default: ${DEFAULT-VALUE})")
   double readRatio;

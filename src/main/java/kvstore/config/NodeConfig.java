@@ -40,6 +40,7 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> VNODES = ConfigKey.integer("vnodes", 128, 1, 4096, "Virtual nodes (ring tokens) per node.");
   public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.integer("requestTimeoutMs", 2000, 10, Integer.MAX_VALUE, "Deadline for a replica to answer, and for W or R answers to arrive; this node's own storage gets the same deadline as a remote replica.");
   public static final ConfigKey<Integer> CAS_TIMEOUT_MS = ConfigKey.integer("casTimeoutMs", 5000, 10, Integer.MAX_VALUE, "Longest a compare-and-set or SERIAL read may take, retried Paxos rounds and backoffs included; each replica call within it still has requestTimeoutMs.");
+  public static final ConfigKey<Boolean> CAS_COMMIT_WAIT = ConfigKey.bool("casCommitWait", false, "Answer a compare-and-set only once a quorum stored its commit (three round trips), so a plain QUORUM read that starts after the answer sees it; by default the answer comes once a quorum accepted it (two round trips: chosen and durable, seen at once by SERIAL reads and later CASes, by plain reads once the commit lands).");
   public static final ConfigKey<Integer> STORAGE_TIMEOUT_MS = ConfigKey.integer("storageTimeoutMs", 60000, 100, Integer.MAX_VALUE, "Deadline of one storage request from background work: hint replay, anti-entropy, range moves, status.");
   public static final ConfigKey<Long> REPAIR_TIMEOUT_MS = ConfigKey.longInt("repairTimeoutMs", 86400000L, 1000, Long.MAX_VALUE, "Longest one operator repair (kvctl repair, the console's) may run before it is reported failed.");
   public static final ConfigKey<Boolean> HINTED_HANDOFF = ConfigKey.bool("hintedHandoff", true, "Store hints for replicas that are down or do not answer, and replay them when they are back.");
@@ -129,6 +130,7 @@ public final class NodeConfig {
       VNODES,
       REQUEST_TIMEOUT_MS,
       CAS_TIMEOUT_MS,
+      CAS_COMMIT_WAIT,
       STORAGE_TIMEOUT_MS,
       REPAIR_TIMEOUT_MS,
       HINTED_HANDOFF,
@@ -365,6 +367,10 @@ public final class NodeConfig {
 
   public int casTimeoutMs() {
     return get(CAS_TIMEOUT_MS);
+  }
+
+  public boolean casCommitWait() {
+    return get(CAS_COMMIT_WAIT);
   }
 
   public boolean hintedHandoff() {

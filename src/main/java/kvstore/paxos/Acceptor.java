@@ -21,9 +21,16 @@ public final class Acceptor {
   /**
    * Promises never to accept a lower ballot, if none as high was promised or committed here;
    * answers with the proposal accepted here and not yet committed (the proposer must finish it) and
-   * with {@code current}, the key's stored row, so the promise round is also the read.
+   * with {@code current}, the key's stored row, so the promise round is also the read. It names the
+   * recent commits whose origin is at or above {@code since} (the proposer's oldest proposal whose
+   * fate it does not know; NONE: it has none, and hears of none), or all of them when it no longer
+   * remembers back to {@code since}.
    */
   public static Step prepare(AcceptorState s, Ballot ballot, Versioned current) {
+    return prepare(s, ballot, current, Ballot.NONE);
+  }
+
+  public static Step prepare(AcceptorState s, Ballot ballot, Versioned current, Ballot since) {
     if (!ballot.above(s.promised()) || !ballot.above(s.committed())) {
       return new Step(s, refused(s));
     }
@@ -31,7 +38,7 @@ public final class Acceptor {
         s.recentCommits());
     boolean inProgress = s.hasInProgress();
     return new Step(next, new PaxosAnswer(true, ballot, inProgress ? s.accepted() : Ballot.NONE, inProgress ? s.acceptedRow() : null,
-        inProgress ? s.acceptedOrigin() : Ballot.NONE, s.committed(), s.committedOrigin(), s.recentCommits(), current));
+        inProgress ? s.acceptedOrigin() : Ballot.NONE, s.committed(), s.committedOrigin(), recentSince(s.recentCommits(), since), current));
   }
 
   /**
@@ -64,6 +71,16 @@ public final class Acceptor {
     AcceptorState next = new AcceptorState(s.promised(), settled ? Ballot.NONE : s.accepted(), settled ? null : s.acceptedRow(),
         settled ? Ballot.NONE : s.acceptedOrigin(), newest ? ballot : s.committed(), newest ? origin : s.committedOrigin(), recent);
     return new Step(next, PaxosAnswer.ok(ballot));
+  }
+
+  private static java.util.List<Ballot> recentSince(java.util.List<Ballot> recent, Ballot since) {
+    if (since.equals(Ballot.NONE)) {
+      return java.util.List.of();
+    }
+    if (recent.size() == AcceptorState.RECENT_COMMITS && recent.get(0).above(since)) {
+      return recent; // forgotten back to since: the whole list says so
+    }
+    return recent.stream().filter(b -> !since.above(b)).toList();
   }
 
   private static PaxosAnswer refused(AcceptorState s) {

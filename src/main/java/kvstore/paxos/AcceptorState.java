@@ -16,7 +16,7 @@ import java.util.List;
 public record AcceptorState(Ballot promised, Ballot accepted, Versioned acceptedRow, Ballot acceptedOrigin, Ballot committed,
                             Ballot committedOrigin, List<Ballot> recentCommits) {
   /** Enough for a proposer that lost a round to find its proposal among the commits that followed it. */
-  public static final int RECENT_COMMITS = 16;
+  public static final int RECENT_COMMITS = 64;
   public static final AcceptorState EMPTY = new AcceptorState(Ballot.NONE, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, List.of());
 
   public AcceptorState {

@@ -5,7 +5,8 @@ import kvstore.version.Versioned;
 /**
  * One acceptor step asked of a replica: prepare (with a read of the key), propose a row, or commit
  * it. {@code origin}: the ballot the row was first proposed under (propose and commit; the
- * ballot itself unless this round finishes another's proposal).
+ * ballot itself unless this round finishes another's proposal); for a prepare, the proposer's
+ * oldest proposal whose fate it wants to learn from the recent commits (NONE: none).
  */
 public record PaxosCall(Phase phase, String key, Ballot ballot, Versioned row, Ballot origin) {
   public enum Phase {
@@ -29,7 +30,11 @@ public record PaxosCall(Phase phase, String key, Ballot ballot, Versioned row, B
   }
 
   public static PaxosCall prepare(String key, Ballot ballot) {
-    return new PaxosCall(Phase.PREPARE, key, ballot, null, Ballot.NONE);
+    return prepare(key, ballot, Ballot.NONE);
+  }
+
+  public static PaxosCall prepare(String key, Ballot ballot, Ballot since) {
+    return new PaxosCall(Phase.PREPARE, key, ballot, null, since);
   }
 
   public static PaxosCall propose(Ballot ballot, Versioned row, Ballot origin) {

@@ -24,10 +24,13 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Compare-and-set and SERIAL reads for one key, by Paxos among its replicas, in three round trips
- * when nobody competes: prepare (the promise round is also the read: each promise carries the
- * key's row), propose, commit (the row written to every replica by last-write-wins, acknowledged
- * by a quorum before the client hears "applied", so plain QUORUM reads see it too). A proposal
+ * Compare-and-set and SERIAL reads for one key, by Paxos among its replicas, in two round trips
+ * when nobody competes, as Cassandra's Paxos v2: prepare (the promise round is also the read: each
+ * promise carries the key's row) and propose; the client hears "applied" once a quorum accepted
+ * the proposal (it is chosen, and durable there), and the commit (the row written to every replica
+ * by last-write-wins, so plain reads see it too) follows at once. With {@code waitForCommit} the
+ * client hears it only after a quorum stored the commit: three round trips, and a plain QUORUM read
+ * that starts after the answer sees the value. A proposal
  * found accepted and not committed is finished first, under this round's ballot. A round that
  * meets a higher ballot backs off for a random time that doubles each round, and tries again
  * until {@code timeoutMs} has passed.
@@ -51,6 +54,7 @@ public final class PaxosProposer {
   private final HybridLogicalClock clock;
   private final int replicationFactor;
   private final long timeoutMs;
+  private final boolean waitForCommit;
   private final LongSupplier nowMs;
   private final BiConsumer<Long, Runnable> timer;
   private final NodeMetrics metrics;
@@ -58,7 +62,9 @@ public final class PaxosProposer {
 
   /** {@code timer}: runs the task after the delay (ms) on this event loop; {@code nowMs}: monotonic enough for deadlines. */
   public PaxosProposer(Supplier<ClusterView> view, Function<String, Replica> replicas, HybridLogicalClock clock, int replicationFactor,
-                       long timeoutMs, LongSupplier nowMs, BiConsumer<Long, Runnable> timer, NodeMetrics metrics, EventLog log) {
+                       long timeoutMs, boolean waitForCommit, LongSupplier nowMs, BiConsumer<Long, Runnable> timer, NodeMetrics metrics,
+                       EventLog log) {
+    this.waitForCommit = waitForCommit;
     this.view = view;
     this.replicas = replicas;
     this.clock = clock;
@@ -138,7 +144,8 @@ public final class PaxosProposer {
       List<String> who = new ArrayList<>(participants);
       Ballot ballot = new Ballot(clock.now(), v.selfId());
       metrics.cas("round.prepare");
-      ask(who, needed, key, PaxosCall.prepare(key, ballot)).onComplete(ar -> {
+      Ballot since = proposed.keySet().stream().min(Ballot::compareTo).orElse(Ballot.NONE);
+      ask(who, needed, key, PaxosCall.prepare(key, ballot, since)).onComplete(ar -> {
         Phase prepare = ar.result();
         if (!prepare.reached()) {
           lost(prepare, "prepare");
@@ -167,7 +174,7 @@ public final class PaxosProposer {
     private void finish(List<String> who, int needed, Ballot ballot, Promises.InProgress p) {
       metrics.cas("finished");
       log.trace(() -> "[CAS] " + key + ": finishing a proposal in progress (version " + p.row().version() + ")");
-      proposeAndCommit(who, needed, ballot, p.row(), p.origin(), () -> {
+      proposeAndCommit(who, needed, ballot, p.row(), p.origin(), false, () -> {
         if (proposed.containsKey(p.origin())) {
           succeed(new Result(true, p.row()));
         } else {
@@ -230,7 +237,7 @@ public final class PaxosProposer {
         // none of this call's proposals was committed, but one may still be accepted somewhere and be
         // finished by a later round: the current row is committed again under this ballot, above it
         Versioned same = current != null ? current : Versioned.tombstone(key, 1);
-        proposeAndCommit(who, needed, ballot, same, ballot, () -> {
+        proposeAndCommit(who, needed, ballot, same, ballot, !waitForCommit, () -> {
           metrics.cas("not_applied");
           succeed(new Result(false, current));
         });
@@ -240,10 +247,16 @@ public final class PaxosProposer {
           proposal.expiresAtMs());
       clock.observe(row.version());
       proposed.put(ballot, row);
-      proposeAndCommit(who, needed, ballot, row, ballot, () -> succeed(new Result(true, row)));
+      proposeAndCommit(who, needed, ballot, row, ballot, !waitForCommit, () -> succeed(new Result(true, row)));
     }
 
-    private void proposeAndCommit(List<String> who, int needed, Ballot ballot, Versioned row, Ballot origin, Runnable then) {
+    /**
+     * Proposes the row and commits it. {@code then} runs once the commit reached a quorum, or, when
+     * {@code answerWhenChosen}, as soon as a quorum accepted the proposal: it is chosen then, and
+     * durable on that quorum, so every later round finishes it if its commit is lost.
+     */
+    private void proposeAndCommit(List<String> who, int needed, Ballot ballot, Versioned row, Ballot origin, boolean answerWhenChosen,
+                                  Runnable then) {
       metrics.cas("round.propose");
       ask(who, needed, key, PaxosCall.propose(ballot, row, origin)).onComplete(ar -> {
         Phase propose = ar.result();
@@ -263,8 +276,13 @@ public final class PaxosProposer {
             log.trace(() -> "[CAS] " + key + ": commit acknowledged by " + commit.answers().size() + " of " + needed + ": "
                 + String.join("; ", commit.failures()));
           }
-          then.run();
+          if (!answerWhenChosen) {
+            then.run();
+          }
         });
+        if (answerWhenChosen) {
+          then.run();
+        }
       });
     }
 

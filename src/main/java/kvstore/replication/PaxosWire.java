@@ -20,9 +20,10 @@ public final class PaxosWire {
   }
 
   public static ReplicaProto.PaxosCall call(PaxosCall c) {
-    ReplicaProto.PaxosCall.Builder b = ReplicaProto.PaxosCall.newBuilder().setPhase(c.phase().wire).setKey(c.key()).setBallot(ballot(c.ballot()));
+    ReplicaProto.PaxosCall.Builder b = ReplicaProto.PaxosCall.newBuilder().setPhase(c.phase().wire).setKey(c.key()).setBallot(ballot(c.ballot()))
+        .setOrigin(ballot(c.origin()));
     if (c.row() != null) {
-      b.setRow(RemoteReplica.toRow(c.row(), true)).setOrigin(ballot(c.origin()));
+      b.setRow(RemoteReplica.toRow(c.row(), true));
     }
     return b.build();
   }

@@ -55,7 +55,8 @@ final class PaxosStep implements WriteOp<PaxosAnswer> {
       AcceptorState before = rows.size() == 0 ? AcceptorState.EMPTY : state(rows.iterator().next());
       return switch (call.phase()) {
         case PREPARE -> c.preparedQuery(CURRENT).execute(Tuple.of(Ring.token(call.key()), call.key()))
-            .compose(cur -> store(c, before, Acceptor.prepare(before, call.ballot(), cur.size() == 0 ? null : row(cur.iterator().next()))));
+            .compose(cur -> store(c, before, Acceptor.prepare(before, call.ballot(), cur.size() == 0 ? null : row(cur.iterator().next()),
+                call.origin())));
         case PROPOSE -> store(c, before, Acceptor.propose(before, call.ballot(), call.row(), call.origin()));
         case COMMIT -> store(c, before, Acceptor.commit(before, call.ballot(), call.origin()));
       };

@@ -32,7 +32,7 @@ class CompareAndSetTest {
 
   @Test
   void aClaimThroughEveryNodeAppliesOnceAndTheOthersSeeItsOwner() {
-    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> cfg.put("casCommitWait", true)).start()) {
       Kv.CasResponse first = c.client(0).cas(cas("user:ada", "node1").setExpectAbsent(true).build());
       assertTrue(first.getApplied());
       assertTrue(first.getModifiedAt() > 0, "an applied CAS answers the version it wrote");
@@ -45,7 +45,7 @@ class CompareAndSetTest {
         assertTrue(r.getMessage().contains("condition not met"), r.getMessage());
       }
       for (int i = 0; i < 3; i++) {
-        assertEquals("node1", c.client(i).get("user:ada", Kv.Consistency.QUORUM).getValue(), "a plain QUORUM read sees the commit");
+        assertEquals("node1", c.client(i).get("user:ada", Kv.Consistency.QUORUM).getValue(), "with casCommitWait, a plain QUORUM read after the answer sees it");
         assertEquals("node1", c.client(i).get("user:ada", Kv.Consistency.SERIAL).getValue());
       }
     }
@@ -67,7 +67,9 @@ class CompareAndSetTest {
       assertFalse(a.cas(cas("doc", "x").setExpectValue("v1").build()).getApplied());
       assertTrue(a.cas(cas("doc", "v3").setExpectValue("v2").build()).getApplied());
       assertTrue(a.cas(Kv.CasRequest.newBuilder().setKey("doc").setExpectValue("v3").setDelete(true).build()).getApplied());
-      assertFalse(a.get("doc", Kv.Consistency.QUORUM).getFound(), "a CAS delete is a tombstone like Delete's");
+      assertFalse(a.get("doc", Kv.Consistency.SERIAL).getFound(), "a CAS delete is a tombstone like Delete's");
+      kvstore.testing.Await.until("the delete's commit to reach the rows", java.time.Duration.ofSeconds(5),
+          () -> !a.get("doc", Kv.Consistency.ALL).getFound());
       assertTrue(a.cas(cas("doc", "again").setExpectAbsent(true).build()).getApplied(), "a deleted key is absent");
 
       assertTrue(a.cas(cas("lease", "holder1").setExpectAbsent(true).setTtlMs(300).build()).getApplied());

@@ -63,7 +63,7 @@ class AcceptorTest {
     assertNull(after.acceptedRow(), "nothing in progress once committed");
     assertEquals(B1, after.committed());
     assertEquals(B1, after.committedOrigin(), "the commit names the proposal it settled");
-    assertEquals(List.of(B1), after.recentCommits());
+    assertEquals(List.of(B1), Acceptor.prepare(committed, B2, null, B1).answer().recentCommits());
     assertFalse(Acceptor.prepare(Acceptor.commit(AcceptorState.EMPTY, B2, B2).next(), B1, null).answer().ok(),
         "a ballot at or below a commit here is refused");
   }
@@ -103,11 +103,17 @@ class AcceptorTest {
     }
     assertEquals(AcceptorState.RECENT_COMMITS, s.recentCommits().size());
     assertEquals(new Ballot(2_000, "n"), s.recentCommits().get(0), "the oldest went");
-    PaxosAnswer full = Acceptor.prepare(s, new Ballot(99_000, "n"), null).answer();
+    Ballot forgotten = new Ballot(1_000, "n");
+    PaxosAnswer full = Acceptor.prepare(s, new Ballot(99_000, "n"), null, forgotten).answer();
+    assertEquals(AcceptorState.RECENT_COMMITS, full.recentCommits().size(), "it says it remembers no further back");
     Promises.Settled settled = (Promises.Settled) Promises.of(List.of(full, full));
-    assertEquals(Promises.Fate.UNKNOWN, settled.fate(new Ballot(1_000, "n")), "forgotten: nobody can tell");
-    assertEquals(Promises.Fate.COMMITTED, settled.fate(new Ballot(2_000, "n")));
-    assertEquals(Promises.Fate.NOT_COMMITTED, settled.fate(new Ballot(2_500, "n")), "within what they remember, and not there");
+    assertEquals(Promises.Fate.UNKNOWN, settled.fate(forgotten), "forgotten: nobody can tell");
+    PaxosAnswer from = Acceptor.prepare(s, new Ballot(99_000, "n"), null, new Ballot(2_500, "n")).answer();
+    assertEquals(AcceptorState.RECENT_COMMITS - 1, from.recentCommits().size(), "only the commits from the asked origin on");
+    Promises.Settled asked = (Promises.Settled) Promises.of(List.of(from, from));
+    assertEquals(Promises.Fate.NOT_COMMITTED, asked.fate(new Ballot(2_500, "n")), "within what they remember, and not there");
+    assertEquals(Promises.Fate.COMMITTED, asked.fate(new Ballot(3_000, "n")));
+    assertEquals(List.of(), Acceptor.prepare(s, new Ballot(99_000, "n"), null).answer().recentCommits(), "nothing asked, nothing sent");
   }
 
   @Test
