@@ -41,7 +41,7 @@ window() { # label op keys concurrency
   line=$(BENCH_KEYS=$keys measure "$JAR" "$work/bench" $TARGETS "$op" "$c" "$WARMUP" "$DURATION" "${pids[@]}" | sed 's/.*targets=\[[^]]*\]: //')
   r1=$(cas_events round.prepare); a1=$(cas_events applied)
   if [ "$op" = cas ]; then
-    line="$line  prepare rounds/CAS $(awk -v r=$((r1 - r0)) -v a=$((a1 - a0)) 'BEGIN { printf "%.2f", a > 0 ? r / a : 0 }')"
+    line="$line  prepare rounds/CAS $(awk -v r=$((r1 - r0)) -v a=$((a1 - a0)) 'BEGIN { printf "%.2f", (a > 0 ? r / a : 0) }')"
   fi
   printf '%-34s %s\n' "$label" "$line"
 }

@@ -61,8 +61,8 @@ public final class ReplicaApi extends ReplicaService {
   }
 
   @Override
-  public Future<ReplicaProto.PaxosAnswer> paxos(ReplicaProto.PaxosCall req) {
-    return paxos.step(req);
+  public Future<ReplicaProto.PaxosBatchAnswer> paxos(ReplicaProto.PaxosBatch req) {
+    return paxos.steps(req);
   }
 
   @Override

@@ -20,17 +20,17 @@ public final class LocalReplica implements Replica {
   private final Storage storage;
   private final HybridLogicalClock clock;
   private final TurnBatcher<Versioned, Long> writes;
-  private final java.util.function.Function<kvstore.paxos.PaxosCall, Future<kvstore.paxos.PaxosAnswer>> acceptor;
+  private final TurnBatcher<kvstore.paxos.PaxosCall, kvstore.paxos.PaxosAnswer> acceptor;
 
   /**
    * {@code batchBytes}: keys and values per storage request, a single row larger than it still goes
-   * alone; {@code batchSizes} hears the rows of each request; {@code acceptor} runs this node's
-   * Paxos steps on the storage writer.
+   * alone; {@code batchSizes} hears the rows of each request; {@code acceptor} runs a turn's
+   * Paxos steps on the storage writer, one answer per step.
    */
   public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, IntConsumer batchSizes,
-                      java.util.function.Function<kvstore.paxos.PaxosCall, Future<kvstore.paxos.PaxosAnswer>> acceptor) {
+                      java.util.function.Function<List<kvstore.paxos.PaxosCall>, Future<List<kvstore.paxos.PaxosAnswer>>> acceptor) {
     this.nodeId = nodeId;
-    this.acceptor = acceptor;
+    this.acceptor = new TurnBatcher<>("local storage", RemoteReplica.MAX_PAXOS_CALLS, batchBytes, acceptor, n -> { });
     this.storage = storage;
     this.clock = clock;
     this.writes = new TurnBatcher<>("local storage", RemoteReplica.MAX_BATCH_ROWS, batchBytes, this::store, batchSizes);
@@ -66,6 +66,6 @@ public final class LocalReplica implements Replica {
 
   @Override
   public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
-    return acceptor.apply(call);
+    return acceptor.add(call, call.key().length() + (call.row() == null ? 0L : call.row().value().length));
   }
 }

@@ -38,9 +38,9 @@ public final class PaxosWire {
         ballot(c.getOrigin()));
   }
 
-  public static ReplicaProto.PaxosAnswer answer(PaxosAnswer a, long clock) {
+  public static ReplicaProto.PaxosAnswer answer(PaxosAnswer a) {
     ReplicaProto.PaxosAnswer.Builder b = ReplicaProto.PaxosAnswer.newBuilder().setOk(a.ok()).setPromised(ballot(a.promised()))
-        .setAccepted(ballot(a.accepted())).setCommitted(ballot(a.committed())).setClock(clock)
+        .setAccepted(ballot(a.accepted())).setCommitted(ballot(a.committed()))
         .setAcceptedOrigin(ballot(a.acceptedOrigin())).setCommittedOrigin(ballot(a.committedOrigin()));
     a.recentCommits().forEach(r -> b.addRecentCommits(ballot(r)));
     if (a.acceptedRow() != null) {

@@ -24,12 +24,15 @@ public final class RemoteReplica implements Replica {
   static final int MAX_BATCH_ROWS = 128;
   /** Keys per {@code ReadMany}: the peer refuses more (see {@code ReplicaApi}). */
   public static final int MAX_READ_KEYS = 128;
+  /** Paxos steps per {@code Paxos} call: the peer refuses more. */
+  public static final int MAX_PAXOS_CALLS = 128;
 
   private final String nodeId;
   private final ReplicaGrpcClient client;
   private final HybridLogicalClock clock;
   private final TurnBatcher<ReplicaProto.Row, Long> writes;
   private final TurnBatcher<String, Versioned> reads;
+  private final TurnBatcher<ReplicaProto.PaxosCall, kvstore.paxos.PaxosAnswer> paxos;
 
   /** {@code batchBytes}: serialized rows per batch; a single row larger than it still goes alone. */
   public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes, NodeMetrics metrics) {
@@ -40,6 +43,7 @@ public final class RemoteReplica implements Replica {
         metrics.batchSizes(NodeMetrics.BatchKind.WRITE));
     this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads,
         metrics.batchSizes(NodeMetrics.BatchKind.READ));
+    this.paxos = new TurnBatcher<>("replica " + nodeId, MAX_PAXOS_CALLS, batchBytes, this::sendPaxos, n -> { });
   }
 
   @Override
@@ -129,9 +133,20 @@ public final class RemoteReplica implements Replica {
 
   @Override
   public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
-    return client.paxos(PaxosWire.call(call)).map(a -> {
-      clock.observe(a.getClock());
-      return PaxosWire.answer(a);
+    ReplicaProto.PaxosCall c = PaxosWire.call(call);
+    return paxos.add(c, c.getSerializedSize());
+  }
+
+  private Future<List<kvstore.paxos.PaxosAnswer>> sendPaxos(List<ReplicaProto.PaxosCall> calls) {
+    return client.paxos(ReplicaProto.PaxosBatch.newBuilder().addAllCalls(calls).build()).compose(result -> {
+      clock.observe(result.getClock());
+      if (result.getAnswersCount() != calls.size()) {
+        return Future.failedFuture(new IllegalStateException(
+            "replica " + nodeId + " answered " + result.getAnswersCount() + " Paxos answers for " + calls.size() + " calls"));
+      }
+      List<kvstore.paxos.PaxosAnswer> out = new ArrayList<>(calls.size());
+      result.getAnswersList().forEach(a -> out.add(PaxosWire.answer(a)));
+      return Future.succeededFuture(out);
     });
   }
 

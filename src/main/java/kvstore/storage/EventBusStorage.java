@@ -55,9 +55,9 @@ public final class EventBusStorage implements Storage, HintStore {
     return ask(new StorageRequests.Scan(scan));
   }
 
-  /** One acceptor step of compare-and-set on this node's replica. */
-  public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
-    return ask(new StorageRequests.Paxos(call));
+  /** Acceptor steps of compare-and-set on this node's replica, committed together; one answer per step. */
+  public Future<List<kvstore.paxos.PaxosAnswer>> paxos(List<kvstore.paxos.PaxosCall> calls) {
+    return ask(new StorageRequests.Paxos(calls));
   }
 
   @Override

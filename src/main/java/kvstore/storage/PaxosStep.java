@@ -13,12 +13,12 @@ import kvstore.ring.Ring;
 import kvstore.version.Versioned;
 
 /**
- * One acceptor step ({@link Acceptor}) on this replica's {@code paxos} table, committed in a group
- * like any write, so the promise or acceptance is on disk before the answer leaves. A commit also
- * stores its row with last-write-wins in the same group. Runs on the single writer, so reading the
- * state and writing the next one need no lock.
+ * Acceptor steps ({@link Acceptor}) on this replica's {@code paxos} table, in order, committed in a
+ * group like any write, so a promise or acceptance is on disk before its answer leaves. A commit
+ * also stores its row with last-write-wins in the same group. Runs on the single writer, so reading
+ * a key's state and writing the next one need no lock.
  */
-final class PaxosStep implements WriteOp<PaxosAnswer> {
+final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
   static final String TABLE = "CREATE TABLE IF NOT EXISTS paxos (key TEXT PRIMARY KEY, promised_us INTEGER NOT NULL, promised_node TEXT NOT NULL, "
       + "accepted_us INTEGER NOT NULL, accepted_node TEXT NOT NULL, accepted_value BLOB, accepted_version INTEGER, "
       + "accepted_tombstone INTEGER, accepted_expires INTEGER, accepted_origin_us INTEGER NOT NULL, accepted_origin_node TEXT NOT NULL, "
@@ -30,55 +30,65 @@ final class PaxosStep implements WriteOp<PaxosAnswer> {
   private static final String WRITE = "INSERT OR REPLACE INTO paxos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String CURRENT = "SELECT value, version, tombstone, expires FROM kv WHERE token = ? AND key = ?";
 
-  private final PaxosCall call;
-  private PaxosAnswer answer;
+  private final java.util.List<PaxosCall> calls;
+  private final java.util.List<PaxosAnswer> answers = new java.util.ArrayList<>();
 
-  PaxosStep(PaxosCall call) {
-    this.call = call;
+  PaxosStep(java.util.List<PaxosCall> calls) {
+    this.calls = calls;
   }
 
   @Override
   public int size() {
-    return 1;
+    return calls.size();
   }
 
   @Override
   public void plan(CommitGroup group) {
-    if (call.phase() == PaxosCall.Phase.COMMIT) {
-      group.put(call.row());
+    for (PaxosCall call : calls) {
+      if (call.phase() == PaxosCall.Phase.COMMIT) {
+        group.put(call.row());
+      }
     }
-    group.step(this::run);
+    group.step(c -> runFrom(c, 0));
   }
 
-  private Future<?> run(SqlClient c) {
+  /** The calls from {@code i} on, one after the other (each reads what the one before wrote). */
+  private Future<?> runFrom(SqlClient c, int i) {
+    if (i == calls.size()) {
+      return Future.succeededFuture();
+    }
+    return run(c, calls.get(i)).compose(v -> runFrom(c, i + 1));
+  }
+
+  private Future<?> run(SqlClient c, PaxosCall call) {
     return c.preparedQuery(READ).execute(Tuple.of(call.key())).<Void>compose(rows -> {
-      AcceptorState before = rows.size() == 0 ? AcceptorState.EMPTY : state(rows.iterator().next());
+      AcceptorState before = rows.size() == 0 ? AcceptorState.EMPTY : state(call.key(), rows.iterator().next());
       return switch (call.phase()) {
         case PREPARE -> c.preparedQuery(CURRENT).execute(Tuple.of(Ring.token(call.key()), call.key()))
-            .compose(cur -> store(c, before, Acceptor.prepare(before, call.ballot(), cur.size() == 0 ? null : row(cur.iterator().next()),
-                call.origin())));
-        case PROPOSE -> store(c, before, Acceptor.propose(before, call.ballot(), call.row(), call.origin()));
-        case COMMIT -> store(c, before, Acceptor.commit(before, call.ballot(), call.origin()));
+            .compose(cur -> store(c, call.key(), before, Acceptor.prepare(before, call.ballot(),
+                cur.size() == 0 ? null : row(call.key(), cur.iterator().next()), call.origin())));
+        case PROPOSE -> store(c, call.key(), before, Acceptor.propose(before, call.ballot(), call.row(), call.origin()));
+        case COMMIT -> store(c, call.key(), before, Acceptor.commit(before, call.ballot(), call.origin()));
       };
     });
   }
 
-  private Future<Void> store(SqlClient c, AcceptorState before, Acceptor.Step step) {
-    answer = step.answer();
+  private Future<Void> store(SqlClient c, String key, AcceptorState before, Acceptor.Step step) {
+    answers.add(step.answer());
     if (!step.changed(before)) {
       return Future.succeededFuture();
     }
     AcceptorState s = step.next();
     Versioned a = s.acceptedRow();
-    return c.preparedQuery(WRITE).execute(Tuple.wrap(new Object[] {call.key(), s.promised().micros(), s.promised().node(),
+    return c.preparedQuery(WRITE).execute(Tuple.wrap(new Object[] {key, s.promised().micros(), s.promised().node(),
         s.accepted().micros(), s.accepted().node(), a == null ? null : a.value(), a == null ? null : a.version(),
         a == null ? null : (a.tombstone() ? 1 : 0), a == null ? null : a.expiresAtMs(), s.acceptedOrigin().micros(), s.acceptedOrigin().node(), s.committed().micros(),
         s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node(), encode(s.recentCommits())})).mapEmpty();
   }
 
-  private AcceptorState state(Row r) {
+  private static AcceptorState state(String key, Row r) {
     Versioned accepted = r.getValue(5) == null ? null
-        : new Versioned(call.key(), SqliteReader.bytes(r.getValue(4)), r.getLong(5), r.getInteger(6) != 0, r.getLong(7));
+        : new Versioned(key, SqliteReader.bytes(r.getValue(4)), r.getLong(5), r.getInteger(6) != 0, r.getLong(7));
     return new AcceptorState(new Ballot(r.getLong(0), r.getString(1)), new Ballot(r.getLong(2), r.getString(3)), accepted,
         new Ballot(r.getLong(8), r.getString(9)), new Ballot(r.getLong(10), r.getString(11)), new Ballot(r.getLong(12), r.getString(13)),
         decode(r.getString(14)));
@@ -102,13 +112,13 @@ final class PaxosStep implements WriteOp<PaxosAnswer> {
     return out;
   }
 
-  private Versioned row(Row r) {
-    return new Versioned(call.key(), SqliteReader.bytes(r.getValue(0)), r.getLong(1), r.getInteger(2) != 0, r.getLong(3));
+  private static Versioned row(String key, Row r) {
+    return new Versioned(key, SqliteReader.bytes(r.getValue(0)), r.getLong(1), r.getInteger(2) != 0, r.getLong(3));
   }
 
   @Override
-  public PaxosAnswer answer(CommitGroup group) {
-    return answer;
+  public java.util.List<PaxosAnswer> answer(CommitGroup group) {
+    return answers;
   }
 
   /**

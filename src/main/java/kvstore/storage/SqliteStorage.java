@@ -129,7 +129,12 @@ public final class SqliteStorage implements Storage {
 
   /** One acceptor step of compare-and-set on this replica, durable before it answers. */
   public Future<kvstore.paxos.PaxosAnswer> paxos(kvstore.paxos.PaxosCall call) {
-    return commits.enqueue(new PaxosStep(call));
+    return paxos(List.of(call)).map(answers -> answers.get(0));
+  }
+
+  /** Acceptor steps of compare-and-set, in order, committed in one group; one answer per step. */
+  public Future<List<kvstore.paxos.PaxosAnswer>> paxos(List<kvstore.paxos.PaxosCall> calls) {
+    return commits.enqueue(new PaxosStep(calls));
   }
 
   /** Deletes settled Paxos state older than {@code beforeMicros} (a version-like time); answers how many keys. */

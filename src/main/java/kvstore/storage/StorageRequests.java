@@ -46,10 +46,10 @@ public final class StorageRequests {
     }
   }
 
-  /** One acceptor step of compare-and-set (see {@link SqliteStorage#paxos}). */
-  public record Paxos(kvstore.paxos.PaxosCall call) implements ToWriter<kvstore.paxos.PaxosAnswer> {
-    public Future<kvstore.paxos.PaxosAnswer> run(SqliteStorage store) {
-      return store.paxos(call);
+  /** Acceptor steps of compare-and-set (see {@link SqliteStorage#paxos}). */
+  public record Paxos(List<kvstore.paxos.PaxosCall> calls) implements ToWriter<List<kvstore.paxos.PaxosAnswer>> {
+    public Future<List<kvstore.paxos.PaxosAnswer>> run(SqliteStorage store) {
+      return store.paxos(calls);
     }
   }
 

@@ -60,7 +60,7 @@ class LocalReplicaTest {
 
   private LocalReplica replica(long batchBytes) {
     return new LocalReplica("self", storage, HybridLogicalClock.system(0, 10_000), batchBytes, reportedSizes::add,
-        call -> io.vertx.core.Future.failedFuture("this test exercises rows only"));
+        calls -> io.vertx.core.Future.failedFuture("this test exercises rows only"));
   }
 
   /** Writes {@code rows} in one event-loop turn; answers each one's outcome (version or failure message). */
