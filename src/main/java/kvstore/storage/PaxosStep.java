@@ -24,17 +24,21 @@ final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
       + "accepted_tombstone INTEGER, accepted_expires INTEGER, accepted_origin_us INTEGER NOT NULL, accepted_origin_node TEXT NOT NULL, "
       + "committed_us INTEGER NOT NULL, committed_node TEXT NOT NULL, committed_origin_us INTEGER NOT NULL, "
       + "committed_origin_node TEXT NOT NULL, recent_commits TEXT NOT NULL) WITHOUT ROWID";
-  private static final String READ = "SELECT promised_us, promised_node, accepted_us, accepted_node, accepted_value, accepted_version, "
+  private static final String READ_MANY = "SELECT promised_us, promised_node, accepted_us, accepted_node, accepted_value, accepted_version, "
       + "accepted_tombstone, accepted_expires, accepted_origin_us, accepted_origin_node, committed_us, committed_node, "
-      + "committed_origin_us, committed_origin_node, recent_commits FROM paxos WHERE key = ?";
-  private static final String WRITE = "INSERT OR REPLACE INTO paxos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String CURRENT = "SELECT value, version, tombstone, expires FROM kv WHERE token = ? AND key = ?";
+      + "committed_origin_us, committed_origin_node, recent_commits, key FROM paxos WHERE key IN (";
+  private static final String WRITE_HEAD = "INSERT OR REPLACE INTO paxos VALUES ";
+  private static final String ROW_PLACES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private final java.util.List<PaxosCall> calls;
+  private final PaxosStates cache;
   private final java.util.List<PaxosAnswer> answers = new java.util.ArrayList<>();
+  /** Each key's state after this op's steps, written in one statement. */
+  private final java.util.Map<String, AcceptorState> changed = new java.util.LinkedHashMap<>();
 
-  PaxosStep(java.util.List<PaxosCall> calls) {
+  PaxosStep(java.util.List<PaxosCall> calls, PaxosStates cache) {
     this.calls = calls;
+    this.cache = cache;
   }
 
   @Override
@@ -49,41 +53,93 @@ final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
         group.put(call.row());
       }
     }
-    group.step(c -> runFrom(c, 0));
+    group.step(this::run);
   }
 
-  /** The calls from {@code i} on, one after the other (each reads what the one before wrote). */
-  private Future<?> runFrom(SqlClient c, int i) {
-    if (i == calls.size()) {
-      return Future.succeededFuture();
+  /**
+   * One statement reads the states the cache lacks, one the rows the prepares answer, then every
+   * step runs in memory, in order, and one statement writes the states that changed.
+   */
+  private Future<?> run(SqlClient c) {
+    java.util.Set<String> missing = new java.util.LinkedHashSet<>();
+    java.util.Set<String> prepared = new java.util.LinkedHashSet<>();
+    for (PaxosCall call : calls) {
+      if (cache.get(call.key()) == null) {
+        missing.add(call.key());
+      }
+      if (call.phase() == PaxosCall.Phase.PREPARE) {
+        prepared.add(call.key());
+      }
     }
-    return run(c, calls.get(i)).compose(v -> runFrom(c, i + 1));
-  }
-
-  private Future<?> run(SqlClient c, PaxosCall call) {
-    return c.preparedQuery(READ).execute(Tuple.of(call.key())).<Void>compose(rows -> {
-      AcceptorState before = rows.size() == 0 ? AcceptorState.EMPTY : state(call.key(), rows.iterator().next());
-      return switch (call.phase()) {
-        case PREPARE -> c.preparedQuery(CURRENT).execute(Tuple.of(Ring.token(call.key()), call.key()))
-            .compose(cur -> store(c, call.key(), before, Acceptor.prepare(before, call.ballot(),
-                cur.size() == 0 ? null : row(call.key(), cur.iterator().next()), call.origin())));
-        case PROPOSE -> store(c, call.key(), before, Acceptor.propose(before, call.ballot(), call.row(), call.origin()));
-        case COMMIT -> store(c, call.key(), before, Acceptor.commit(before, call.ballot(), call.origin()));
-      };
+    java.util.Map<String, Versioned> current = new java.util.HashMap<>();
+    return readStates(c, missing).compose(v -> readRows(c, prepared, current)).compose(v -> {
+      for (PaxosCall call : calls) {
+        AcceptorState before = cache.get(call.key());
+        Acceptor.Step step = switch (call.phase()) {
+          case PREPARE -> Acceptor.prepare(before, call.ballot(), current.get(call.key()), call.origin());
+          case PROPOSE -> Acceptor.propose(before, call.ballot(), call.row(), call.origin());
+          case COMMIT -> Acceptor.commit(before, call.ballot(), call.origin());
+        };
+        answers.add(step.answer());
+        if (step.changed(before)) {
+          cache.put(call.key(), step.next());
+          changed.put(call.key(), step.next());
+        }
+      }
+      return write(c);
     });
   }
 
-  private Future<Void> store(SqlClient c, String key, AcceptorState before, Acceptor.Step step) {
-    answers.add(step.answer());
-    if (!step.changed(before)) {
+  private Future<Void> readStates(SqlClient c, java.util.Set<String> keys) {
+    if (keys.isEmpty()) {
       return Future.succeededFuture();
     }
-    AcceptorState s = step.next();
+    return c.preparedQuery(READ_MANY + String.join(", ", java.util.Collections.nCopies(keys.size(), "?")) + ")")
+        .execute(Tuple.wrap(new java.util.ArrayList<Object>(keys))).map(rows -> {
+          for (Row r : rows) {
+            String key = r.getString(15);
+            cache.put(key, state(key, r));
+            keys.remove(key);
+          }
+          keys.forEach(k -> cache.put(k, AcceptorState.EMPTY));
+          return null;
+        });
+  }
+
+  private static Future<Void> readRows(SqlClient c, java.util.Set<String> keys, java.util.Map<String, Versioned> into) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    KeySearch search = KeySearch.of(new java.util.ArrayList<>(keys));
+    return c.preparedQuery("SELECT value, version, tombstone, expires, key FROM kv WHERE " + search.where()).execute(search.params())
+        .map(rows -> {
+          rows.forEach(r -> into.put(r.getString(4), row(r.getString(4), r)));
+          return null;
+        });
+  }
+
+  private Future<?> write(SqlClient c) {
+    if (changed.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    java.util.List<Object> params = new java.util.ArrayList<>(changed.size() * 16);
+    changed.forEach((key, s) -> params.addAll(columns(key, s)));
+    return c.preparedQuery(WRITE_HEAD + String.join(", ", java.util.Collections.nCopies(changed.size(), ROW_PLACES)))
+        .execute(Tuple.wrap(params));
+  }
+
+  @Override
+  public void failed() {
+    cache.forget(changed.keySet());
+    cache.forget(calls.stream().map(PaxosCall::key).toList());
+  }
+
+  private static java.util.List<Object> columns(String key, AcceptorState s) {
     Versioned a = s.acceptedRow();
-    return c.preparedQuery(WRITE).execute(Tuple.wrap(new Object[] {key, s.promised().micros(), s.promised().node(),
-        s.accepted().micros(), s.accepted().node(), a == null ? null : a.value(), a == null ? null : a.version(),
-        a == null ? null : (a.tombstone() ? 1 : 0), a == null ? null : a.expiresAtMs(), s.acceptedOrigin().micros(), s.acceptedOrigin().node(), s.committed().micros(),
-        s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node(), encode(s.recentCommits())})).mapEmpty();
+    return java.util.Arrays.asList(key, s.promised().micros(), s.promised().node(), s.accepted().micros(), s.accepted().node(),
+        a == null ? null : a.value(), a == null ? null : a.version(), a == null ? null : (a.tombstone() ? 1 : 0),
+        a == null ? null : a.expiresAtMs(), s.acceptedOrigin().micros(), s.acceptedOrigin().node(), s.committed().micros(),
+        s.committed().node(), s.committedOrigin().micros(), s.committedOrigin().node(), encode(s.recentCommits()));
   }
 
   private static AcceptorState state(String key, Row r) {
@@ -127,7 +183,7 @@ final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
    * late could only carry a version older than the row it would replace, and last-write-wins keeps
    * the row.
    */
-  static WriteOp<Integer> prune(long beforeMicros) {
+  static WriteOp<Integer> prune(long beforeMicros, PaxosStates cache) {
     int[] deleted = {0};
     return new WriteOp<>() {
       @Override
@@ -142,7 +198,15 @@ final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
       }
 
       @Override
+      public void failed() {
+        cache.clear();
+      }
+
+      @Override
       public Integer answer(CommitGroup group) {
+        if (deleted[0] > 0) {
+          cache.clear();
+        }
         return deleted[0];
       }
     };

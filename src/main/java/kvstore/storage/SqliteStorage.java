@@ -28,6 +28,8 @@ public final class SqliteStorage implements Storage {
   private final GroupCommit commits;
   private final SqliteHints hints;
   private final AtomicReference<RowHashIndex> trees;
+  /** Enough for the keys CAS is busy with; the table holds the rest. */
+  private final PaxosStates paxosStates = new PaxosStates(10_000);
 
   private SqliteStorage(Vertx vertx, Pool writer, SqliteFile file, int batchMax, AtomicReference<RowHashIndex> trees) {
     this.vertx = vertx;
@@ -134,12 +136,12 @@ public final class SqliteStorage implements Storage {
 
   /** Acceptor steps of compare-and-set, in order, committed in one group; one answer per step. */
   public Future<List<kvstore.paxos.PaxosAnswer>> paxos(List<kvstore.paxos.PaxosCall> calls) {
-    return commits.enqueue(new PaxosStep(calls));
+    return commits.enqueue(new PaxosStep(calls, paxosStates));
   }
 
   /** Deletes settled Paxos state older than {@code beforeMicros} (a version-like time); answers how many keys. */
   public Future<Integer> prunePaxos(long beforeMicros) {
-    return commits.enqueue(PaxosStep.prune(beforeMicros));
+    return commits.enqueue(PaxosStep.prune(beforeMicros, paxosStates));
   }
 
   /** Deletes the rows of these keys for good (not a tombstone: cleanup of rows this node no longer replicates); answers how many. */

@@ -61,6 +61,11 @@ class SecurityIT {
     a.put("Replica/ImportRows", to -> ReplicaGrpcClient.create(client, to)
         .importRows(ReplicaProto.WriteBatch.newBuilder().addRows(ReplicaProto.Row.newBuilder().setKey("acct")
             .setValue(com.google.protobuf.ByteString.copyFromUtf8("forged")).setVersion(1)).build()));
+    a.put("Replica/Paxos commit (forged CAS)", to -> ReplicaGrpcClient.create(client, to)
+        .paxos(ReplicaProto.PaxosBatch.newBuilder().addCalls(ReplicaProto.PaxosCall.newBuilder().setPhase(3).setKey("acct")
+            .setBallot(ReplicaProto.Ballot.newBuilder().setMicros(System.currentTimeMillis() * 1000).setNode("mallory"))
+            .setRow(ReplicaProto.Row.newBuilder().setKey("acct").setValue(ByteString.copyFromUtf8("forged by CAS"))
+                .setVersion(System.currentTimeMillis() * 1000 + 5_000_000))).build()));
     a.put("Replica/Decommission", to -> ReplicaGrpcClient.create(client, to)
         .decommission(ReplicaProto.DecommissionRequest.getDefaultInstance()));
     a.put("Replica/RemoveNode node2", to -> ReplicaGrpcClient.create(client, to)
