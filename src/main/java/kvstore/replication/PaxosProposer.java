@@ -82,12 +82,38 @@ public final class PaxosProposer {
    * quorum answered in time; its message says whether the write may have applied.
    */
   public Future<Result> compareAndSet(CasCondition condition, Versioned proposal) {
-    return new Attempt(proposal.key(), condition, proposal).start();
+    return inTurn(new Attempt(proposal.key(), condition, proposal));
   }
 
   /** The key's current row (null when none), after every compare-and-set completed before this call and any in progress. */
   public Future<Result> serialRead(String key) {
-    return new Attempt(key, null, null).start();
+    return inTurn(new Attempt(key, null, null));
+  }
+
+  /** Calls on a key waiting for the one this proposer runs on it; the first of each queue is running. */
+  private final java.util.Map<String, java.util.ArrayDeque<Attempt>> queued = new java.util.HashMap<>();
+
+  /**
+   * This proposer runs one call per key at a time, the others waiting in order (their deadlines
+   * run while they wait): calls through one coordinator never compete with each other for ballots,
+   * so contention on a hot key is between coordinators, not between every client.
+   */
+  private Future<Result> inTurn(Attempt a) {
+    java.util.ArrayDeque<Attempt> q = queued.computeIfAbsent(a.key, k -> new java.util.ArrayDeque<>());
+    q.add(a);
+    Future<Result> result = a.done.future();
+    result.onComplete(ar -> {
+      q.poll();
+      if (q.isEmpty()) {
+        queued.remove(a.key);
+      } else {
+        q.peek().start();
+      }
+    });
+    if (q.size() == 1) {
+      a.start();
+    }
+    return result;
   }
 
   /** One client call: rounds until it is decided or out of time. */
@@ -112,9 +138,8 @@ public final class PaxosProposer {
       this.deadline = nowMs.getAsLong() + timeoutMs;
     }
 
-    Future<Result> start() {
+    void start() {
       round();
-      return done.future();
     }
 
     private void round() {

@@ -267,6 +267,28 @@ class CoordinatorTest {
     assertEquals("bob", text(p.serialRead("lock").result()));
   }
 
+  /** Calls on one key through one coordinator wait for each other instead of competing for ballots. */
+  @Test
+  void callsOnOneKeyThroughOneCoordinatorRunOneAfterTheOther() {
+    PaxosProposer p = proposer(SELF);
+    replicas.values().forEach(r -> r.mode = FakeReplica.Mode.HOLDS);
+    Future<PaxosProposer.Result> first = p.compareAndSet(new CasCondition.Absent(), value("hot", "a"));
+    Future<PaxosProposer.Result> second = p.compareAndSet(new CasCondition.Absent(), value("hot", "b"));
+    Future<PaxosProposer.Result> read = p.serialRead("hot");
+    Future<PaxosProposer.Result> other = p.serialRead("cold");
+    assertEquals(List.of("paxos PREPARE hot", "paxos PREPARE cold"), replicas.get("n2").calls, "only the first call on hot has begun");
+    replicas.values().forEach(r -> r.mode = FakeReplica.Mode.WORKS);
+    for (int i = 0; i < 4 && !read.isComplete(); i++) {
+      replicas.values().forEach(FakeReplica::release);
+    }
+    assertTrue(first.result().applied());
+    assertFalse(second.result().applied(), "the second saw the first's value, without a round lost to it");
+    assertEquals("a", text(second.result()));
+    assertEquals("a", text(read.result()));
+    assertTrue(other.succeeded());
+    assertEquals(0, metrics.registry().find("kv.cas").tag("event", "contended").counters().size(), "no round was lost");
+  }
+
   @Test
   void withoutAQuorumACompareAndSetFailsAndSaysNothingWasWritten() {
     PaxosProposer p = proposer(SELF);
