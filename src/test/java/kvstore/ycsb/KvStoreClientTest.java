@@ -28,6 +28,17 @@ class KvStoreClientTest {
     return m;
   }
 
+  private static KvStoreClient casClient(String target) throws Exception {
+    KvStoreClient db = new KvStoreClient();
+    Properties p = new Properties();
+    p.setProperty("kvstore.targets", target);
+    p.setProperty("kvstore.cas", "true");
+    p.setProperty("fieldcount", "3");
+    db.setProperties(p);
+    db.init();
+    return db;
+  }
+
   @Test
   void readInsertUpdateDeleteAndTheStatusOfEachFailure() throws Exception {
     try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
@@ -68,6 +79,37 @@ class KvStoreClientTest {
       late.setProperties(one);
       site.ycsb.DBException refused = org.junit.jupiter.api.Assertions.assertThrows(site.ycsb.DBException.class, late::init);
       assertEquals("cannot read through " + c.client(0).address() + ": gRPC status UNAVAILABLE", refused.getMessage());
+    }
+  }
+
+  /** kvstore.cas: two clients updating different fields of one record at once both keep their updates. */
+  @Test
+  void casUpdatesOfDifferentFieldsAtOnceLoseNothing() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(dir, 3, (i, cfg) -> { }).start()) {
+      KvStoreClient a = casClient(c.client(0).address());
+      KvStoreClient b = casClient(c.client(1).address());
+      try {
+        assertEquals(Status.OK, a.insert("usertable", "user3", fields("field0", "0", "field1", "0", "field2", "0")));
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        java.util.List<java.util.concurrent.Future<Status>> done = new java.util.ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+          String n = String.valueOf(i);
+          done.add(two.submit(() -> a.update("usertable", "user3", fields("field0", n))));
+          done.add(two.submit(() -> b.update("usertable", "user3", fields("field1", n))));
+        }
+        for (java.util.concurrent.Future<Status> f : done) {
+          assertEquals(Status.OK, f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        two.shutdown();
+        Map<String, ByteIterator> after = new HashMap<>();
+        assertEquals(Status.OK, a.read("usertable", "user3", null, after));
+        assertEquals("10", after.get("field0").toString(), "a's last update is kept");
+        assertEquals("10", after.get("field1").toString(), "and b's, though each rewrote the whole record");
+        assertEquals(Status.NOT_FOUND, a.update("usertable", "nobody", fields("field0", "x")));
+      } finally {
+        a.cleanup();
+        b.cleanup();
+      }
     }
   }
 }

@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (host:grpcPort,... ; each YCSB thread takes the next), {@code kvstore.consistency}
  * (ONE|QUORUM|ALL, default QUORUM), {@code kvstore.timeoutms} (default 10000), and YCSB's own
  * {@code fieldcount}. A record's fields are one value (JSON); an update that names every field is
- * a put, one that names fewer reads the record first and writes it merged. Scans are
+ * a put, one that names fewer reads the record first and writes it merged. With
+ * {@code kvstore.cas=true} every update is a read at SERIAL and a compare-and-set on the version
+ * read, tried again (up to 10 times) when another update came between (Cassandra's
+ * {@code UPDATE ... IF}): no concurrent update of other fields is lost. Scans are
  * NOT_IMPLEMENTED: keys are hashed over the ring, with no order to scan in.
  */
 public final class KvStoreClient extends DB {
@@ -46,6 +49,9 @@ public final class KvStoreClient extends DB {
   private Kv.Consistency consistency;
   private int fieldCount;
   private long timeoutMs;
+  private boolean cas;
+  /** A CAS update that keeps losing to others gives up after this many tries (YCSB counts it as an error). */
+  private static final int CAS_TRIES = 10;
 
   @Override
   public void init() throws DBException {
@@ -58,6 +64,7 @@ public final class KvStoreClient extends DB {
     }
     fieldCount = Integer.parseInt(p.getProperty("fieldcount", "10"));
     timeoutMs = Long.parseLong(p.getProperty("kvstore.timeoutms", "10000"));
+    cas = Boolean.parseBoolean(p.getProperty("kvstore.cas", "false"));
     String target = targets[Math.floorMod(NEXT.getAndIncrement(), targets.length)].trim();
     int colon = target.lastIndexOf(':');
     synchronized (LOCK) {
@@ -152,6 +159,9 @@ public final class KvStoreClient extends DB {
 
   @Override
   public Status update(String table, String key, Map<String, ByteIterator> values) {
+    if (cas) {
+      return casUpdate(table + ":" + key, values);
+    }
     try {
       String k = table + ":" + key;
       Map<String, ByteIterator> all = values;
@@ -167,6 +177,29 @@ public final class KvStoreClient extends DB {
         all.putAll(values);
       }
       return put(k, all);
+    } catch (RuntimeException e) {
+      return status(e);
+    }
+  }
+
+  /** Read at SERIAL, merge, CAS on the version read; again when another update won in between. */
+  private Status casUpdate(String key, Map<String, ByteIterator> values) {
+    try {
+      for (int i = 0; i < CAS_TRIES; i++) {
+        Kv.GetResponse now = call(() -> stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(Kv.Consistency.SERIAL).build()));
+        if (!now.getFound()) {
+          return Status.NOT_FOUND;
+        }
+        Map<String, ByteIterator> all = new HashMap<>();
+        RecordCodec.decode(now.getValue()).forEach((f, v) -> all.put(f, new site.ycsb.StringByteIterator(v)));
+        all.putAll(values);
+        Kv.CasRequest req = Kv.CasRequest.newBuilder().setKey(key).setExpectModifiedAt(now.getModifiedAt())
+            .setValue(RecordCodec.encode(all)).build();
+        if (call(() -> stub.compareAndSet(req)).getApplied()) {
+          return Status.OK;
+        }
+      }
+      return new Status("CONTENDED", "another update won " + CAS_TRIES + " times in a row");
     } catch (RuntimeException e) {
       return status(e);
     }
