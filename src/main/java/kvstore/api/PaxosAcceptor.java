@@ -69,12 +69,7 @@ final class PaxosAcceptor {
       if (!r.getKey().equals(req.getKey())) {
         throw RequestLimits.invalid("the row's key is not the call's key");
       }
-      limits.checkValue(r.getValue());
-      limits.checkVersion(r.getVersion());
-      limits.checkExpiry(r.getExpiresAtMs());
-      if (r.getTombstone() && !r.getValue().isEmpty()) {
-        throw RequestLimits.invalid("a tombstone row carries no value");
-      }
+      limits.checkRow(r);
       clock.observe(r.getVersion());
     }
     clock.observe(req.getBallot().getMicros());

@@ -40,13 +40,7 @@ final class ReplicaRows {
     List<Versioned> rows = new ArrayList<>(req.getRowsCount());
     return GrpcErrors.afterChecks(() -> {
       for (ReplicaProto.Row r : req.getRowsList()) {
-        limits.checkKey(r.getKeyBytes());
-        limits.checkValue(r.getValue());
-        limits.checkVersion(r.getVersion());
-        limits.checkExpiry(r.getExpiresAtMs());
-        if (r.getTombstone() && !r.getValue().isEmpty()) {
-          throw RequestLimits.invalid("a tombstone row carries no value");
-        }
+        limits.checkRow(r);
         if (r.getClockStamped()) {
           clock.observe(r.getVersion());
         }

@@ -111,6 +111,17 @@ public final class RequestLimits {
     }
   }
 
+  /** A row from a peer: its key, value, version and expiry within the limits, and no value on a tombstone. */
+  public void checkRow(kvstore.replica.proto.ReplicaProto.Row r) {
+    checkKey(r.getKeyBytes());
+    checkValue(r.getValue());
+    checkVersion(r.getVersion());
+    checkExpiry(r.getExpiresAtMs());
+    if (r.getTombstone() && !r.getValue().isEmpty()) {
+      throw invalid("a tombstone row carries no value");
+    }
+  }
+
   public static StatusException invalid(String message) {
     return new StatusException(GrpcStatus.INVALID_ARGUMENT, message);
   }

@@ -214,15 +214,7 @@ final class KeyRoutes {
       return;
     }
     long ttlMs = req.getTtlMs();
-    Kv.CasRequest.Builder cas;
-    try {
-      cas = precondition(ctx);
-    } catch (IllegalArgumentException e) {
-      JsonAnswers.error(ctx, 400, e.getMessage());
-      return;
-    }
-    if (cas != null) {
-      conditional(ctx, key, cas.setValueBytes(req.getValueBytes()).setTtlMs(req.getTtlMs()));
+    if (answeredConditionally(ctx, key, cas -> cas.setValueBytes(req.getValueBytes()).setTtlMs(req.getTtlMs()))) {
       return;
     }
     api.putVersion(req.build()).onComplete(ar -> {
@@ -248,15 +240,7 @@ final class KeyRoutes {
     if (stamp == null) {
       return;
     }
-    Kv.CasRequest.Builder cas;
-    try {
-      cas = precondition(ctx);
-    } catch (IllegalArgumentException e) {
-      JsonAnswers.error(ctx, 400, e.getMessage());
-      return;
-    }
-    if (cas != null) {
-      conditional(ctx, key, cas.setDelete(true));
+    if (answeredConditionally(ctx, key, cas -> cas.setDelete(true))) {
       return;
     }
     api.deleteVersion(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).setTimestampUs(stamp).build()).onComplete(ar -> {
@@ -305,6 +289,25 @@ final class KeyRoutes {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("If-Match takes one version, as GET's ETag gives it (\"1765000000000\"), got " + EventLog.quote(match));
     }
+  }
+
+  /**
+   * True when the write carried If-Match or If-None-Match and was answered here: 400 for a bad
+   * header, else as a compare-and-set ({@code write} adds the value or the delete).
+   */
+  private boolean answeredConditionally(RoutingContext ctx, String key, java.util.function.UnaryOperator<Kv.CasRequest.Builder> write) {
+    Kv.CasRequest.Builder cas;
+    try {
+      cas = precondition(ctx);
+    } catch (IllegalArgumentException e) {
+      JsonAnswers.error(ctx, 400, e.getMessage());
+      return true;
+    }
+    if (cas == null) {
+      return false;
+    }
+    conditional(ctx, key, write.apply(cas));
+    return true;
   }
 
   /** A conditional PUT or DELETE: 200 when it applied, 412 with the key's current state when its condition failed. */

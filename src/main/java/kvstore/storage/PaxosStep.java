@@ -130,7 +130,6 @@ final class PaxosStep implements WriteOp<java.util.List<PaxosAnswer>> {
 
   @Override
   public void failed() {
-    cache.forget(changed.keySet());
     cache.forget(calls.stream().map(PaxosCall::key).toList());
   }
 
