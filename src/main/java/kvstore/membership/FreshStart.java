@@ -27,11 +27,19 @@ public final class FreshStart {
 
   /**
    * REPLACING (stream its ranges from the replicas first) when a seed remembers {@code selfId} as
-   * a member with ranges; NORMAL when one answers without it, or when every other seed refused the
+   * a member with ranges; JOINING when one remembers it as a member that left; NORMAL when one answers without it, or when every other seed refused the
    * connection (none is running: a new cluster starting, or the whole cluster down); null while a
    * seed neither answered nor refused and {@code waitedMs} is below {@code maxWaitMs}.
    */
   public static Decision decide(String selfId, List<Answer> answers, long waitedMs, long maxWaitMs) {
+    for (Answer a : answers) {
+      if (a.answered() && "LEFT".equals(a.states().get(selfId))) {
+        // a leave is final: the cluster refuses the id back unless it joins as a new, empty node (a seed
+        // that still remembers it with ranges has not heard of the leave yet)
+        return new Decision(RingState.JOINING, "this node's dataDir is empty and " + a.seed() + " knows " + selfId
+            + " as a member that left: it joins again as a new node and streams its ranges before it serves reads");
+      }
+    }
     for (Answer a : answers) {
       if (a.answered()) {
         String state = a.states().get(selfId);

@@ -234,7 +234,8 @@ public final class Node {
    * How this node enters the ring: as it was (NORMAL) when it has been part of it; REPLACING (its
    * ranges streamed back first) when its dataDir is empty but the seeds remember it as a member;
    * JOINING when it never was and is not one of its own seeds (the seeds of a new cluster start
-   * it, as in Cassandra); never when it has left.
+   * it, as in Cassandra), or when the seeds remember it as a member that left and its dataDir is
+   * empty again; never with the dataDir it left with.
    */
   private static Future<RingState> initialState(Vertx vertx, NodeConfig config, ClusterTls tls, EventLog log) {
     return RingStateFile.read(vertx, config).compose(recorded -> {
@@ -249,7 +250,7 @@ public final class Node {
         return Future.succeededFuture(RingState.REPLACING);
       }
       return SeedProbe.rememberedState(vertx, config, tls, log).compose(state -> {
-        if (state == RingState.REPLACING) {
+        if (state == RingState.REPLACING || state == RingState.JOINING) {
           return Future.succeededFuture(state);
         }
         // a node with no seeds is a cluster of its own: nothing to join

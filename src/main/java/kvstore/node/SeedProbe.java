@@ -24,8 +24,9 @@ final class SeedProbe {
 
   /**
    * A node with an empty dataDir asks the other seeds whether they remember it ({@link FreshStart}):
-   * a member that lost its disk re-enters REPLACING and streams its ranges before it serves; any
-   * other answer is NORMAL here (a new node: it joins or starts a new cluster by the usual rule).
+   * a member that lost its disk re-enters REPLACING and streams its ranges before it serves, one
+   * that left joins again (JOINING); any other answer is NORMAL here (a new node: it joins or
+   * starts a new cluster by the usual rule).
    */
   static Future<RingState> rememberedState(Vertx vertx, NodeConfig config, ClusterTls tls, EventLog log) {
     List<String> others = config.seeds().stream().filter(s -> !s.equals(config.peerAddress())).toList();

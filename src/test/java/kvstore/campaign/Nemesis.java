@@ -1,33 +1,47 @@
 package kvstore.campaign;
 
 import kvstore.testing.Await;
+import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
 
+import java.nio.file.Path;
 import java.time.Duration;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Faults from a seed, overlapping: kill -9 then restart; SIGSTOP/SIGCONT pauses shorter and longer
- * than the failure detector's timeout; the link of the node in a network namespace cut and healed;
- * the disk of the node whose dataDir is a small tmpfs filled and freed; a rolling restart (SIGTERM,
- * start, one node after the other). At most {@code overlap} faults at once, never two on one node; each is healed by its own
- * thread after its duration, and {@link #run} returns only once all are healed. Every fault is
+ * than the failure detector's timeout; network partitions among the nodes (one node isolated, two
+ * halves, a bridge where two sides see only a middle node); the disk of the node whose dataDir is a
+ * small tmpfs filled and freed; a node restarted under libfaketime with its clock ahead or behind,
+ * within and beyond {@code maxClockSkewMs}; membership changes (a lost disk replaced, a decommission
+ * and a removenode, each node joining again wiped); a rolling restart. At most {@code overlap}
+ * faults at once, never two on one node, one partition and one membership change at a time; each is
+ * healed by its own thread, and {@link #run} returns only once all are healed. Every fault is
  * recorded with its times for the checker's reports and the timeline.
  */
 public final class Nemesis {
-  /** One fault: its kind, the node, when it began and ended (ns since the run's start). */
-  public record Fault(String kind, int node, long startNs, long endNs) {
+  /** One fault: its kind, the node (the middle or the cut-off one of a partition), when it began and ended (ns since the run's start), what it did. */
+  public record Fault(String kind, int node, long startNs, long endNs, String detail) {
+    public boolean overlaps(long fromNs, long toNs) {
+      return startNs <= toNs && endNs >= fromNs;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%s node%d %.1f-%.1f s%s", kind, node + 1, startNs / 1e9, endNs / 1e9, detail.isEmpty() ? "" : " (" + detail + ")");
+    }
   }
 
-  /** Cuts and heals the namespaced node's link. */
-  public interface Link {
-    void cut() throws Exception;
+  /** Cuts the nodes apart by sides and heals every cut. */
+  public interface Network {
+    void partition(List<Set<Integer>> sides) throws Exception;
 
     void heal() throws Exception;
   }
@@ -39,9 +53,15 @@ public final class Nemesis {
     void free() throws Exception;
   }
 
-  /** What this run can do beyond kills and pauses; -1 / null where it cannot. */
-  public record Means(int isolatable, Link link, int smallDisk, Disk disk) {
+  /**
+   * What this run can do beyond kills, pauses, membership changes and rolling restarts; null / -1
+   * where it cannot: partitions, the node with a small disk, libfaketime for clock faults.
+   */
+  public record Means(Network network, int smallDisk, Disk disk, Path fakeTime) {
   }
+
+  /** The nodes' {@code maxClockSkewMs} (the default): clock offsets are drawn below and beyond it. */
+  private static final long SKEW_BOUND_MS = 10_000;
 
   private final ProcessCluster cluster;
   private final Random random;
@@ -52,6 +72,9 @@ public final class Nemesis {
   private final List<Fault> faults = Collections.synchronizedList(new ArrayList<>());
   private final List<Thread> running = Collections.synchronizedList(new ArrayList<>());
   private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicBoolean partitioned = new AtomicBoolean();
+  private final AtomicBoolean moving = new AtomicBoolean();
+  private int active;
 
   private boolean rolling;
 
@@ -68,41 +91,146 @@ public final class Nemesis {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < end) {
       Thread.sleep(300 + random.nextInt(1200));
-      if (busy.size() >= overlap) {
+      if (activeCount() >= overlap) {
         continue;
       }
       int node = random.nextInt(cluster.size());
       int dice = random.nextInt(100);
-      if (dice >= 95) {
+      if (dice >= 96) {
         if (!rolling) {
           rolling = true;
-          start("rolling-restart", -1, () -> rollingRestart());
+          start("rolling-restart", -1, this::rollingRestart);
+        }
+        continue;
+      }
+      if (dice >= 42 && dice < 58) {
+        if (means.network() != null && partitioned.compareAndSet(false, true)) {
+          List<Set<Integer>> sides = sides(node, random.nextInt(3));
+          long ms = 1000 + random.nextInt(7000);
+          start("partition", node, () -> partition(node, sides, ms));
+        }
+        continue;
+      }
+      if (dice >= 78 && dice < 92) {
+        int change = random.nextInt(3);
+        if (moving.compareAndSet(false, true)) {
+          if (busy.add(node)) {
+            start("membership", node, () -> membership(node, change));
+          } else {
+            moving.set(false);
+          }
         }
         continue;
       }
       if (!busy.add(node)) {
         continue;
       }
-      String kind = dice < 20 ? "kill" : dice < 40 ? "pause-short" : dice < 60 ? "pause-long"
-          : dice < 75 ? (node == means.isolatable() ? "isolate" : "pause-short")
-          : node == means.smallDisk() ? "disk-full" : "kill";
+      String kind;
+      if (dice < 15 || dice >= 92) {
+        kind = "kill";
+      } else if (dice < 30) {
+        kind = "pause-short";
+      } else if (dice < 42) {
+        kind = "pause-long";
+      } else if (dice < 66) {
+        kind = node == means.smallDisk() ? "disk-full" : "pause-short";
+      } else {
+        kind = means.fakeTime() != null ? (random.nextBoolean() ? "clock-within" : "clock-beyond") : "kill";
+      }
       long durationMs = switch (kind) {
         case "kill" -> 1000 + random.nextInt(4000);
         case "pause-short" -> 200 + random.nextInt(1000);
         case "pause-long" -> 3000 + random.nextInt(4000);
+        case "clock-within", "clock-beyond" -> 4000 + random.nextInt(8000);
         default -> 1000 + random.nextInt(5000);
       };
-      start(kind, node, () -> fault(kind, node, durationMs));
+      long offsetMs = (random.nextBoolean() ? 1 : -1) * (kind.equals("clock-within")
+          ? 1000 + random.nextInt((int) SKEW_BOUND_MS / 2)
+          : SKEW_BOUND_MS + 5000 + random.nextInt(10_000));
+      start(kind, node, () -> fault(kind, node, durationMs, offsetMs));
     }
     for (Thread t : new ArrayList<>(running)) {
-      t.join(60_000);
+      t.join(300_000);
+      if (t.isAlive()) {
+        errors.add(t.getName() + " did not heal within 300 s");
+      }
     }
   }
 
+  private synchronized int activeCount() {
+    return active;
+  }
+
   private void start(String kind, int node, Runnable fault) {
-    Thread t = new Thread(fault, "nemesis-" + kind + (node >= 0 ? "-node" + (node + 1) : ""));
+    synchronized (this) {
+      active++;
+    }
+    Thread t = new Thread(() -> {
+      try {
+        fault.run();
+      } finally {
+        synchronized (this) {
+          active--;
+        }
+      }
+    }, "nemesis-" + kind + (node >= 0 ? "-node" + (node + 1) : ""));
     running.add(t);
     t.start();
+  }
+
+  /**
+   * The sides of a partition around {@code node}: 0 cuts it off from every other node; 1 splits
+   * the cluster into two halves, it and the next node against the rest; 2 makes it the bridge:
+   * the others in two sides that see it and not each other.
+   */
+  List<Set<Integer>> sides(int node, int shape) {
+    int n = cluster.size();
+    List<Integer> others = new ArrayList<>();
+    for (int i = 1; i < n; i++) {
+      others.add((node + i) % n);
+    }
+    return switch (shape) {
+      case 0 -> List.of(Set.of(node), Set.copyOf(others));
+      case 1 -> {
+        Set<Integer> half = new HashSet<>(Set.of(node, others.get(0)));
+        Set<Integer> rest = new HashSet<>(others.subList(1, others.size()));
+        yield List.of(half, rest);
+      }
+      default -> {
+        Set<Integer> left = new HashSet<>(others.subList(0, others.size() / 2));
+        Set<Integer> right = new HashSet<>(others.subList(others.size() / 2, others.size()));
+        left.add(node);
+        right.add(node);
+        yield List.of(left, right);
+      }
+    };
+  }
+
+  private void partition(int node, List<Set<Integer>> sides, long durationMs) {
+    long start = System.nanoTime() - t0;
+    String shape = sides.get(0).size() == 1 ? "isolate" : sides.get(0).contains(node) && sides.get(1).contains(node) ? "bridge" : "split";
+    try {
+      means.network().partition(sides);
+      Thread.sleep(durationMs);
+    } catch (Exception | AssertionError e) {
+      errors.add("partition " + sides + ": " + e);
+    } finally {
+      try {
+        means.network().heal();
+      } catch (Exception e) {
+        errors.add("healing partition " + sides + ": " + e);
+      }
+      faults.add(new Fault(shape, node, start, System.nanoTime() - t0, describe(sides)));
+      partitioned.set(false);
+    }
+  }
+
+  private static String describe(List<Set<Integer>> sides) {
+    List<String> out = new ArrayList<>();
+    for (Set<Integer> side : sides) {
+      out.add(side.stream().sorted().map(i -> "node" + (i + 1)).toList().toString());
+    }
+    return String.join(" | ", out);
   }
 
   /** Each node in turn, as an operator upgrading the cluster would: SIGTERM, start, wait until it answers. */
@@ -110,7 +238,7 @@ public final class Nemesis {
     for (int node = 0; node < cluster.size(); node++) {
       int n = node;
       try {
-        Await.until("node" + (n + 1) + " free of other faults for its restart", Duration.ofSeconds(60), () -> busy.add(n));
+        Await.until("node" + (n + 1) + " free of other faults for its restart", Duration.ofSeconds(240), () -> busy.add(n));
       } catch (AssertionError e) {
         errors.add("rolling restart: " + e.getMessage());
         return;
@@ -122,14 +250,15 @@ public final class Nemesis {
       } catch (Exception | AssertionError e) {
         errors.add("rolling restart of node" + (node + 1) + ": " + e);
       } finally {
-        faults.add(new Fault("restart", node, start, System.nanoTime() - t0));
+        faults.add(new Fault("restart", node, start, System.nanoTime() - t0, ""));
         busy.remove(node);
       }
     }
   }
 
-  private void fault(String kind, int node, long durationMs) {
+  private void fault(String kind, int node, long durationMs, long offsetMs) {
     long start = System.nanoTime() - t0;
+    String detail = "";
     try {
       switch (kind) {
         case "kill" -> {
@@ -151,16 +280,123 @@ public final class Nemesis {
           cluster.resume(node);
         }
         default -> {
-          means.link().cut();
-          Thread.sleep(durationMs);
-          means.link().heal();
+          detail = "clock " + (offsetMs > 0 ? "+" : "") + offsetMs / 1000.0 + " s";
+          skewedRestart(node, offsetMs, durationMs);
         }
       }
     } catch (Exception | AssertionError e) {
       errors.add(kind + " node" + (node + 1) + ": " + e);
     } finally {
-      faults.add(new Fault(kind, node, start, System.nanoTime() - t0));
+      faults.add(new Fault(kind, node, start, System.nanoTime() - t0, detail));
       busy.remove(node);
+    }
+  }
+
+  /**
+   * The node stopped and started again under libfaketime, its wall clock {@code offsetMs} off (the
+   * monotonic clock left alone, as an NTP step leaves it), then restarted with the true time.
+   */
+  private void skewedRestart(int node, long offsetMs, long durationMs) throws Exception {
+    cluster.terminate(node);
+    cluster.environment(node, Map.of("LD_PRELOAD", means.fakeTime().toString(),
+        "FAKETIME", (offsetMs > 0 ? "+" : "") + String.format("%.3f", offsetMs / 1000.0),
+        "FAKETIME_DONT_FAKE_MONOTONIC", "1",
+        // libfaketime's fix-up of timed waits on the monotonic clock spins the JVM's waits
+        "FAKETIME_FORCE_MONOTONIC_FIX", "0"));
+    try {
+      cluster.start(node);
+      Thread.sleep(durationMs);
+      cluster.terminate(node);
+    } finally {
+      cluster.environment(node, Map.of());
+    }
+    cluster.start(node);
+  }
+
+  /**
+   * A membership change on {@code node}: 0 its disk lost (killed, wiped, started with its config:
+   * it streams its ranges back as REPLACING); 1 decommissioned, then wiped and started again (it
+   * joins as a new node); 2 killed, removed by another node's removenode, then wiped and started
+   * again. A move that fails (other faults take its sources away) is run again, and aborted after
+   * four tries; every step has a deadline, and missing one is a nemesis error, not a hang.
+   */
+  private void membership(int node, int change) {
+    long start = System.nanoTime() - t0;
+    String kind = switch (change) {
+      case 0 -> "lost-disk";
+      case 1 -> "decommission";
+      default -> "removenode";
+    };
+    String detail = "";
+    try {
+      switch (change) {
+        case 0 -> {
+          cluster.kill(node);
+          cluster.wipe(node);
+          cluster.start(node);
+        }
+        case 1 -> {
+          detail = move(node, "decommission", "--node", cluster.grpcAddress(node));
+          if (detail.endsWith("left")) {
+            cluster.kill(node);
+            cluster.wipe(node);
+            cluster.start(node);
+          }
+        }
+        default -> {
+          cluster.kill(node);
+          int by = (node + 1) % cluster.size();
+          Await.until("node" + (by + 1) + " to judge node" + (node + 1) + " DOWN", Duration.ofSeconds(60),
+              () -> "DOWN".equals(statusOrNull(by, node)));
+          detail = move(by, "removenode", "node" + (node + 1), "--node", cluster.grpcAddress(by));
+          cluster.wipe(node);
+          cluster.start(node);
+        }
+      }
+      Await.until("node" + (node + 1) + " NORMAL again after " + kind, Duration.ofSeconds(240),
+          () -> "NORMAL".equals(stateOrNull(node, node)));
+    } catch (Exception | AssertionError e) {
+      errors.add(kind + " node" + (node + 1) + ": " + e);
+    } finally {
+      faults.add(new Fault(kind, node, start, System.nanoTime() - t0, detail));
+      busy.remove(node);
+      moving.set(false);
+    }
+  }
+
+  /** Runs a move with kvctl until it succeeds (up to four tries), else aborts it; says which. */
+  private String move(int via, String... args) throws InterruptedException {
+    String last = "";
+    for (int attempt = 1; attempt <= 4; attempt++) {
+      KvctlRun run = KvctlRun.of(240, args);
+      if (run.exit() == 0) {
+        return args[0] + " on try " + attempt + ": left";
+      }
+      last = run.out().trim();
+      Thread.sleep(2000);
+    }
+    List<String> abort = new ArrayList<>(List.of(args));
+    abort.add(1, "--abort");
+    KvctlRun aborted = KvctlRun.of(120, abort.toArray(new String[0]));
+    if (aborted.exit() != 0) {
+      throw new AssertionError(args[0] + " failed four times (" + last + ") and its abort failed: " + aborted.out().trim());
+    }
+    return args[0] + " aborted after four failures (" + last.lines().reduce((a, b) -> b).orElse("") + ")";
+  }
+
+  private String statusOrNull(int observer, int node) {
+    try {
+      return cluster.statusSeenBy(observer, "node" + (node + 1));
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private String stateOrNull(int observer, int node) {
+    try {
+      return cluster.stateSeenBy(observer, "node" + (node + 1));
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

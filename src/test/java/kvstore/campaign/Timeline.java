@@ -66,14 +66,15 @@ public final class Timeline {
       String color = switch (f.kind()) {
         case "kill" -> "#d62728";
         case "pause-long" -> "#ff7f0e";
-        case "isolate" -> "#9467bd";
+        case "isolate", "split", "bridge" -> "#9467bd";
+        case "clock-within", "clock-beyond" -> "#1f77b4";
+        case "lost-disk", "decommission", "removenode" -> "#17becf";
         case "disk-full" -> "#8c564b";
         case "restart" -> "#2ca02c";
         default -> "#f2c14e";
       };
-      svg.append(String.format("<rect x='%.1f' y='%d' width='%.1f' height='%d' fill='%s'><title>%s node%d %.1f-%.1f s</title></rect>",
-          LEFT + f.startNs() / 1e9 * px, y, Math.max(1, (f.endNs() - f.startNs()) / 1e9 * px), bandH - 4, color, f.kind(), f.node() + 1,
-          f.startNs() / 1e9, f.endNs() / 1e9));
+      svg.append(String.format("<rect x='%.1f' y='%d' width='%.1f' height='%d' fill='%s'><title>%s</title></rect>",
+          LEFT + f.startNs() / 1e9 * px, y, Math.max(1, (f.endNs() - f.startNs()) / 1e9 * px), bandH - 4, color, escape(f.toString())));
     }
     int y1 = chartTop + chartH;
     svg.append(String.format("<text x='5' y='%d'>ops/s (max %d)</text>", chartTop + 12, maxOps));

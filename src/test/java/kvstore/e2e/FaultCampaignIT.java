@@ -9,10 +9,10 @@ import kvstore.testing.Await;
 import kvstore.testing.KvClient;
 import kvstore.testing.KvctlRun;
 import kvstore.testing.ProcessCluster;
-import kvstore.testing.VethNamespace;
+import kvstore.testing.BridgedNamespaces;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -22,16 +22,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A fault campaign: four real nodes (RF 3, node4 in a network namespace, node3's dataDir on a 48 MB
- * tmpfs), six clients recording a history of puts, gets and deletes through random nodes, and a
- * seeded nemesis of overlapping kills, short and long pauses, cuts of node4's link, node3's disk
- * filled, rolling restarts
+ * A fault campaign: four real nodes (RF 3, each in a network namespace of its own on one bridge,
+ * node3's dataDir on a 48 MB tmpfs), six clients recording a history of puts, gets and deletes
+ * through random nodes, and a seeded nemesis of overlapping kills, short and long pauses,
+ * partitions, node3's disk filled, clocks ahead and behind, membership changes and a rolling restart
  * ({@link Nemesis}); then every fault healed, a repair, and a final read of every key at ALL. The history is checked against the README's promises
  * ({@link Checker}); the history (JSON lines) and a timeline page are written to
  * target/campaign/seed-N/. KV_CAMPAIGN_SEED and KV_CAMPAIGN_SECONDS replay or lengthen a run
@@ -41,14 +42,20 @@ class FaultCampaignIT {
   @TempDir
   Path dir;
 
+  private static final Path FAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+
   @Test
-  @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void aSeededCampaignOfOverlappingFaultsBreaksNoPromise() throws Exception {
     long seed = Long.parseLong(System.getenv().getOrDefault("KV_CAMPAIGN_SEED", "3"));
     long seconds = Long.parseLong(System.getenv().getOrDefault("KV_CAMPAIGN_SECONDS", "60"));
+    // a hang fails the run: the faults, the healing (up to 5 minutes for a move) and the checks have this long
+    Assertions.assertTimeoutPreemptively(Duration.ofSeconds(seconds + 600), () -> campaign(seed, seconds));
+  }
+
+  private void campaign(long seed, long seconds) throws Exception {
     System.out.println("[campaign] KV_CAMPAIGN_SEED=" + seed + " KV_CAMPAIGN_SECONDS=" + seconds
         + " mvn -B verify -Dtest=none -Dit.test=FaultCampaignIT -Dsurefire.failIfNoSpecifiedTests=false");
-    VethNamespace net = new VethNamespace("kvfc", (int) (ProcessHandle.current().pid() % 200) + 21);
+    BridgedNamespaces net = new BridgedNamespaces("kvfc", (int) (ProcessHandle.current().pid() % 200) + 21, 4);
     try {
       net.create();
     } catch (IOException e) {
@@ -59,12 +66,16 @@ class FaultCampaignIT {
     Path smallDisk = dir.resolve("data3");
     Files.createDirectories(smallDisk);
     boolean mounted = run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", smallDisk.toString());
-    System.out.println("[campaign] faults: kill, pause, isolate node4, rolling restart"
-        + (mounted ? ", disk-full node3" : " (no disk-full: cannot mount a tmpfs here)"));
+    boolean clocks = Files.isRegularFile(FAKETIME);
+    System.out.println("[campaign] faults: kill, pause, partitions (isolate, split, bridge), lost disk, decommission, removenode, rolling restart"
+        + (mounted ? ", disk-full node3" : " (no disk-full: cannot mount a tmpfs here)")
+        + (clocks ? ", clocks ahead and behind" : " (no clock faults: " + FAKETIME + " is missing; apt-get install faketime)"));
     try (net; ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("gossipIntervalMs", 500)
         .put("failureDetectorPauseMs", 300).put("failureDetectorMinStdDevMs", 100))
-        .withHosts(net.hostIp, net.hostIp, net.hostIp, net.nsIp)) {
-      c.prefix(3, net.prefix());
+        .withHosts(net.ip(0), net.ip(1), net.ip(2), net.ip(3))) {
+      for (int i = 0; i < 4; i++) {
+        c.prefix(i, net.prefix(i));
+      }
       c.start();
       List<KvClient> clients = new ArrayList<>();
       List<String> names = new ArrayList<>();
@@ -74,10 +85,10 @@ class FaultCampaignIT {
       }
       long t0 = System.nanoTime();
       HistoryRecorder recorder = new HistoryRecorder(clients, names, 20, seed, t0).start(6);
-      Nemesis.Link link = new Nemesis.Link() {
+      Nemesis.Network network = new Nemesis.Network() {
         @Override
-        public void cut() throws Exception {
-          net.cut();
+        public void partition(List<Set<Integer>> sides) throws Exception {
+          net.partition(sides);
         }
 
         @Override
@@ -105,13 +116,14 @@ class FaultCampaignIT {
           Files.deleteIfExists(ballast);
         }
       };
-      Nemesis nemesis = new Nemesis(c, seed, new Nemesis.Means(3, link, mounted ? 2 : -1, disk), t0, 2);
+      Nemesis nemesis = new Nemesis(c, seed, new Nemesis.Means(network, mounted ? 2 : -1, disk, clocks ? FAKETIME : null), t0, 2);
       nemesis.run(seconds);
+      assertTrue(nemesis.errors().isEmpty(), "the nemesis itself failed: " + nemesis.errors());
       // every fault healed (the nemesis heals each before it returns): the clients go on a little
-      Await.until("every node UP everywhere", Duration.ofSeconds(60), () -> {
+      Await.until("every node UP and NORMAL everywhere", Duration.ofSeconds(120), () -> {
         for (int i = 0; i < 4; i++) {
           for (int j = 0; j < 4; j++) {
-            if (!c.statusSeenBy(i, "node" + (j + 1)).equals("UP")) {
+            if (!c.statusSeenBy(i, "node" + (j + 1)).equals("UP") || !c.stateSeenBy(i, "node" + (j + 1)).equals("NORMAL")) {
               return false;
             }
           }
@@ -136,22 +148,30 @@ class FaultCampaignIT {
           violations.add(new Checker.Violation("internal error", "-", "node" + (i + 1) + " logged an unhandled exception", List.of()));
         }
       }
+      List<Nemesis.Fault> faultList = nemesis.faults();
       HistoryRecorder.write(out.resolve("history.jsonl"), history, finals);
-      Timeline.write(out.resolve("timeline.html"), "seed " + seed + ", " + seconds + " s", 4, history, nemesis.faults(), violations);
+      Timeline.write(out.resolve("timeline.html"), "seed " + seed + ", " + seconds + " s", 4, history, faultList, violations);
+      faultList.forEach(f -> System.out.println("[campaign] fault " + f));
       Map<String, Integer> faults = new TreeMap<>();
-      nemesis.faults().forEach(f -> faults.merge(f.kind(), 1, Integer::sum));
+      faultList.forEach(f -> faults.merge(f.kind(), 1, Integer::sum));
       Map<String, Integer> outcomes = new TreeMap<>();
       history.forEach(o -> outcomes.merge(o.type() + " " + o.outcome(), 1, Integer::sum));
       System.out.println("[campaign] seed " + seed + ": faults " + faults + "; operations " + outcomes + "; " + violations.size()
           + " violations; " + out.resolve("timeline.html").toAbsolutePath());
-      assertTrue(nemesis.errors().isEmpty(), "the nemesis itself failed: " + nemesis.errors());
       assertTrue(violations.isEmpty(), violations.size() + " violations (seed " + seed + "):\n"
-          + String.join("\n", violations.stream().limit(20).map(Object::toString).toList()));
+          + String.join("\n", violations.stream().limit(20).map(v -> v + "\n  faults around it: " + around(v, faultList)).toList()));
     } finally {
       if (mounted) {
         run("umount", "-l", smallDisk.toString());
       }
     }
+  }
+
+  /** The faults active within 5 s of the violation's operations. */
+  private static List<Nemesis.Fault> around(Checker.Violation v, List<Nemesis.Fault> faults) {
+    long from = v.ops().stream().mapToLong(Op::invokeNs).min().orElse(0) - 5_000_000_000L;
+    long to = v.ops().stream().mapToLong(Op::completeNs).max().orElse(Long.MAX_VALUE) + 5_000_000_000L;
+    return faults.stream().filter(f -> f.overlaps(from, to)).toList();
   }
 
   private static boolean run(String... cmd) {

@@ -22,6 +22,7 @@ public final class ProcessCluster implements TestCluster {
   private final List<JsonObject> configs = new ArrayList<>();
   private final List<Process> processes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final List<List<String>> prefixes = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<java.util.Map<String, String>> environments = java.util.Collections.synchronizedList(new ArrayList<>());
   private final io.vertx.core.Vertx clientVertx = io.vertx.core.Vertx.vertx();
   private final java.util.Map<Integer, KvClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -43,6 +44,7 @@ public final class ProcessCluster implements TestCluster {
       configs.add(c);
       processes.add(null);
       prefixes.add(List.of());
+      environments.add(java.util.Map.of());
     }
   }
 
@@ -61,7 +63,7 @@ public final class ProcessCluster implements TestCluster {
     try {
       Path conf = dir.resolve("node" + (i + 1) + ".json");
       Files.writeString(conf, configs.get(i).encodePrettily());
-      Process p = launch(prefixes.get(i), dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString());
+      Process p = launch(prefixes.get(i), environments.get(i), dir.resolve("node" + (i + 1) + ".log"), "-conf", conf.toString());
       processes.set(i, p);
       return p;
     } catch (IOException e) {
@@ -129,18 +131,45 @@ public final class ProcessCluster implements TestCluster {
     prefixes.set(i, prefix);
   }
 
+  /** Runs node i with these environment variables added, e.g. libfaketime's; from its next start. */
+  public void environment(int i, java.util.Map<String, String> env) {
+    environments.set(i, java.util.Map.copyOf(env));
+  }
+
+  /** Deletes everything in node i's dataDir (a lost disk); the directory itself stays, as a mount point would. */
+  public void wipe(int i) throws IOException {
+    Path data = Path.of(configs.get(i).getString("dataDir"));
+    if (!Files.isDirectory(data)) {
+      return;
+    }
+    try (var files = Files.list(data)) {
+      for (Path f : files.toList()) {
+        try (var tree = Files.walk(f)) {
+          for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+  }
+
   public static Process launch(Path logFile, String... args) throws IOException {
-    return launch(List.of(), logFile, args);
+    return launch(List.of(), java.util.Map.of(), logFile, args);
   }
 
   public static Process launch(List<String> prefix, Path logFile, String... args) throws IOException {
+    return launch(prefix, java.util.Map.of(), logFile, args);
+  }
+
+  public static Process launch(List<String> prefix, java.util.Map<String, String> env, Path logFile, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
     cmd.addAll(JvmFlags.forJava(Runtime.version().feature()));
     cmd.addAll(List.of("-jar", jar()));
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    ProcessBuilder builder = new ProcessBuilder(cmd);
+    builder.environment().putAll(env);
+    return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
   }
 
   public ProcessCluster start() {
