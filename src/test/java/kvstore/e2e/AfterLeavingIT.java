@@ -20,15 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Kubernetes' scale-down (four nodes, RF 3), as the StatefulSet runs it (afterLeaving: idle): after `kvctl
  * decommission` the process stays up, alive (/healthz 200) and not ready (/readyz 503), instead
  * of exiting into a restart; restarted anyway on its LEFT dataDir, it idles again rather than
- * crash-looping, and the cluster goes on without it.
+ * crash-looping, and the cluster goes on without it. Wiped and started again with its old config
+ * (one of its own seeds), it joins as a new node and holds every key when it serves.
  */
 class AfterLeavingIT {
   @TempDir
   Path dir;
 
   @Test
-  @Timeout(value = 4, unit = TimeUnit.MINUTES)
-  void aDecommissionedNodeIdlesAliveButNotReady() throws Exception {
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aDecommissionedNodeIdlesAliveButNotReadyAndJoinsAgainWiped() throws Exception {
     try (ProcessCluster c = new ProcessCluster(dir, 4, (i, cfg) -> cfg.put("afterLeaving", "idle")).start()) {
       for (int k = 0; k < 20; k++) {
         assertTrue(c.client(0).put("k" + k, "v" + k, Kv.Consistency.ALL).getOk());
@@ -50,6 +51,21 @@ class AfterLeavingIT {
       assertEquals(503, Http.send("GET", http, "/readyz", null, null).status());
       for (int k = 0; k < 20; k++) {
         assertEquals("v" + k, c.client(0).get("k" + k, Kv.Consistency.QUORUM).getValue(), "k" + k + " after node3 left");
+      }
+
+      // wiped and started with its old config, in which it is one of its own seeds: it joins again
+      // as a new node and streams its ranges before it serves (NORMAL would be refused, or serve nothing)
+      for (int k = 20; k < 40; k++) {
+        assertTrue(c.client(0).put("k" + k, "v" + k, Kv.Consistency.QUORUM).getOk());
+      }
+      c.kill(2);
+      c.wipe(2);
+      c.start(2);
+      Await.until("node3 NORMAL again", Duration.ofSeconds(90), () -> "NORMAL".equals(c.stateSeenBy(2, "node3"))
+          && "NORMAL".equals(c.stateSeenBy(0, "node3")));
+      assertTrue(c.log(2).contains("knows node3 as a member that left"), c.log(2));
+      for (int k = 0; k < 40; k++) {
+        assertEquals("v" + k, c.client(2).get("k" + k, Kv.Consistency.ONE).getValue(), "k" + k + " at ONE through node3 after it joined again");
       }
     }
   }
