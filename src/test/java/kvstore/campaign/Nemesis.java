@@ -318,7 +318,7 @@ public final class Nemesis {
    * it streams its ranges back as REPLACING); 1 decommissioned, then wiped and started again (it
    * joins as a new node); 2 killed, removed by another node's removenode, then wiped and started
    * again. A move that fails (other faults take its sources away) is run again, and aborted after
-   * four tries; every step has a deadline, and missing one is a nemesis error, not a hang.
+   * for 90 s; every step has a deadline, and missing one is a nemesis error, not a hang.
    */
   private void membership(int node, int change) {
     long start = System.nanoTime() - t0;
@@ -336,7 +336,7 @@ public final class Nemesis {
           cluster.start(node);
         }
         case 1 -> {
-          detail = move(node, "decommission", "--node", cluster.grpcAddress(node));
+          detail = move(List.of(node), via -> new String[] {"decommission", "--node", cluster.grpcAddress(via)});
           if (detail.endsWith("left")) {
             cluster.kill(node);
             cluster.wipe(node);
@@ -348,7 +348,11 @@ public final class Nemesis {
           int by = (node + 1) % cluster.size();
           Await.until("node" + (by + 1) + " to judge node" + (node + 1) + " DOWN", Duration.ofSeconds(60),
               () -> "DOWN".equals(statusOrNull(by, node)));
-          detail = move(by, "removenode", "node" + (node + 1), "--node", cluster.grpcAddress(by));
+          List<Integer> others = new ArrayList<>();
+          for (int i = 1; i < cluster.size(); i++) {
+            others.add((node + i) % cluster.size());
+          }
+          detail = move(others, via -> new String[] {"removenode", "node" + (node + 1), "--node", cluster.grpcAddress(via)});
           cluster.wipe(node);
           cluster.start(node);
         }
@@ -364,24 +368,42 @@ public final class Nemesis {
     }
   }
 
-  /** Runs a move with kvctl until it succeeds (up to four tries), else aborts it; says which. */
-  private String move(int via, String... args) throws InterruptedException {
+  /**
+   * Runs a move with kvctl through each of {@code via} in turn, as an operator would while other
+   * faults come and go, until it succeeds or {@link #MOVE_TRIES_MS} have passed; then aborts it,
+   * trying as long again. Says which.
+   */
+  private String move(List<Integer> via, java.util.function.IntFunction<String[]> command) throws InterruptedException {
     String last = "";
-    for (int attempt = 1; attempt <= 4; attempt++) {
+    long deadline = System.nanoTime() + MOVE_TRIES_MS * 1_000_000;
+    for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
+      String[] args = command.apply(via.get((attempt - 1) % via.size()));
       KvctlRun run = KvctlRun.of(240, args);
       if (run.exit() == 0) {
         return args[0] + " on try " + attempt + ": left";
       }
       last = run.out().trim();
-      Thread.sleep(2000);
+      Thread.sleep(3000);
     }
-    List<String> abort = new ArrayList<>(List.of(args));
-    abort.add(1, "--abort");
-    KvctlRun aborted = KvctlRun.of(120, abort.toArray(new String[0]));
-    if (aborted.exit() != 0) {
-      throw new AssertionError(args[0] + " failed four times (" + last + ") and its abort failed: " + aborted.out().trim());
+    String aborted = "";
+    deadline = System.nanoTime() + MOVE_TRIES_MS * 1_000_000;
+    for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
+      List<String> abort = new ArrayList<>(List.of(command.apply(via.get((attempt - 1) % via.size()))));
+      abort.add(1, "--abort");
+      KvctlRun run = KvctlRun.of(120, abort.toArray(new String[0]));
+      if (run.exit() == 0) {
+        return abort.get(0) + " aborted on try " + attempt + " (" + lastLine(last) + ")";
+      }
+      aborted = run.out().trim();
+      Thread.sleep(3000);
     }
-    return args[0] + " aborted after four failures (" + last.lines().reduce((a, b) -> b).orElse("") + ")";
+    throw new AssertionError("a move failed for " + MOVE_TRIES_MS / 1000 + " s (" + lastLine(last) + ") and so did its abort: " + lastLine(aborted));
+  }
+
+  private static final long MOVE_TRIES_MS = 90_000;
+
+  private static String lastLine(String out) {
+    return out.lines().reduce((a, b) -> b).orElse("");
   }
 
   private String statusOrNull(int observer, int node) {

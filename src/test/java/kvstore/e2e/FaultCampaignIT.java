@@ -1,5 +1,7 @@
 package kvstore.e2e;
 
+import kvstore.campaign.CasChecker;
+import kvstore.campaign.CasRecorder;
 import kvstore.campaign.Checker;
 import kvstore.campaign.HistoryRecorder;
 import kvstore.campaign.Nemesis;
@@ -31,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A fault campaign: four real nodes (RF 3, each in a network namespace of its own on one bridge,
  * node3's dataDir on a 48 MB tmpfs), six clients recording a history of puts, gets and deletes
- * through random nodes, and a seeded nemesis of overlapping kills, short and long pauses,
+ * through random nodes and three incrementing a counter by compare-and-set ({@link CasRecorder}), and a seeded nemesis of overlapping kills, short and long pauses,
  * partitions, node3's disk filled, clocks ahead and behind, membership changes and a rolling restart
  * ({@link Nemesis}); then every fault healed, a repair, and a final read of every key at ALL. The history is checked against the README's promises
  * ({@link Checker}); the history (JSON lines) and a timeline page are written to
@@ -85,6 +87,12 @@ class FaultCampaignIT {
       }
       long t0 = System.nanoTime();
       HistoryRecorder recorder = new HistoryRecorder(clients, names, 20, seed, t0).start(6);
+      List<KvClient> patient = new ArrayList<>();
+      for (int n = 0; n < 4; n++) {
+        // a compare-and-set may take up to casTimeoutMs (5 s) under contention: a deadline beyond it
+        patient.add(new KvClient(c.clientVertxForTools(), c.host(n), c.config(n).getInteger("grpcPort"), 6000));
+      }
+      CasRecorder cas = new CasRecorder(patient, seed, t0).start(3);
       Nemesis.Network network = new Nemesis.Network() {
         @Override
         public void partition(List<Set<Integer>> sides) throws Exception {
@@ -118,6 +126,9 @@ class FaultCampaignIT {
       };
       Nemesis nemesis = new Nemesis(c, seed, new Nemesis.Means(network, mounted ? 2 : -1, disk, clocks ? FAKETIME : null), t0, 2);
       nemesis.run(seconds);
+      if (!nemesis.errors().isEmpty()) {
+        nemesis.faults().forEach(f -> System.out.println("[campaign] fault " + f));
+      }
       assertTrue(nemesis.errors().isEmpty(), "the nemesis itself failed: " + nemesis.errors());
       // every fault healed (the nemesis heals each before it returns): the clients go on a little
       Await.until("every node UP and NORMAL everywhere", Duration.ofSeconds(120), () -> {
@@ -134,6 +145,7 @@ class FaultCampaignIT {
       long healedAt = recorder.acknowledged();
       Await.until("acknowledged calls after healing", Duration.ofSeconds(60), () -> recorder.acknowledged() >= healedAt + 200);
       List<Op> history = recorder.stop();
+      List<CasChecker.CasOp> casHistory = cas.stop(patient.get(0));
       KvctlRun repair = KvctlRun.of(300, "repair", "--node", c.grpcAddress(0));
       assertTrue(repair.exit() == 0, "repair after healing: " + repair.out());
       List<Op> finals = recorder.finalReads(clients.get(0), "node1");
@@ -142,6 +154,10 @@ class FaultCampaignIT {
         if (o.error() != null && (o.error().contains("INTERNAL") || o.error().contains("UNKNOWN"))) {
           violations.add(new Checker.Violation("internal error", o.key(), "an operation ended with " + o.error(), List.of(o)));
         }
+      }
+      String casVerdict = CasRecorder.check(casHistory);
+      if (casVerdict != null) {
+        violations.add(new Checker.Violation("compare-and-set", CasRecorder.KEY, casVerdict, List.of()));
       }
       for (int i = 0; i < 4; i++) {
         if (c.log(i).contains("unhandled exception")) {
@@ -156,6 +172,7 @@ class FaultCampaignIT {
       faultList.forEach(f -> faults.merge(f.kind(), 1, Integer::sum));
       Map<String, Integer> outcomes = new TreeMap<>();
       history.forEach(o -> outcomes.merge(o.type() + " " + o.outcome(), 1, Integer::sum));
+      casHistory.forEach(o -> outcomes.merge((o.kind() == CasChecker.Kind.READ ? "SERIAL-GET" : "CAS") + " " + o.outcome(), 1, Integer::sum));
       System.out.println("[campaign] seed " + seed + ": faults " + faults + "; operations " + outcomes + "; " + violations.size()
           + " violations; " + out.resolve("timeline.html").toAbsolutePath());
       assertTrue(violations.isEmpty(), violations.size() + " violations (seed " + seed + "):\n"
