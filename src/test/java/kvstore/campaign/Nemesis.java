@@ -299,7 +299,7 @@ public final class Nemesis {
   private void skewedRestart(int node, long offsetMs, long durationMs) throws Exception {
     cluster.terminate(node);
     cluster.environment(node, Map.of("LD_PRELOAD", means.fakeTime().toString(),
-        "FAKETIME", (offsetMs > 0 ? "+" : "") + String.format("%.3f", offsetMs / 1000.0),
+        "FAKETIME", (offsetMs > 0 ? "+" : "") + String.format(java.util.Locale.ROOT, "%.3f", offsetMs / 1000.0),
         "FAKETIME_DONT_FAKE_MONOTONIC", "1",
         // libfaketime's fix-up of timed waits on the monotonic clock spins the JVM's waits
         "FAKETIME_FORCE_MONOTONIC_FIX", "0"));
