@@ -9,6 +9,9 @@
 # (measurement.interval=intended); servers' CPU per operation from /proc for every run.
 # usage: bash src/bench/ycsb.sh [OUT_DIR]    (from the repository root; a benchmark, not a CI test)
 # env: RECORDS (100000), THREADS (16), SECONDS_PER_RUN (30), TARGET_PCT (50), SKIP_CASSANDRA=1;
+# WORKLOADS ("a b c d f", closed loop) and OPEN_WORKLOADS ("a b c", open loop) choose the runs; LWT=1
+# makes every update a compare-and-set on ours (kvstore.cas) and a lightweight transaction on
+# Cassandra's (cql.lwt, Paxos v2): e.g. LWT=1 WORKLOADS=a OPEN_WORKLOADS=a bash src/bench/ycsb.sh target/ycsb-lwt;
 # KV_OPEN_TARGETS="a:178 b:276 c:425" runs only ours: load, warm up, open loop at those targets;
 # YCSB_JAVA_OPTS adds JVM options to the YCSB client (e.g. -XX:StartFlightRecording=filename=c.jfr).
 set -euo pipefail
@@ -39,8 +42,10 @@ ycsb() {
   local cp db props
   if [ "$system" = kvstore ]; then
     cp=$KV_CP; db=kvstore.ycsb.KvStoreClient; props=(-p kvstore.targets=127.0.0.1:47101,127.0.0.1:47102,127.0.0.1:47103 -p kvstore.consistency=QUORUM)
+    if [ -n "${LWT:-}" ]; then props+=(-p kvstore.cas=true); fi
   else
     cp=$C_CP; db=kvstore.ycsb.CqlClient; props=(-p cql.hosts=127.0.0.1:9042,127.0.0.2:9042,127.0.0.3:9042 -p cql.consistency=QUORUM)
+    if [ -n "${LWT:-}" ]; then props+=(-p cql.lwt=true); fi
   fi
   # shellcheck disable=SC2086 # YCSB_JAVA_OPTS is a list of JVM options
   java ${YCSB_JAVA_OPTS:-} -Dlogback.configurationFile=src/bench/cassandra/logback-client.xml -cp "$cp" site.ycsb.Client "$@" -db $db -P "src/bench/ycsb/$workload" -p recordcount="$RECORDS" -threads "$THREADS" \
@@ -55,7 +60,7 @@ run_all() { # SYSTEM PID...
   shift
   echo "[$system] loading $RECORDS records"
   ycsb "$system" load workloada -load
-  for w in a b c d f; do
+  for w in ${WORKLOADS:-a b c d f}; do
     local t0 t1 ops
     t0=$(cpu_ticks "$@")
     ycsb "$system" "run-$w" "workload$w" -t -p operationcount=100000000 -p maxexecutiontime="$SECS"
@@ -86,6 +91,9 @@ open_loop() { # SYSTEM WORKLOAD TARGET PID...
 
 : > "$OUT/summary.txt"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1); $(date -u '+%Y-%m-%d %H:%M UTC')" | tee -a "$OUT/summary.txt"
+if [ -n "${LWT:-}" ]; then
+  echo "updates: compare-and-sets on ours (kvstore.cas), lightweight transactions on Cassandra's (cql.lwt, Paxos v2)" | tee -a "$OUT/summary.txt"
+fi
 
 # --- ours: 3 nodes, RF 3, default durability (storageSync FULL), no TLS (as Cassandra's default) ---
 start_kvstore() { # (re)starts our three nodes on their data, pids in kv
@@ -165,7 +173,7 @@ target_for() { # WORKLOAD
   if [ -n "${cmax:-}" ] && [ "$cmax" -lt "$low" ]; then low=$cmax; fi
   echo $((low * TARGET_PCT / 100))
 }
-for w in a b c; do
+for w in ${OPEN_WORKLOADS:-a b c}; do
   target=$(target_for $w)
   [ "$target" -lt 1 ] && continue
   if [ ${#cass[@]} -gt 0 ]; then open_loop cassandra $w $target "${cass[@]}"; fi
@@ -177,7 +185,7 @@ if [ ${#cass[@]} -gt 0 ]; then
   start_kvstore
   warm kvstore
 fi
-for w in a b c; do
+for w in ${OPEN_WORKLOADS:-a b c}; do
   target=$(target_for $w)
   [ "$target" -lt 1 ] && continue
   open_loop kvstore $w $target "${kv[@]}"

@@ -29,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * YCSB over Apache Cassandra's CQL with the DataStax Java driver 4, for the side-by-side runs of
  * {@code src/bench/ycsb.sh}: table {@code ycsb.usertable (y_id text PRIMARY KEY, field0..fieldN text)},
  * prepared statements, one session per JVM. Properties: {@code cql.hosts} (host:port,...),
- * {@code cql.datacenter} (datacenter1), {@code cql.consistency} (QUORUM). Updates write only the
+ * {@code cql.datacenter} (datacenter1), {@code cql.consistency} (QUORUM), {@code cql.lwt} (default false; true makes every
+ * update a lightweight transaction, a read at SERIAL and an {@code UPDATE ... IF}). Updates write only the
  * fields given (CQL updates columns in place); scans are NOT_IMPLEMENTED, as for kvstore.
  */
 public final class CqlClient extends DB {
@@ -39,6 +40,8 @@ public final class CqlClient extends DB {
   private static final Map<String, PreparedStatement> PREPARED = new ConcurrentHashMap<>();
 
   private ConsistencyLevel consistency;
+  private boolean lwt;
+  private static final int LWT_TRIES = 10;
 
   @Override
   public void init() throws DBException {
@@ -48,6 +51,7 @@ public final class CqlClient extends DB {
       case "ALL" -> ConsistencyLevel.ALL;
       default -> ConsistencyLevel.QUORUM;
     };
+    lwt = Boolean.parseBoolean(p.getProperty("cql.lwt", "false"));
     synchronized (LOCK) {
       if (session == null) {
         List<InetSocketAddress> hosts = new ArrayList<>();
@@ -137,7 +141,42 @@ public final class CqlClient extends DB {
 
   @Override
   public Status update(String table, String key, Map<String, ByteIterator> values) {
-    return write(table, key, values);
+    return lwt ? lwtUpdate(table, key, values) : write(table, key, values);
+  }
+
+  /**
+   * A lightweight transaction, as kvstore.cas=true does ours: the fields read at SERIAL, then
+   * {@code UPDATE ... IF} each of them still holds what was read; again when another update won.
+   */
+  private Status lwtUpdate(String table, String key, Map<String, ByteIterator> values) {
+    try {
+      Map<String, ByteIterator> sorted = new TreeMap<>(values);
+      String cols = String.join(", ", sorted.keySet());
+      String sets = String.join(", ", sorted.keySet().stream().map(f -> f + " = ?").toList());
+      String ifs = String.join(" AND ", sorted.keySet().stream().map(f -> f + " = ?").toList());
+      for (int attempt = 0; attempt < LWT_TRIES; attempt++) {
+        Row now = session.execute(prepare("SELECT " + cols + " FROM " + table + " WHERE y_id = ?").bind(key)
+            .setConsistencyLevel(ConsistencyLevel.SERIAL)).one();
+        if (now == null) {
+          return Status.NOT_FOUND;
+        }
+        BoundStatementBuilder b = prepare("UPDATE " + table + " SET " + sets + " WHERE y_id = ? IF " + ifs).boundStatementBuilder();
+        int i = 0;
+        for (ByteIterator v : sorted.values()) {
+          b.setString(i++, v.toString());
+        }
+        b.setString(i++, key);
+        for (String f : sorted.keySet()) {
+          b.setString(i++, now.getString(f));
+        }
+        if (session.execute(b.setConsistencyLevel(consistency).setSerialConsistencyLevel(ConsistencyLevel.SERIAL).build()).wasApplied()) {
+          return Status.OK;
+        }
+      }
+      return new Status("CONTENDED", "another update won " + LWT_TRIES + " times in a row");
+    } catch (DriverException e) {
+      return status(e);
+    }
   }
 
   @Override
