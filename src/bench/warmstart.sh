@@ -3,8 +3,8 @@
 # cache (JEP 483/514/515), side by side in one run, against one client that stays up and warm
 # throughout (so only the node's warm-up is measured):
 #   bash src/bench/warmstart.sh
-# 1. training: the node runs once with -XX:AOTCacheOutput under a short mixed load and writes the
-#    cache (classes loaded and linked, method profiles) when it stops;
+# 1. training: `java -XX:AOTCacheOutput=... -jar node.jar train` (three nodes in one JVM under a
+#    short mixed load) writes the cache (classes loaded and linked, method profiles) as it exits;
 # 2. one `kvctl bench --op mixed` (64 in flight, 90% gets) runs for the whole measurement while the
 #    node is restarted cold, cached, cold, cached (SEGMENT seconds each); every bench line is
 #    stamped with the wall clock, so each second is placed after its start;
@@ -35,12 +35,8 @@ stop_node() { kill -TERM "$node" 2>/dev/null || true; wait "$node" 2>/dev/null |
 await_node() { until curl -sf -o /dev/null http://127.0.0.1:8091/healthz; do sleep 0.05; done; }
 trap 'kill -TERM $node 2>/dev/null || true' EXIT
 
-echo "== training: the AOT cache from one run under load"
-start_node "$dir/train.log" -XX:AOTCacheOutput="$dir/node.aot"
-await_node
-java -jar target/node.jar kvctl bench --targets 127.0.0.1:50091 --op mixed --preload --keys 100000 --duration 20s \
-  --warmup 0s --concurrency 64 > "$dir/train-bench.txt" 2>&1
-stop_node
+echo "== training: java -XX:AOTCacheOutput=... -jar node.jar train (three nodes in one JVM under a mixed load)"
+"${jvm[@]}" -XX:AOTCacheOutput="$dir/node.aot" -jar target/node.jar train --seconds 20 > "$dir/train.log" 2>&1
 [ -f "$dir/node.aot" ] || { echo "no AOT cache written: see $dir/train.log"; exit 1; }
 echo "cache: $(du -h "$dir/node.aot" | cut -f1)"
 

@@ -43,6 +43,11 @@ public final class Main {
     if (args.length > 0 && args[0].equals("restore")) {
       System.exit(RestoreCommand.run(Arrays.copyOfRange(args, 1, args.length)));
     }
+    if (args.length > 0 && args[0].equals("train")) {
+      // the three nodes' start-up lines are not what a training run is for
+      LogFormat.setLevel("WARN");
+      System.exit(TrainCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out));
+    }
     if (args.length > 0 && args[0].equals("health")) {
       System.exit(HealthCheck.run(Arrays.copyOfRange(args, 1, args.length)));
     }
@@ -56,6 +61,7 @@ public final class Main {
             + "       java -jar node.jar health [host:httpPort]   (exit 0 when the node answers /healthz)\n"
             + "       java -jar node.jar certs --help             (the cluster CA, node and client certificates)\n"
             + "       java -jar node.jar restore --help           (restore a stopped node from a snapshot)\n"
+            + "       java -XX:AOTCacheOutput=node.aot -jar node.jar train   (Java 25: an AOT cache for fast starts)\n"
             + "       java -jar node.jar kvctl --help             (put/get/delete/status/ring/where/repair/bench)");
         return;
       } else {
