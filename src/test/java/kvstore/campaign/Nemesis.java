@@ -246,7 +246,7 @@ public final class Nemesis {
       long start = System.nanoTime() - t0;
       try {
         cluster.terminate(node);
-        cluster.start(node);
+        startNode(node);
       } catch (Exception | AssertionError e) {
         errors.add("rolling restart of node" + (node + 1) + ": " + e);
       } finally {
@@ -264,7 +264,7 @@ public final class Nemesis {
         case "kill" -> {
           cluster.kill(node);
           Thread.sleep(durationMs);
-          cluster.start(node);
+          startNode(node);
         }
         case "disk-full" -> {
           means.disk().fill();
@@ -304,13 +304,13 @@ public final class Nemesis {
         // libfaketime's fix-up of timed waits on the monotonic clock spins the JVM's waits
         "FAKETIME_FORCE_MONOTONIC_FIX", "0"));
     try {
-      cluster.start(node);
+      startNode(node);
       Thread.sleep(durationMs);
       cluster.terminate(node);
     } finally {
       cluster.environment(node, Map.of());
     }
-    cluster.start(node);
+    startNode(node);
   }
 
   /**
@@ -333,14 +333,14 @@ public final class Nemesis {
         case 0 -> {
           cluster.kill(node);
           cluster.wipe(node);
-          cluster.start(node);
+          startNode(node);
         }
         case 1 -> {
           detail = move(List.of(node), via -> new String[] {"decommission", "--node", cluster.grpcAddress(via)});
           if (detail.endsWith("left")) {
             cluster.kill(node);
             cluster.wipe(node);
-            cluster.start(node);
+            startNode(node);
           }
         }
         default -> {
@@ -354,7 +354,7 @@ public final class Nemesis {
           }
           detail = move(others, via -> new String[] {"removenode", "node" + (node + 1), "--node", cluster.grpcAddress(via)});
           cluster.wipe(node);
-          cluster.start(node);
+          startNode(node);
         }
       }
       Await.until("node" + (node + 1) + " NORMAL again after " + kind, Duration.ofSeconds(240),
@@ -404,6 +404,37 @@ public final class Nemesis {
 
   private static String lastLine(String out) {
     return out.lines().reduce((a, b) -> b).orElse("");
+  }
+
+  /**
+   * Starts the node with a minute to answer (a start on two cores shared with three other nodes,
+   * a test and maybe libfaketime can take more than half of that); when it does not, the error
+   * carries the end of its log, which goes with the run's temporary directory.
+   */
+  private void startNode(int node) {
+    try {
+      cluster.start(node, Duration.ofSeconds(60));
+    } catch (AssertionError e) {
+      String log = cluster.log(node);
+      List<String> lines = log.lines().toList();
+      throw new AssertionError(e.getMessage() + "; node" + (node + 1) + "'s log ends:\n  "
+          + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size())), e);
+    }
+  }
+
+  /** After a nemesis error: any node whose process is not running is started again, so the run can still heal and be checked. */
+  public void restartStopped() {
+    for (int node = 0; node < cluster.size(); node++) {
+      Process p = cluster.process(node);
+      if (p == null || !p.isAlive()) {
+        try {
+          cluster.environment(node, Map.of());
+          startNode(node);
+        } catch (AssertionError e) {
+          errors.add("restarting node" + (node + 1) + " after the faults: " + e.getMessage());
+        }
+      }
+    }
   }
 
   private String statusOrNull(int observer, int node) {

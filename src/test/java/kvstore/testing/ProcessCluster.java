@@ -181,9 +181,14 @@ public final class ProcessCluster implements TestCluster {
   }
 
   public void start(int i) {
+    start(i, Duration.ofSeconds(30));
+  }
+
+  /** Starts node i and waits up to {@code deadline} for it to answer /healthz. */
+  public void start(int i, Duration deadline) {
     launch(i);
     int port = configs.get(i).getInteger("httpPort");
-    Await.until("node" + (i + 1) + " to answer /healthz", Duration.ofSeconds(30), () -> {
+    Await.until("node" + (i + 1) + " to answer /healthz", deadline, () -> {
       if (!processes.get(i).isAlive()) {
         throw new AssertionError("node" + (i + 1) + " exited: " + log(i));
       }
