@@ -84,6 +84,7 @@ final class TrainCommand {
         nodes.add(Node.start(vertx, config, metrics).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS));
         targets.add("127.0.0.1:" + ports[i][0]);
       }
+      awaitMembers(ports);
       out.printf("train: 3 nodes up in %s; %d s of puts, gets and deletes, then compare-and-sets%n", dir, seconds);
       long mixed = Math.max(1, seconds * 3 / 4);
       load(out, new BenchSettings(targets, "mixed", 0.7, 64, mixed * 1000, 0, 0, 5_000, "uniform", 100, kv.Kv.Consistency.QUORUM, true, 2));
@@ -115,6 +116,26 @@ final class TrainCommand {
   private static void load(PrintStream out, BenchSettings s) {
     BenchResult r = new LoadGenerator(s, new PrintStream(java.io.OutputStream.nullOutputStream())).run();
     out.printf("train: %s: %d ok, %d failed%n", s.op(), r.ok(), r.errors().values().stream().mapToLong(Long::longValue).sum());
+  }
+
+  /** Until every node sees all three UP (gossip), so the load's quorums are not refused as too few nodes; 30 s at most. */
+  private static void awaitMembers(int[][] ports) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int[] node : ports) {
+      java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node[1] + "/v1/membership")).build();
+      while (true) {
+        String body = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        long up = new JsonObject(body).getJsonArray("nodes").stream().filter(m -> "UP".equals(((JsonObject) m).getString("status"))).count();
+        if (up == 3) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the three training nodes did not see each other UP within 30 s");
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   private static int freePort() throws IOException {
