@@ -58,8 +58,12 @@ public final class CasChecker {
       return null;
     }
     StringBuilder b = new StringBuilder("not linearizable: no order places every operation; the longest prefix placed "
-        + s.deepest + " of " + ops.size() + ", stuck among:");
+        + s.deepest + " of " + ops.size() + " (the last of them by invocation below), at value " + s.stuckState + ", stuck among:");
     for (CasOp o : s.stuckAt) {
+      b.append("\n    ").append(o);
+    }
+    b.append("\n  placed last:");
+    for (CasOp o : s.placedBefore) {
       b.append("\n    ").append(o);
     }
     return b.toString();
@@ -70,6 +74,8 @@ public final class CasChecker {
     private final Set<List<Object>> tried = new HashSet<>();
     private int deepest = -1;
     private List<CasOp> stuckAt = List.of();
+    private String stuckState;
+    private List<CasOp> placedBefore = List.of();
 
     Search(List<CasOp> ops) {
       this.ops = ops;
@@ -106,6 +112,12 @@ public final class CasChecker {
       if (placed > deepest) {
         deepest = placed;
         stuckAt = candidates;
+        stuckState = state;
+        List<CasOp> last = new ArrayList<>();
+        for (int i = done.previousSetBit(ops.size() - 1); i >= 0 && last.size() < 6; i = done.previousSetBit(i - 1)) {
+          last.add(0, ops.get(i));
+        }
+        placedBefore = last;
       }
       return false;
     }

@@ -153,6 +153,20 @@ public final class HistoryRecorder {
     return out;
   }
 
+  /** A history as {@link #write} left it: the operations, then the final reads. */
+  public record Saved(List<Op> history, List<Op> finals) {
+  }
+
+  public static Saved read(Path file) throws IOException {
+    List<Op> history = new ArrayList<>();
+    List<Op> finals = new ArrayList<>();
+    try (java.util.stream.Stream<String> lines = Files.lines(file)) {
+      lines.filter(l -> !l.isBlank()).map(io.vertx.core.json.JsonObject::new)
+          .forEach(j -> (j.getBoolean("final", false) ? finals : history).add(Op.fromJson(j)));
+    }
+    return new Saved(history, finals);
+  }
+
   public static void write(Path file, List<Op> history, List<Op> finals) throws IOException {
     List<String> lines = new ArrayList<>();
     history.forEach(o -> lines.add(o.toJson().encode()));

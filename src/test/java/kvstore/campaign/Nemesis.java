@@ -285,11 +285,22 @@ public final class Nemesis {
         }
       }
     } catch (Exception | AssertionError e) {
-      errors.add(kind + " node" + (node + 1) + ": " + e);
+      errors.add(kind + " node" + (node + 1) + ": " + e + exitedBy(node));
     } finally {
       faults.add(new Fault(kind, node, start, System.nanoTime() - t0, detail));
       busy.remove(node);
     }
+  }
+
+  /** When the node's process is gone though no fault stopped it, the end of its log says why; else nothing. */
+  private String exitedBy(int node) {
+    Process p = cluster.process(node);
+    if (p == null || p.isAlive()) {
+      return "";
+    }
+    List<String> lines = cluster.log(node).lines().toList();
+    return "; node" + (node + 1) + " had exited (status " + p.exitValue() + "), its log ends:\n  "
+        + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
   }
 
   /**
@@ -375,6 +386,7 @@ public final class Nemesis {
    */
   private String move(List<Integer> via, java.util.function.IntFunction<String[]> command) throws InterruptedException {
     String last = "";
+    boolean refusedOnly = true;
     long deadline = System.nanoTime() + MOVE_TRIES_MS * 1_000_000;
     for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
       String[] args = command.apply(via.get((attempt - 1) % via.size()));
@@ -383,6 +395,7 @@ public final class Nemesis {
         return args[0] + " on try " + attempt + ": left";
       }
       last = run.out().trim();
+      refusedOnly &= last.contains(ANOTHER_CHANGE);
       Thread.sleep(3000);
     }
     String aborted = "";
@@ -395,12 +408,25 @@ public final class Nemesis {
         return abort.get(0) + " aborted on try " + attempt + " (" + lastLine(last) + ")";
       }
       aborted = run.out().trim();
+      if (refusedOnly && aborted.contains(NOTHING_TO_ABORT)) {
+        // refused on every try because another node's change (a replace after a lost disk, say)
+        // was still running, so nothing started: what an operator sees and waits out
+        return args(command, via) + " refused (" + lastLine(last) + ")";
+      }
       Thread.sleep(3000);
     }
     throw new AssertionError("a move failed for " + MOVE_TRIES_MS / 1000 + " s (" + lastLine(last) + ") and so did its abort: " + lastLine(aborted));
   }
 
   private static final long MOVE_TRIES_MS = 90_000;
+  /** How a node refuses a move while another change to the ring runs. */
+  private static final String ANOTHER_CHANGE = "one change to the ring at a time";
+  /** How a node answers the abort of a move that never started. */
+  private static final String NOTHING_TO_ABORT = "there is no move of it to abort";
+
+  private static String args(java.util.function.IntFunction<String[]> command, List<Integer> via) {
+    return command.apply(via.get(0))[0];
+  }
 
   private static String lastLine(String out) {
     return out.lines().reduce((a, b) -> b).orElse("");

@@ -95,8 +95,8 @@ public final class Timeline {
     }
     svg.append("<polyline fill='none' stroke='#1f77b4' points='").append(line).append("'/>");
     for (Checker.Violation v : violations) {
-      Op read = v.ops().get(v.ops().size() - 1);
-      double x = LEFT + read.invokeNs() / 1e9 * px;
+      // one found after the run (a replica not converged, a compare-and-set history, a node's log) is marked at its end
+      double x = v.ops().isEmpty() ? LEFT + seconds * px : LEFT + v.ops().get(v.ops().size() - 1).invokeNs() / 1e9 * px;
       svg.append(String.format("<line x1='%.1f' y1='5' x2='%.1f' y2='%d' stroke='red' stroke-width='2'><title>%s</title></line>",
           x, x, h - 5, escape(v.kind() + " " + v.key())));
     }
