@@ -23,6 +23,8 @@ public final class CasRecorder {
   private final Random seeds;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<CasChecker.CasOp> ops = Collections.synchronizedList(new ArrayList<>());
+  /** Each operation as the history file shows it: with the node it went through. */
+  private final List<String> described = Collections.synchronizedList(new ArrayList<>());
   private final List<Thread> threads = new ArrayList<>();
 
   public CasRecorder(List<KvClient> clients, long seed, long t0) {
@@ -48,7 +50,8 @@ public final class CasRecorder {
 
   private void work(int process, Random r) {
     while (running.get()) {
-      KvClient client = clients.get(r.nextInt(clients.size()));
+      int via = r.nextInt(clients.size());
+      KvClient client = clients.get(via);
       long readAt = System.nanoTime() - t0;
       Kv.GetResponse now;
       try {
@@ -58,7 +61,7 @@ public final class CasRecorder {
         rest();
         continue; // a read that failed changed nothing
       }
-      ops.add(CasChecker.CasOp.read(process, now.getFound() ? now.getValue() : null, readAt, System.nanoTime() - t0));
+      record(CasChecker.CasOp.read(process, now.getFound() ? now.getValue() : null, readAt, System.nanoTime() - t0), via);
       if (!now.getFound()) {
         continue;
       }
@@ -67,16 +70,31 @@ public final class CasRecorder {
       Object answer = client.casOrFailure(Kv.CasRequest.newBuilder().setKey(KEY).setExpectValue(now.getValue()).setValue(next).build());
       long done = System.nanoTime() - t0;
       if (answer instanceof Kv.CasResponse a) {
-        ops.add(CasChecker.CasOp.cas(process, now.getValue(), next, a.getApplied() ? CasChecker.Outcome.APPLIED
-            : CasChecker.Outcome.NOT_APPLIED, a.getFound() ? a.getValue() : null, casAt, done));
+        record(CasChecker.CasOp.cas(process, now.getValue(), next, a.getApplied() ? CasChecker.Outcome.APPLIED
+            : CasChecker.Outcome.NOT_APPLIED, a.getFound() ? a.getValue() : null, casAt, done), via);
       } else if (!String.valueOf(answer).contains("nothing was written")) {
-        ops.add(CasChecker.CasOp.cas(process, now.getValue(), next, CasChecker.Outcome.UNKNOWN, null, casAt, done));
+        record(CasChecker.CasOp.cas(process, now.getValue(), next, CasChecker.Outcome.UNKNOWN, null, casAt, done), via);
         rest();
       }
     }
   }
 
   private static final long CALL_TIMEOUT_MS = 6000;
+
+  private void record(CasChecker.CasOp op, int via) {
+    synchronized (ops) {
+      ops.add(op);
+      described.add(op.invokeNs() + " " + op + " via node" + (via + 1));
+    }
+  }
+
+  /** The operations in invocation order, each with the node it went through (for cas.txt). */
+  public List<String> described() {
+    synchronized (ops) {
+      return described.stream().sorted(java.util.Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))))
+          .map(l -> l.substring(l.indexOf(' ') + 1)).toList();
+    }
+  }
 
   private static void rest() {
     try {

@@ -188,8 +188,7 @@ class FaultCampaignIT {
     // said before the files are written, so nothing that goes wrong there can hide them
     violations.forEach(v -> System.out.println("[campaign] violation " + v));
     HistoryRecorder.write(out.resolve("history.jsonl"), history, finals);
-    java.nio.file.Files.write(out.resolve("cas.txt"), casHistory.stream().sorted(java.util.Comparator.comparingLong(CasChecker.CasOp::invokeNs))
-        .map(CasChecker.CasOp::toString).toList());
+    java.nio.file.Files.write(out.resolve("cas.txt"), cas.described());
     Timeline.write(out.resolve("timeline.html"), "seed " + seed + ", " + seconds + " s", 4, history, faultList, violations);
     faultList.forEach(f -> System.out.println("[campaign] fault " + f));
     Map<String, Integer> faults = new TreeMap<>();
