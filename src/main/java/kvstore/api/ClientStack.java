@@ -60,11 +60,10 @@ public final class ClientStack {
     EventBusStorage bus = new EventBusStorage(vertx.eventBus(), config.requestTimeoutMs());
     SqliteReader reader = new SqliteReader(vertx, kvstore.storage.SqliteFile.of(config), 1);
     SplitStorage storage = new SplitStorage(reader, bus, cache);
-    LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(), config.replicaBatchesInFlight(),
+    LocalReplica local = new LocalReplica(config.nodeId(), storage, clock, config.replicaBatchBytes(),
         metrics.batchSizes(NodeMetrics.BatchKind.LOCAL_WRITE), bus::paxos);
     GrpcClient peers = PeerClients.create(vertx, config, tls);
-    ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(),
-        config.replicaBatchesInFlight(), metrics);
+    ReplicaDirectory directory = new ReplicaDirectory(local, peers, clock, view, config.replicaBatchBytes(), metrics);
     HintSink hints = config.hintedHandoff() ? new StorageHintSink(bus, metrics, log) : HintSink.NONE;
     Coordinator coordinator = new Coordinator(view, directory, clock, config.replicationFactor(), hints, config.hintWindowMs(), metrics, log);
     RequestLimits limits = new RequestLimits(config.maxKeyBytes(), config.maxValueBytes(), config.maxMultiGetKeys(), clock);

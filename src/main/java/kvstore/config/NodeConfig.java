@@ -69,7 +69,6 @@ public final class NodeConfig {
   public static final ConfigKey<Integer> TOMBSTONE_GC_INTERVAL_MS = ConfigKey.integer("tombstoneGcIntervalMs", 3600000, 100, Integer.MAX_VALUE, "How often the tombstone purge runs.");
 
   // Storage
-  public static final ConfigKey<Integer> REPLICA_BATCHES_IN_FLIGHT = ConfigKey.integer("replicaBatchesInFlight", 0, 0, 64, "Unanswered write (and read) batches a coordinator keeps to each replica, its own storage included, before further rows wait and go together when an answer comes; 0 means no limit: each event-loop turn's rows go at once.");
   public static final ConfigKey<Integer> WRITE_BATCH_MAX = ConfigKey.integer("writeBatchMax", 512, 1, 10000, "Most writes committed in one SQLite transaction (group commit).");
   public static final ConfigKey<String> STORAGE_SYNC = ConfigKey.string("storageSync", "FULL", "SQLite synchronous mode: FULL (fsync each commit; survives power loss) or NORMAL (survives a process crash).", v -> v.equals("FULL") || v.equals("NORMAL") ? null : "must be FULL or NORMAL, got " + v);
   public static final ConfigKey<Integer> STORAGE_READERS = ConfigKey.integer("storageReaders", 2, 1, 32, "SQLite reader verticles (each its own connection), in parallel with the single writer.");
@@ -155,7 +154,6 @@ public final class NodeConfig {
       TOMBSTONE_GRACE_MS,
       TOMBSTONE_GC_INTERVAL_MS,
       WRITE_BATCH_MAX,
-      REPLICA_BATCHES_IN_FLIGHT,
       STORAGE_SYNC,
       STORAGE_READERS,
       SQLITE_CACHE_MB,
@@ -437,10 +435,6 @@ public final class NodeConfig {
 
   public int tombstoneGcIntervalMs() {
     return get(TOMBSTONE_GC_INTERVAL_MS);
-  }
-
-  public int replicaBatchesInFlight() {
-    return get(REPLICA_BATCHES_IN_FLIGHT);
   }
 
   public int writeBatchMax() {

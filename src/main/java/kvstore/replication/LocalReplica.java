@@ -29,17 +29,11 @@ public final class LocalReplica implements Replica {
    */
   public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, IntConsumer batchSizes,
                       java.util.function.Function<List<kvstore.paxos.PaxosCall>, Future<List<kvstore.paxos.PaxosAnswer>>> acceptor) {
-    this(nodeId, storage, clock, batchBytes, 0, batchSizes, acceptor);
-  }
-
-  /** {@code batchesInFlight}: unanswered write requests to the storage writer after which more wait for an answer; 0: none wait. */
-  public LocalReplica(String nodeId, Storage storage, HybridLogicalClock clock, long batchBytes, int batchesInFlight, IntConsumer batchSizes,
-                      java.util.function.Function<List<kvstore.paxos.PaxosCall>, Future<List<kvstore.paxos.PaxosAnswer>>> acceptor) {
     this.nodeId = nodeId;
     this.acceptor = new TurnBatcher<>("local storage", RemoteReplica.MAX_PAXOS_CALLS, batchBytes, acceptor, n -> { });
     this.storage = storage;
     this.clock = clock;
-    this.writes = new TurnBatcher<>("local storage", RemoteReplica.MAX_BATCH_ROWS, batchBytes, batchesInFlight, this::store, batchSizes);
+    this.writes = new TurnBatcher<>("local storage", RemoteReplica.MAX_BATCH_ROWS, batchBytes, this::store, batchSizes);
   }
 
   @Override

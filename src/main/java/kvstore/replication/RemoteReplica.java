@@ -36,18 +36,12 @@ public final class RemoteReplica implements Replica {
 
   /** {@code batchBytes}: serialized rows per batch; a single row larger than it still goes alone. */
   public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes, NodeMetrics metrics) {
-    this(nodeId, client, clock, batchBytes, 0, metrics);
-  }
-
-  /** {@code batchesInFlight}: unanswered write (and read) batches after which more wait for an answer; 0: none wait. */
-  public RemoteReplica(String nodeId, ReplicaGrpcClient client, HybridLogicalClock clock, long batchBytes, int batchesInFlight,
-                       NodeMetrics metrics) {
     this.nodeId = nodeId;
     this.client = client;
     this.clock = clock;
-    this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, batchesInFlight, this::sendWrites,
+    this.writes = new TurnBatcher<>("replica " + nodeId, MAX_BATCH_ROWS, batchBytes, this::sendWrites,
         metrics.batchSizes(NodeMetrics.BatchKind.WRITE));
-    this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, batchesInFlight, this::sendReads,
+    this.reads = new TurnBatcher<>("replica " + nodeId, MAX_READ_KEYS, batchBytes, this::sendReads,
         metrics.batchSizes(NodeMetrics.BatchKind.READ));
     this.paxos = new TurnBatcher<>("replica " + nodeId, MAX_PAXOS_CALLS, batchBytes, this::sendPaxos, n -> { });
   }

@@ -23,16 +23,13 @@ public final class ReplicaDirectory implements Function<String, Replica> {
   private final HybridLogicalClock clock;
   private final Supplier<ClusterView> view;
   private final long batchBytes;
-  private final int batchesInFlight;
   private final NodeMetrics metrics;
   private final Map<String, RemoteReplica> remotes = new HashMap<>();
   private final Map<String, String> addresses = new HashMap<>();
 
-  /** {@code batchesInFlight}: see {@link RemoteReplica}. */
   public ReplicaDirectory(Replica local, GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes,
-                          int batchesInFlight, NodeMetrics metrics) {
+                          NodeMetrics metrics) {
     this.metrics = metrics;
-    this.batchesInFlight = batchesInFlight;
     this.local = local;
     this.batchBytes = batchBytes;
     this.client = client;
@@ -43,7 +40,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
   /** A directory of the peers only, for callers that never address this node's own replica (hint replay). */
   public static ReplicaDirectory peers(GrpcClient client, HybridLogicalClock clock, Supplier<ClusterView> view, long batchBytes,
                                        NodeMetrics metrics) {
-    return new ReplicaDirectory(null, client, clock, view, batchBytes, 0, metrics);
+    return new ReplicaDirectory(null, client, clock, view, batchBytes, metrics);
   }
 
   @Override
@@ -65,8 +62,7 @@ public final class ReplicaDirectory implements Function<String, Replica> {
     }
     RemoteReplica r = remotes.get(nodeId);
     if (r == null || !m.peerAddress().equals(addresses.get(nodeId))) {
-      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.peerAddress())), clock, batchBytes,
-          batchesInFlight, metrics);
+      r = new RemoteReplica(nodeId, ReplicaGrpcClient.create(client, PeerClients.address(m.peerAddress())), clock, batchBytes, metrics);
       remotes.put(nodeId, r);
       addresses.put(nodeId, m.peerAddress());
     }

@@ -19,13 +19,6 @@ import java.util.function.IntConsumer;
  * the batch is that item, sent in the same turn. Each item still gets its own answer, and a failed
  * batch fails exactly its own items. Used from one event loop only.
  *
- * <p>With {@code maxInFlight} above 0, a turn's items also wait while that many batches are
- * unanswered, and go together when one answer comes (Nagle's rule, with the answer as the clock
- * instead of a timer): under load a batch then spans as many requests as arrive in one round trip,
- * which is how long the receiver's group commit takes anyway; with nothing in flight an item still
- * goes in its own turn. A full batch (items or bytes) goes at once whatever is in flight, so a
- * slow receiver holds back no more than one batch per send.
- *
  * @param <T> what a batch is made of
  * @param <R> the answer to one item
  */
@@ -33,8 +26,6 @@ final class TurnBatcher<T, R> {
   private final String target;
   private final int maxItems;
   private final long maxBytes;
-  private final int maxInFlight;
-  private int inFlight;
   /** Sends a batch; answers one result per item, in order. */
   private final Function<List<T>, Future<List<R>>> send;
   /** Hears each batch's size as it is sent. */
@@ -49,12 +40,6 @@ final class TurnBatcher<T, R> {
    * budget, a single item larger than it still goes alone.
    */
   TurnBatcher(String target, int maxItems, long maxBytes, Function<List<T>, Future<List<R>>> send, IntConsumer sizes) {
-    this(target, maxItems, maxBytes, 0, send, sizes);
-  }
-
-  /** {@code maxInFlight}: unanswered batches after which items wait for an answer; 0: no limit. */
-  TurnBatcher(String target, int maxItems, long maxBytes, int maxInFlight, Function<List<T>, Future<List<R>>> send, IntConsumer sizes) {
-    this.maxInFlight = maxInFlight;
     this.sizes = sizes;
     this.target = target;
     this.maxItems = maxItems;
@@ -79,9 +64,7 @@ final class TurnBatcher<T, R> {
         sendScheduled = true;
         context.runOnContext(v -> {
           sendScheduled = false;
-          if (maxInFlight <= 0 || inFlight < maxInFlight) {
-            flush();
-          }
+          flush();
         });
       }
     }
@@ -92,7 +75,6 @@ final class TurnBatcher<T, R> {
     if (items.isEmpty()) {
       return;
     }
-    inFlight++;
     List<T> batch = items;
     List<Promise<R>> answers = waiters;
     items = new ArrayList<>();
@@ -106,10 +88,6 @@ final class TurnBatcher<T, R> {
       sent = Future.failedFuture(e);
     }
     sent.onComplete(ar -> {
-      inFlight--;
-      if (!sendScheduled && maxInFlight > 0 && inFlight < maxInFlight) {
-        flush(); // what waited for this answer
-      }
       if (ar.failed()) {
         answers.forEach(a -> a.fail(ar.cause()));
       } else if (ar.result().size() != answers.size()) {
