@@ -11,7 +11,7 @@
 #   - messages: replica RPCs the coordinator sent (kv_replica_batch_items: Write, ReadMany) and
 #     event-bus requests to its own storage writer (local_write), each a request and an answer.
 # usage: bash src/bench/hops.sh [OUT]      OPS ("put get"), CS ("1 16 64"), WARMUP (10s), DURATION (10s),
-# EXTRA (JSON members added to every node's config, e.g. EXTRA='"replicaBatchesInFlight":1,')
+# EXTRA (JSON members added to every node's config, e.g. EXTRA='"storageSync":"NORMAL",')
 # Needs perf (linux-perf) with tracepoints readable (root). A benchmark, not a CI test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
