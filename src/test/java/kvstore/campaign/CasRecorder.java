@@ -23,8 +23,8 @@ public final class CasRecorder {
   private final Random seeds;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<CasChecker.CasOp> ops = Collections.synchronizedList(new ArrayList<>());
-  /** Each operation as the history file shows it: with the node it went through. */
-  private final List<String> described = Collections.synchronizedList(new ArrayList<>());
+  /** The node (index) each operation of {@link #ops} went through, at the same position. */
+  private final List<Integer> vias = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
 
   public CasRecorder(List<KvClient> clients, long seed, long t0) {
@@ -84,15 +84,16 @@ public final class CasRecorder {
   private void record(CasChecker.CasOp op, int via) {
     synchronized (ops) {
       ops.add(op);
-      described.add(op.invokeNs() + " " + op + " via node" + (via + 1));
+      vias.add(via);
     }
   }
 
   /** The operations in invocation order, each with the node it went through (for cas.txt). */
   public List<String> described() {
     synchronized (ops) {
-      return described.stream().sorted(java.util.Comparator.comparingLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))))
-          .map(l -> l.substring(l.indexOf(' ') + 1)).toList();
+      return java.util.stream.IntStream.range(0, vias.size()).boxed()
+          .sorted(java.util.Comparator.comparingLong(i -> ops.get(i).invokeNs()))
+          .map(i -> ops.get(i) + " via node" + (vias.get(i) + 1)).toList();
     }
   }
 

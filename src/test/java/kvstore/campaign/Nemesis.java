@@ -411,7 +411,7 @@ public final class Nemesis {
       if (refusedOnly && aborted.contains(NOTHING_TO_ABORT)) {
         // refused on every try because another node's change (a replace after a lost disk, say)
         // was still running, so nothing started: what an operator sees and waits out
-        return args(command, via) + " refused (" + lastLine(last) + ")";
+        return command.apply(via.get(0))[0] + " refused (" + lastLine(last) + ")";
       }
       Thread.sleep(3000);
     }
@@ -423,10 +423,6 @@ public final class Nemesis {
   private static final String ANOTHER_CHANGE = "one change to the ring at a time";
   /** How a node answers the abort of a move that never started. */
   private static final String NOTHING_TO_ABORT = "there is no move of it to abort";
-
-  private static String args(java.util.function.IntFunction<String[]> command, List<Integer> via) {
-    return command.apply(via.get(0))[0];
-  }
 
   private static String lastLine(String out) {
     return out.lines().reduce((a, b) -> b).orElse("");
