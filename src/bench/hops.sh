@@ -78,10 +78,10 @@ for op in $OPS; do
   done
 done
 
-python3 - "$OUT" 0 $OPS -- $CS <<'PY'
+python3 - "$OUT" $OPS -- $CS <<'PY'
 import collections, json, re, sys
-out, secs = sys.argv[1], float(sys.argv[2])
-rest = sys.argv[3:]
+out = sys.argv[1]
+rest = sys.argv[2:]
 ops, cs = rest[:rest.index("--")], rest[rest.index("--") + 1:]
 SHORT = {"raw_syscalls:sys_enter": "syscalls", "syscalls:sys_enter_futex": "futex"}
 def perf(path):
