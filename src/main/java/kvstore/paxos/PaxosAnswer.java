@@ -26,9 +26,4 @@ public record PaxosAnswer(boolean ok, Ballot promised, Ballot accepted, Versione
   public static PaxosAnswer ok(Ballot ballot) {
     return new PaxosAnswer(true, ballot, Ballot.NONE, null, Ballot.NONE, Ballot.NONE, Ballot.NONE, List.of(), null);
   }
-
-  /** The same answer without its row (from a replica whose rows may be behind). */
-  public PaxosAnswer withoutCurrent() {
-    return new PaxosAnswer(ok, promised, accepted, acceptedRow, acceptedOrigin, committed, committedOrigin, recentCommits, null);
-  }
 }

@@ -176,17 +176,10 @@ public final class PaxosProposer {
           lost(prepare, "prepare");
           return;
         }
-        List<PaxosAnswer> promises = new ArrayList<>();
-        for (int i = 0; i < prepare.answers().size(); i++) {
-          PaxosAnswer a = prepare.answers().get(i);
-          // a replica still streaming its ranges promises, but its row may be behind
-          if (v.serves(prepare.from().get(i))) {
-            promises.add(a);
-          } else {
-            promises.add(a.withoutCurrent());
-          }
-        }
-        Promises.Outcome outcome = Promises.of(promises);
+        // a replica still streaming its ranges may be behind, but its row counts like any other: the
+        // newest row among the promises wins, and while coordinators disagree whether a join has
+        // ended it may be the only promiser holding the last commit
+        Promises.Outcome outcome = Promises.of(prepare.answers());
         if (outcome instanceof Promises.InProgress p) {
           finish(who, needed, ballot, p);
         } else {

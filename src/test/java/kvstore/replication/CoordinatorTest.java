@@ -331,6 +331,31 @@ class CoordinatorTest {
   }
 
   /**
+   * A join ends while coordinators disagree on it for a gossip round: one already sees n4 NORMAL
+   * (quorum 2 of n1, the replica that stays, n4), one still sees it JOINING (quorum 3 of all four).
+   * A CAS committed through the first on the staying replica and n4 only must be what a SERIAL
+   * read through the second returns, though n4 is in its quorum as a replica still streaming.
+   */
+  @Test
+  void aCommitOnlyAJoiningReplicaOfTheQuorumHoldsIsStillRead() {
+    status.put("n4", Status.UP);
+    String[] loser = new String[1];
+    String key = keyMovingTo("n4", loser);
+    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    PaxosProposer joined = proposer(SELF);
+    replicas.get(SELF).mode = FakeReplica.Mode.FAILS;
+    assertTrue(joined.compareAndSet(new CasCondition.Absent(), value(key, "v1")).result().applied());
+    assertFalse(replicas.get(loser[0]).rows.containsKey(key), "the replica giving the range up is no participant in the ring after");
+
+    states.put("n4", RingState.JOINING);
+    replicas.get(SELF).mode = FakeReplica.Mode.WORKS;
+    replicas.get(stays).mode = FakeReplica.Mode.FAILS;
+    PaxosProposer joining = proposer("n2".equals(stays) ? "n3" : "n2");
+    assertEquals("v1", text(joining.serialRead(key).result()), "the quorum is n1, the replica giving the range up, and n4");
+    assertFalse(joining.compareAndSet(new CasCondition.Absent(), value(key, "v2")).result().applied(), "the key is there");
+  }
+
+  /**
    * Proposers on three nodes at once, every replica answer and backoff timer run in a random order
    * (300 seeds, half answering once a proposal is chosen, half once it is committed). Of the CASes that expected the key absent at most one applies and the others that
    * were decided answer its value; a proposer whose round was cut short learns from the replicas'
