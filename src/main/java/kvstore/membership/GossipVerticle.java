@@ -73,6 +73,8 @@ public final class GossipVerticle extends VerticleBase {
   private final RingState initialState;
   /** This run's generation: above every earlier one of this node even when its wall clock went back (Node keeps it on disk). */
   private final long generation;
+  /** The generation of the first run on this node's data directory (see {@link Member#joined}). */
+  private final long joined;
   private final java.util.function.Consumer<String> fatal;
   private final List<Member> remembered;
   private final java.util.function.Consumer<JsonArray> keep;
@@ -86,11 +88,12 @@ public final class GossipVerticle extends VerticleBase {
    * entries whenever they change, to remember them for the next start.
    */
   public GossipVerticle(NodeConfig config, ClusterTls tls, HybridLogicalClock clock, NodeMetrics metrics, EventLog log,
-                        RingState initialState, long generation, java.util.function.Consumer<String> fatal,
+                        RingState initialState, long generation, long joined, java.util.function.Consumer<String> fatal,
                         List<Member> remembered, java.util.function.Consumer<JsonArray> keep) {
     this.remembered = remembered;
     this.keep = keep;
     this.generation = generation;
+    this.joined = joined;
     this.initialState = initialState;
     this.fatal = fatal;
     this.settings = new ClusterSettings(config.clusterName(), config.replicationFactor(), config.vnodes());
@@ -104,7 +107,7 @@ public final class GossipVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Member self = new Member(config.nodeId(), config.grpcAddress(), config.httpAddress(), config.peerAddress(), 0, generation,
-        Status.UP, initialState);
+        Status.UP, initialState, joined);
     table = new MembershipTable(self, System::currentTimeMillis, new MembershipTable.DetectorSettings(
         config.failureDetectorPhiSuspect(), config.failureDetectorPhiDown(), 100, config.failureDetectorMinStdDevMs(),
         config.failureDetectorPauseMs(), config.gossipIntervalMs()),

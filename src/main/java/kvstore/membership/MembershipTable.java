@@ -24,6 +24,9 @@ import java.util.function.LongSupplier;
  * pointing nowhere, or at somebody else, so never reach the ring or the digest this node gossips
  * on, and expire; there are at most {@code maxMembers} of each kind.
  *
+ * <p>A node that left comes back only as a new, empty node: JOINING, or, to a member that was down
+ * while it joined, already NORMAL with a data directory begun after it left ({@link Member#joinedAgainSince}).
+ *
  * <p>A restarted node starts from the members it knew before it stopped ({@link #remember}): they
  * are in its ring at once, DOWN until heard. Without them its ring would hold only the members it
  * has reached since, and a write it coordinated would be acknowledged by nodes that are not the
@@ -167,7 +170,7 @@ public final class MembershipTable {
         }
         // LEFT takes a live node out of the ring: only the node's own word does that (a dead one is removed by an operator's removenode)
       }
-      if (known != null && known.status() == Status.LEFT && m.state() != RingState.JOINING) {
+      if (known != null && known.status() == Status.LEFT && m.state() != RingState.JOINING && !m.joinedAgainSince(known)) {
         refusals.refused(m.nodeId(), "the node left the cluster; it can only join again as a new, empty node");
         continue;
       }
@@ -224,7 +227,8 @@ public final class MembershipTable {
     if (known != null && known.status() == Status.LEFT && own.generation() == known.generation()) {
       return null;
     }
-    if (known != null && known.status() == Status.LEFT && own.generation() != known.generation() && own.state() != RingState.JOINING) {
+    if (known != null && known.status() == Status.LEFT && own.generation() != known.generation() && own.state() != RingState.JOINING
+        && !own.joinedAgainSince(known)) {
       refusals.refused(own.nodeId(), "the node left the cluster; it can only join again as a new, empty node");
       return null;
     }
@@ -318,7 +322,7 @@ public final class MembershipTable {
   public synchronized boolean returnsAfterLeaving(Member entry) {
     Member known = members.get(entry.nodeId());
     return known != null && known.status() == Status.LEFT && entry.generation() != known.generation()
-        && entry.state() != RingState.JOINING;
+        && entry.state() != RingState.JOINING && !entry.joinedAgainSince(known);
   }
 
   /** Every known member with the status this node judges it to have, sorted by id. */

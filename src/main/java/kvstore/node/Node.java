@@ -148,7 +148,7 @@ public final class Node {
         })
         .compose(v -> node.deploy(() -> new WalCheckpointVerticle(config, log), 1))
         .compose(v -> node.deploy(() -> new StorageReaderVerticle(config), config.storageReaders()))
-        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), refused,
+        .compose(v -> node.deploy(() -> new GossipVerticle(config, tls, clock, metrics, log, initial.get(), state.get().state().generation(), state.get().state().joined(), refused,
             rememberedMembers(state.get().state(), log), state.get()::members), 1))
         .compose(v -> node.deploy(() -> new HttpVerticle(config, tls, clock, stalls, metrics, log, cache, requestBytes, () -> node.serving), 1))
         .compose(v -> node.deploy(() -> new GrpcVerticle(config, tls, clock, stalls, metrics, log, trees, cache, clientConnections, peerConnections, requestBytes), config.effectiveGrpcInstances()))
@@ -193,8 +193,10 @@ public final class Node {
     }
     clock.restore(mark);
     long generation = Math.max(now, recorded == null ? 0 : recorded.generation() + 1);
+    // a data directory's first run; one from before the field was recorded says nothing (0)
+    long joined = recorded == null ? generation : recorded.joined();
     NodeStateFile.State s = new NodeStateFile.State(config.nodeId(), config.clusterName(), mark, generation,
-        recorded == null ? 0 : recorded.lastContactMs(), recorded == null ? new io.vertx.core.json.JsonArray() : recorded.members());
+        recorded == null ? 0 : recorded.lastContactMs(), recorded == null ? new io.vertx.core.json.JsonArray() : recorded.members(), joined);
     try {
       NodeStateFile.writeNow(dir, s);
     } catch (java.io.IOException e) {

@@ -24,24 +24,27 @@ import java.nio.file.StandardOpenOption;
 final class NodeStateFile {
   static final String NAME = "node-state.json";
 
-  /** What the file holds; 0 where nothing is known yet. */
-  record State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs, JsonArray members) {
+  /**
+   * What the file holds; 0 where nothing is known yet. {@code joined}: the generation of the first
+   * run on this data directory (see {@link kvstore.membership.Member#joined}).
+   */
+  record State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs, JsonArray members, long joined) {
     State(String nodeId, String clusterName, long clockMark, long generation, long lastContactMs) {
-      this(nodeId, clusterName, clockMark, generation, lastContactMs, new JsonArray());
+      this(nodeId, clusterName, clockMark, generation, lastContactMs, new JsonArray(), 0);
     }
 
     JsonObject toJson() {
       return new JsonObject().put("nodeId", nodeId).put("clusterName", clusterName).put("clockMark", clockMark)
-          .put("generation", generation).put("lastContactMs", lastContactMs).put("members", members);
+          .put("generation", generation).put("joined", joined).put("lastContactMs", lastContactMs).put("members", members);
     }
 
     static State fromJson(JsonObject j) {
       return new State(j.getString("nodeId", ""), j.getString("clusterName", ""), j.getLong("clockMark", 0L),
-          j.getLong("generation", 0L), j.getLong("lastContactMs", 0L), j.getJsonArray("members", new JsonArray()));
+          j.getLong("generation", 0L), j.getLong("lastContactMs", 0L), j.getJsonArray("members", new JsonArray()), j.getLong("joined", 0L));
     }
 
     State withMembers(JsonArray m) {
-      return new State(nodeId, clusterName, clockMark, generation, lastContactMs, m);
+      return new State(nodeId, clusterName, clockMark, generation, lastContactMs, m, joined);
     }
   }
 
@@ -91,11 +94,13 @@ final class NodeStateFile {
 
   /** Records a new bound above every version given out; written at once (the clock waits for nothing). */
   void clockMark(long mark) {
-    update(s -> new State(s.nodeId(), s.clusterName(), Math.max(s.clockMark(), mark), s.generation(), s.lastContactMs(), s.members()));
+    update(s -> new State(s.nodeId(), s.clusterName(), Math.max(s.clockMark(), mark), s.generation(), s.lastContactMs(), s.members(),
+        s.joined()));
   }
 
   void contact(long nowMs) {
-    update(s -> new State(s.nodeId(), s.clusterName(), s.clockMark(), s.generation(), Math.max(s.lastContactMs(), nowMs), s.members()));
+    update(s -> new State(s.nodeId(), s.clusterName(), s.clockMark(), s.generation(), Math.max(s.lastContactMs(), nowMs), s.members(),
+        s.joined()));
   }
 
   /** Records the members this node knows now (their gossip entries); written when they change. */

@@ -147,6 +147,11 @@ public final class Coordinator {
           "read needs %d replicas (%s of RF %d) but only %d of %s serve reads now (a replacement is streaming its ranges)",
           needed, consistency, replicationFactor, order.size(), prefs)));
     }
-    return new ReadRound(key, order, needed, consistency, replicationFactor, replicas, readRepair, log).run();
+    List<String> after = v.moving() ? v.futureRing().preferenceList(key, replicationFactor) : prefs;
+    if (after.equals(prefs)) {
+      return new ReadRound(key, order, null, List.of(), needed, consistency, replicationFactor, replicas, readRepair, log).run();
+    }
+    List<String> alsoAsk = after.stream().filter(n -> !order.contains(n)).toList();
+    return new ReadRound(key, order, after, alsoAsk, needed, consistency, replicationFactor, replicas, readRepair, log).run();
   }
 }

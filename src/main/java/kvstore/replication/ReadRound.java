@@ -14,10 +14,18 @@ import java.util.function.Function;
  * One read of a key: asks R replicas in order, replacing each one that fails with the next of the
  * preference list, until R answered (Dynamo section 4.5); then the newest answer wins and read
  * repair writes it back to the replicas that answered older.
+ *
+ * <p>While ranges move, R answers must also come from the replicas the key will have after the
+ * move, as a write needs W in both: coordinators do not all learn at once that a move has ended,
+ * and one that has writes only to the replicas after it (without the one giving the range up), so
+ * a read through one that has not must meet those too. A replica that joins is asked though it
+ * does not serve reads yet: it may be behind, but the newest answer wins.
  */
 final class ReadRound {
   private final String key;
   private final List<String> order;
+  private final List<String> alsoAsk;
+  private final List<String> after;
   private final int needed;
   private final Consistency consistency;
   private final int replicationFactor;
@@ -30,11 +38,20 @@ final class ReadRound {
   private final List<String> failures = new ArrayList<>();
   private int next;
   private int pending;
+  private int answeredNow;
+  private int answeredAfter;
 
-  ReadRound(String key, List<String> order, int needed, Consistency consistency, int replicationFactor,
-            Function<String, Replica> replicas, ReadRepair readRepair, EventLog log) {
+  /**
+   * {@code order}: the replicas that serve reads now, in the order to ask them; {@code after}: the
+   * key's replicas once the move in progress is done (null when nothing moves); {@code alsoAsk}:
+   * those of them not in {@code order}, asked from the start.
+   */
+  ReadRound(String key, List<String> order, List<String> after, List<String> alsoAsk, int needed, Consistency consistency,
+            int replicationFactor, Function<String, Replica> replicas, ReadRepair readRepair, EventLog log) {
     this.key = key;
     this.order = order;
+    this.after = after;
+    this.alsoAsk = alsoAsk;
     this.needed = needed;
     this.consistency = consistency;
     this.replicationFactor = replicationFactor;
@@ -44,39 +61,58 @@ final class ReadRound {
   }
 
   Future<Versioned> run() {
-    for (int i = 0; i < needed; i++) {
-      askNext();
+    List<String> first = new ArrayList<>();
+    while (first.size() < needed && next < order.size()) {
+      first.add(order.get(next++));
     }
+    first.addAll(alsoAsk);
+    // all counted as pending before any is sent: an answer that completes at once must not be taken for the last one
+    pending = first.size();
+    first.forEach(this::send);
     return result.future();
   }
 
-  private void askNext() {
-    if (next >= order.size()) {
-      if (pending == 0) {
-        result.tryFail(new ReplicationException(String.format("read of '%s' answered by %d of %d required replicas (%s, RF %d): %s",
-            key, answers.size(), needed, consistency, replicationFactor, String.join("; ", failures))));
-      }
-      return;
-    }
-    String node = order.get(next++);
+  private boolean enough() {
+    return answeredNow >= needed && (after == null || answeredAfter >= needed);
+  }
+
+  private void send(String node) {
     Replica replica = replicas.apply(node);
-    pending++;
     Future<Versioned> f = replica == null ? Future.failedFuture("no address known for " + node) : replica.read(key);
     f.onComplete(ar -> {
       pending--;
+      if (result.future().isComplete()) {
+        return;
+      }
       if (ar.failed()) {
         failures.add(node + ": " + ar.cause().getMessage());
-        askNext();
+        askNextOrFail();
         return;
       }
       answeredBy.add(node);
       answers.add(ar.result());
-      if (answers.size() == needed) {
+      answeredNow += order.contains(node) ? 1 : 0;
+      answeredAfter += after != null && after.contains(node) ? 1 : 0;
+      if (enough()) {
         finish();
-      } else if (pending == 0 && next >= order.size()) {
-        askNext();
+      } else if (pending == 0) {
+        askNextOrFail();
       }
     });
+  }
+
+  /** Replaces a failed or missing answer with the next replica in order; fails once none is left and none is pending. */
+  private void askNextOrFail() {
+    if (next < order.size()) {
+      pending++;
+      send(order.get(next++));
+      return;
+    }
+    if (pending == 0) {
+      String afterMove = after == null ? "" : String.format(" and %d of %d of the replicas after the move in progress", answeredAfter, needed);
+      result.tryFail(new ReplicationException(String.format("read of '%s' answered by %d of %d required replicas%s (%s, RF %d): %s",
+          key, answeredNow, needed, afterMove, consistency, replicationFactor, String.join("; ", failures))));
+    }
   }
 
   private void finish() {

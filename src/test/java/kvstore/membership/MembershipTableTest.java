@@ -355,6 +355,35 @@ class MembershipTableTest {
     assertTrue(t.heardAnyone());
   }
 
+  /**
+   * d was removed (generation 4), wiped, and joined again while this node was down for longer than
+   * a join waits for it: back, this node remembers d as LEFT and hears it only NORMAL. Its data
+   * directory begun after it left (joined 9) makes it the new member it is; a d whose data
+   * directory is the one it left with (joined 2) is still refused, NORMAL or not.
+   */
+  @Test
+  void aNodeThatJoinedAgainWhileThisOneWasDownIsTakenBackNormal() {
+    MembershipTable t = table("a");
+    t.remember(List.of(m("b", 40, 1), m("d", 40, 4).withStatus(Status.LEFT)));
+    Member asItWas = new Member("d", m("d", 0, 0).grpcAddress(), m("d", 0, 0).httpAddress(), m("d", 0, 0).peerAddress(), 3, 11, Status.UP,
+        RingState.NORMAL, 2);
+    t.merge(List.of(asItWas));
+    t.confirm(asItWas, asItWas.peerAddress());
+    assertEquals(Status.LEFT, find(t, "d").status(), "back with the data it left with");
+    assertTrue(t.returnsAfterLeaving(asItWas));
+    Member again = new Member("d", asItWas.grpcAddress(), asItWas.httpAddress(), asItWas.peerAddress(), 30, 12, Status.UP,
+        RingState.NORMAL, 9);
+    assertTrue(!t.returnsAfterLeaving(again));
+    t.merge(List.of(again));
+    assertEquals(Status.LEFT, find(t, "d").status(), "hearsay waits for d itself");
+    t.confirm(again, again.peerAddress());
+    assertEquals(Status.UP, find(t, "d").status());
+    assertEquals(RingState.NORMAL, find(t, "d").state());
+    assertEquals(9, find(t, "d").joined());
+    assertEquals(again, Member.fromJson(again.toJson()), "joined travels in gossip");
+    assertThrows(IllegalArgumentException.class, () -> Member.fromJson(again.toJson().put("joined", 13)));
+  }
+
   @Test
   void aRememberedMemberThatLeftMeanwhileLeavesTheRingOnTheClustersWord() {
     MembershipTable t = table("a");
