@@ -46,6 +46,7 @@ class CompareAndSetIT {
       AtomicBoolean stop = new AtomicBoolean();
       List<CasChecker.CasOp> history = Collections.synchronizedList(new ArrayList<>());
       List<long[]> holds = Collections.synchronizedList(new ArrayList<>());
+      Map<Integer, String> lastFailure = new java.util.concurrent.ConcurrentHashMap<>();
       ExecutorService pool = Executors.newFixedThreadPool(9);
       List<Future<?>> workers = new ArrayList<>();
       long t0 = System.nanoTime();
@@ -57,7 +58,7 @@ class CompareAndSetIT {
       for (int w = 0; w < 3; w++) {
         int worker = 10 + w;
         KvClient client = new KvClient(c.clientVertxForTools(), "127.0.0.1", c.config(w).getInteger("grpcPort"), CLIENT_TIMEOUT_MS);
-        workers.add(pool.submit(() -> lockAndRelease(worker, client, stop, holds)));
+        workers.add(pool.submit(() -> lockAndRelease(worker, client, stop, holds, lastFailure)));
       }
       Thread.sleep(4_000);
       c.kill(2);
@@ -75,7 +76,16 @@ class CompareAndSetIT {
       Thread.sleep(4_000);
       stop.set(true);
       for (Future<?> f : workers) {
-        f.get(60, TimeUnit.SECONDS);
+        try {
+          f.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          StringBuilder logs = new StringBuilder();
+          for (int i = 0; i < 3; i++) {
+            List<String> lines = c.log(i).lines().toList();
+            logs.append("\n--- node").append(i + 1).append(" ---\n").append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+          }
+          throw new AssertionError("a client worker did not stop within 60 s of the end; each lock worker's last failed call: " + lastFailure + logs);
+        }
       }
       pool.shutdown();
 
@@ -142,7 +152,7 @@ class CompareAndSetIT {
    * own value); a hold counts from when the client knows it holds the lock (the acquire's answer,
    * or a SERIAL read after an indeterminate acquire) to the release's invocation.
    */
-  private static Void lockAndRelease(int worker, KvClient client, AtomicBoolean stop, List<long[]> holds) {
+  private static Void lockAndRelease(int worker, KvClient client, AtomicBoolean stop, List<long[]> holds, Map<Integer, String> lastFailure) {
     int n = 0;
     while (!stop.get()) {
       String me = "holder-" + worker + "-" + n++;
@@ -173,6 +183,7 @@ class CompareAndSetIT {
         if (released instanceof Kv.CasResponse) {
           break;
         }
+        lastFailure.put(worker, "release of " + me + ": " + released);
         pause();
       }
     }

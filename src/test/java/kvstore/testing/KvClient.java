@@ -18,6 +18,7 @@ public final class KvClient {
   private final GrpcClient client;
   private final SocketAddress socket;
   private final String address;
+  private final long timeoutMs;
 
   public KvClient(Vertx vertx, String host, int port) {
     this(vertx, host, port, 10_000);
@@ -31,6 +32,7 @@ public final class KvClient {
     this.socket = SocketAddress.inetSocketAddress(port, host);
     this.stub = KeyValueGrpcClient.create(client, socket);
     this.address = host + ":" + port;
+    this.timeoutMs = timeoutMs;
   }
 
   public Kv.PutResponse put(String key, String value) {
@@ -38,11 +40,11 @@ public final class KvClient {
   }
 
   public Kv.PutResponse put(String key, String value, Kv.Consistency c) {
-    return stub.put(Kv.PutRequest.newBuilder().setKey(key).setValue(value).setConsistency(c).build()).await();
+    return done(stub.put(Kv.PutRequest.newBuilder().setKey(key).setValue(value).setConsistency(c).build()));
   }
 
   public Kv.PutResponse put(Kv.PutRequest req) {
-    return stub.put(req).await();
+    return done(stub.put(req));
   }
 
   public Kv.GetResponse get(String key) {
@@ -50,19 +52,19 @@ public final class KvClient {
   }
 
   public Kv.GetResponse get(String key, Kv.Consistency c) {
-    return stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
+    return done(stub.get(Kv.GetRequest.newBuilder().setKey(key).setConsistency(c).build()));
   }
 
   public Kv.MultiGetResponse multiGet(List<String> keys, Kv.Consistency c) {
-    return stub.multiGet(Kv.MultiGetRequest.newBuilder().addAllKeys(keys).setConsistency(c).build()).await();
+    return done(stub.multiGet(Kv.MultiGetRequest.newBuilder().addAllKeys(keys).setConsistency(c).build()));
   }
 
   public Kv.PutResponse delete(String key, Kv.Consistency c) {
-    return stub.delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()).await();
+    return done(stub.delete(Kv.DeleteRequest.newBuilder().setKey(key).setConsistency(c).build()));
   }
 
   public Kv.CasResponse cas(Kv.CasRequest req) {
-    return stub.compareAndSet(req).await();
+    return done(stub.compareAndSet(req));
   }
 
   /**
@@ -70,12 +72,29 @@ public final class KvClient {
    * drops the message), or "no answer: ..." when none came.
    */
   public Object casOrFailure(Kv.CasRequest req) {
-    return client.request(socket, KeyValueGrpcClient.CompareAndSet).compose(r -> r.send(req))
-        .compose(resp -> resp.last().transform(ar -> io.vertx.core.Future.<Object>succeededFuture(ar.succeeded() ? ar.result()
-            : resp.status() + ": " + resp.statusMessage())))
-        // no answer at all (a deadline, a lost connection): the request may still have been served
-        .recover(err -> io.vertx.core.Future.succeededFuture("no answer: " + err))
-        .await();
+    try {
+      return client.request(socket, KeyValueGrpcClient.CompareAndSet).compose(r -> r.send(req))
+          .compose(resp -> resp.last().transform(ar -> io.vertx.core.Future.<Object>succeededFuture(ar.succeeded() ? ar.result()
+              : resp.status() + ": " + resp.statusMessage())))
+          // no answer at all (a deadline, a lost connection): the request may still have been served
+          .recover(err -> io.vertx.core.Future.succeededFuture("no answer: " + err))
+          .await(timeoutMs + CLIENT_SLACK_MS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // the deadline runs once the call has a stream; a call still waiting for a connection has none
+      return "no answer: the call did not complete within its deadline and " + CLIENT_SLACK_MS + " ms more";
+    }
+  }
+
+  /** Beyond a call's deadline, how long the client waits for the call itself to end. */
+  private static final long CLIENT_SLACK_MS = 5_000;
+
+  /** The call's answer; a call that outlives its deadline by {@link #CLIENT_SLACK_MS} fails instead of blocking the test. */
+  private <T> T done(io.vertx.core.Future<T> call) {
+    try {
+      return call.await(timeoutMs + CLIENT_SLACK_MS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("a call to " + address + " did not complete within its deadline and " + CLIENT_SLACK_MS + " ms more");
+    }
   }
 
   public byte[] chunkHash(int chunk) {
