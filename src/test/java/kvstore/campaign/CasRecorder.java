@@ -105,16 +105,18 @@ public final class CasRecorder {
     }
   }
 
-  /** Stops the workers, reads the counter once more at SERIAL through {@code client}, and answers the history. */
-  public List<CasChecker.CasOp> stop(KvClient client) throws InterruptedException {
+  /** Stops the workers, reads the counter once more at SERIAL through node {@code via}, and answers the history. */
+  public List<CasChecker.CasOp> stop(int via) throws InterruptedException {
     running.set(false);
     for (Thread t : threads) {
       t.join(30_000);
     }
     long at = System.nanoTime() - t0;
-    Kv.GetResponse end = client.get(KEY, Kv.Consistency.SERIAL);
-    ops.add(CasChecker.CasOp.read(-1, end.getFound() ? end.getValue() : null, at, System.nanoTime() - t0));
-    return new ArrayList<>(ops);
+    Kv.GetResponse end = clients.get(via).get(KEY, Kv.Consistency.SERIAL);
+    record(CasChecker.CasOp.read(-1, end.getFound() ? end.getValue() : null, at, System.nanoTime() - t0), via);
+    synchronized (ops) {
+      return new ArrayList<>(ops);
+    }
   }
 
   /**

@@ -156,7 +156,7 @@ class FaultCampaignIT {
     long healedAt = recorder.acknowledged();
     Await.until("acknowledged calls after healing", Duration.ofSeconds(60), () -> recorder.acknowledged() >= healedAt + 200);
     List<Op> history = recorder.stop();
-    List<CasChecker.CasOp> casHistory = cas.stop(patient.get(0));
+    List<CasChecker.CasOp> casHistory = cas.stop(0);
     KvctlRun repair = KvctlRun.of(300, "repair", "--node", c.grpcAddress(0));
     assertTrue(repair.exit() == 0, "repair after healing: " + repair.out());
     List<Op> finals = recorder.finalReads(clients.get(0), "node1");
