@@ -139,7 +139,20 @@ public final class PaxosProposer {
     }
 
     void start() {
+      // the calls queued behind this one on its key wait for it: it ends by its deadline even when a replica never answers
+      timer.accept(Math.max(1, deadline - nowMs.getAsLong()), this::expire);
       round();
+    }
+
+    private void expire() {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (nowMs.getAsLong() < deadline) {
+        timer.accept(Math.max(1, deadline - nowMs.getAsLong()), this::expire);
+        return;
+      }
+      fail("no decision within " + timeoutMs + " ms (" + rounds + " rounds; a replica did not answer in time)");
     }
 
     private void round() {

@@ -298,6 +298,29 @@ class CoordinatorTest {
     assertEquals(0, metrics.registry().find("kv.cas").tag("event", "contended").counters().size(), "no round was lost");
   }
 
+  /** A replica that never answers cannot hold a key's queue on a coordinator past the call's deadline. */
+  @Test
+  void aCallWhoseRepliesNeverComeEndsAtItsDeadlineAndTheNextCallOnTheKeyRuns() {
+    PaxosProposer p = proposer(SELF);
+    replicas.get("n2").mode = FakeReplica.Mode.HOLDS;
+    replicas.get("n3").mode = FakeReplica.Mode.HOLDS;
+    Future<PaxosProposer.Result> stuck = p.compareAndSet(new CasCondition.Absent(), value("lock", "a"));
+    Future<PaxosProposer.Result> next = p.serialRead("lock");
+    new ArrayList<>(timers).forEach(Runnable::run);
+    assertFalse(stuck.isComplete(), "not before its deadline");
+    wall.addAndGet(5_000);
+    List<Runnable> due = new ArrayList<>(timers);
+    timers.clear();
+    due.forEach(Runnable::run);
+    assertTrue(stuck.failed());
+    assertTrue(stuck.cause().getMessage().contains("a replica did not answer in time") && stuck.cause().getMessage().contains("nothing was written"),
+        stuck.cause().getMessage());
+    assertTrue(next.failed(), "queued behind it with the same deadline, it starts and ends at once");
+    replicas.get("n2").mode = FakeReplica.Mode.WORKS;
+    replicas.get("n3").mode = FakeReplica.Mode.WORKS;
+    assertTrue(p.compareAndSet(new CasCondition.Absent(), value("lock", "b")).result().applied(), "the key's queue moves on");
+  }
+
   @Test
   void withoutAQuorumACompareAndSetFailsAndSaysNothingWasWritten() {
     PaxosProposer p = proposer(SELF);
