@@ -65,19 +65,73 @@ public final class Checker {
         }
       }
     }
+    Map<String, Acknowledged> strongByKey = new HashMap<>();
+    Map<String, Acknowledged> allByKey = new HashMap<>();
+    writesByKey.forEach((key, writes) -> {
+      strongByKey.put(key, new Acknowledged(writes.stream().filter(w -> w.outcome() == Op.Outcome.OK && strongWrites.contains(w.consistency())).toList()));
+      allByKey.put(key, new Acknowledged(writes.stream().filter(w -> w.outcome() == Op.Outcome.OK).toList()));
+    });
+    Acknowledged none = new Acknowledged(List.of());
     List<Violation> out = new ArrayList<>();
     for (Op r : history) {
       if (r.type() == Op.Type.GET && r.outcome() == Op.Outcome.OK) {
-        checkRead(r, writesByKey.getOrDefault(r.key(), List.of()), writeOfValue, strongReads.contains(r.consistency()), out, false);
+        checkRead(r, writesByKey.getOrDefault(r.key(), List.of()), writeOfValue, strongReads.contains(r.consistency()),
+            strongByKey.getOrDefault(r.key(), none).before(r.invokeNs()), out, false);
       }
     }
     for (Op r : finalReads) {
-      checkRead(r, writesByKey.getOrDefault(r.key(), List.of()), writeOfValue, true, out, true);
+      checkRead(r, writesByKey.getOrDefault(r.key(), List.of()), writeOfValue, true, allByKey.getOrDefault(r.key(), none).before(Long.MAX_VALUE),
+          out, true);
     }
     return out;
   }
 
-  private void checkRead(Op read, List<Op> writes, Map<String, Op> writeOfValue, boolean strong, List<Violation> out, boolean last) {
+  /**
+   * What a read must see of one key's acknowledged writes: of those completed before a time, the
+   * latest invocation (a value read is explained only if no such write began after it was over)
+   * and the latest completion (named in a violation). Sorted by completion with running maxima, so
+   * each read costs a binary search, not a pass over every write of its key.
+   */
+  private static final class Acknowledged {
+    private final long[] completes;
+    private final long[] maxInvoke;
+    private final Op[] latest;
+
+    Acknowledged(List<Op> writes) {
+      List<Op> sorted = new ArrayList<>(writes);
+      sorted.sort(Comparator.comparingLong(Op::completeNs));
+      completes = new long[sorted.size()];
+      maxInvoke = new long[sorted.size()];
+      latest = new Op[sorted.size()];
+      for (int i = 0; i < sorted.size(); i++) {
+        completes[i] = sorted.get(i).completeNs();
+        maxInvoke[i] = Math.max(sorted.get(i).invokeNs(), i == 0 ? Long.MIN_VALUE : maxInvoke[i - 1]);
+        latest[i] = sorted.get(i);
+      }
+    }
+
+    /** The writes completed strictly before {@code ns}; null when there are none. */
+    MustSee before(long ns) {
+      int lo = 0;
+      int hi = completes.length;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (completes[mid] < ns) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo == 0 ? null : new MustSee(maxInvoke[lo - 1], latest[lo - 1]);
+    }
+  }
+
+  /** {@code maxInvokeNs}: the latest invocation among the writes a read must see; {@code latest}: the last of them to complete. */
+  private record MustSee(long maxInvokeNs, Op latest) {
+  }
+
+  private void checkRead(Op read, List<Op> writes, Map<String, Op> writeOfValue, boolean strong, MustSee mustSee, List<Violation> out,
+                         boolean last) {
     Op source = read.value() == null ? null : writeOfValue.get(read.value());
     if (read.value() != null && (source == null || !source.key().equals(read.key()))) {
       out.add(new Violation("phantom", read.key(), "the read returned a value no write of this key wrote", List.of(read)));
@@ -96,15 +150,13 @@ public final class Checker {
     }
     // the acknowledged writes the read must see: strong ones completed before it began (final
     // reads: every acknowledged write)
-    List<Op> mustSee = writes.stream().filter(w -> w.outcome() == Op.Outcome.OK && (last || strongWrites.contains(w.consistency()))
-        && (last || w.completeNs() < read.invokeNs())).toList();
-    if (mustSee.isEmpty()) {
+    if (mustSee == null) {
       return;
     }
     if (explained(read, source, writes, mustSee)) {
       return;
     }
-    Op latest = mustSee.stream().max(Comparator.comparingLong(Op::completeNs)).orElseThrow();
+    Op latest = mustSee.latest();
     String kind = latest.type() == Op.Type.DELETE && source != null ? "resurrection" : last ? "lost write" : "stale read";
     List<Op> involved = new ArrayList<>();
     if (source != null) {
@@ -120,7 +172,7 @@ public final class Checker {
    * Whether what the read returned can be the register's value: a write (or, for nothing, a delete
    * or no write at all) that none of the writes the read must see followed in real time.
    */
-  private static boolean explained(Op read, Op source, List<Op> writes, List<Op> mustSee) {
+  private static boolean explained(Op read, Op source, List<Op> writes, MustSee mustSee) {
     if (source != null) {
       return notFollowed(source, mustSee);
     }
@@ -135,13 +187,8 @@ public final class Checker {
     return false;
   }
 
-  /** No write in {@code later} began after {@code w} was over. */
-  private static boolean notFollowed(Op w, List<Op> later) {
-    for (Op l : later) {
-      if (l != w && l.invokeNs() > w.effectiveCompleteNs()) {
-        return false;
-      }
-    }
-    return true;
+  /** No write the read must see began after {@code w} was over. */
+  private static boolean notFollowed(Op w, MustSee mustSee) {
+    return mustSee.maxInvokeNs() <= w.effectiveCompleteNs();
   }
 }
