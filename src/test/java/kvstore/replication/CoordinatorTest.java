@@ -157,6 +157,11 @@ class CoordinatorTest {
     return ClusterView.of(self, members, ring, future, lastHeard);
   }
 
+  /** Of n2 and n3, the replica that keeps the key when n4 takes {@code loser}'s place. */
+  private static String staying(String loser) {
+    return "n2".equals(loser) ? "n3" : "n2";
+  }
+
   /** A key whose replicas change when n4 joins: n4 takes the place of {@code loser}, the other two stay. */
   private String keyMovingTo(String joiner, String[] loserOut) {
     Ring now = Ring.of(List.of("n1", "n2", "n3"), 16);
@@ -183,7 +188,7 @@ class CoordinatorTest {
     Coordinator c = coordinator(3_600_000);
     String[] loser = new String[1];
     String key = keyMovingTo("n4", loser);
-    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    String stays = staying(loser[0]);
     // before the move the quorum is SELF + loser; after it, SELF + n4: n4 must answer first
     replicas.get(stays).mode = FakeReplica.Mode.FAILS;
     replicas.get("n4").mode = FakeReplica.Mode.HOLDS;
@@ -204,7 +209,7 @@ class CoordinatorTest {
     String key = keyMovingTo("n4", loser);
     assertTrue(c.write(key, "v".getBytes(), false, 0, Consistency.ALL).succeeded());
     assertTrue(c.read(key, Consistency.ALL).succeeded());
-    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    String stays = staying(loser[0]);
     replicas.get(loser[0]).mode = FakeReplica.Mode.FAILS;
     replicas.get(stays).mode = FakeReplica.Mode.FAILS;
     Future<Versioned> joinerAndSelf = c.read(key, Consistency.QUORUM);
@@ -372,7 +377,7 @@ class CoordinatorTest {
     status.put("n4", Status.UP);
     String[] loser = new String[1];
     String key = keyMovingTo("n4", loser);
-    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    String stays = staying(loser[0]);
     Coordinator joined = coordinator(3_600_000);
     replicas.get(SELF).mode = FakeReplica.Mode.FAILS;
     assertTrue(joined.write(key, "v1".getBytes(), false, 0, Consistency.QUORUM).succeeded());
@@ -397,7 +402,7 @@ class CoordinatorTest {
     status.put("n4", Status.UP);
     String[] loser = new String[1];
     String key = keyMovingTo("n4", loser);
-    String stays = List.of("n2", "n3").stream().filter(n -> !n.equals(loser[0])).findFirst().orElseThrow();
+    String stays = staying(loser[0]);
     PaxosProposer joined = proposer(SELF);
     replicas.get(SELF).mode = FakeReplica.Mode.FAILS;
     assertTrue(joined.compareAndSet(new CasCondition.Absent(), value(key, "v1")).result().applied());
